@@ -1,0 +1,223 @@
+"""Command line: ``accesssim apl`` (accessibility of a territory against published figures)."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import sys
+import time
+
+import numpy as np
+
+from accesssim import __version__, access, metrics, reference, travel
+from accesssim import io as aio
+from accesssim import territory as terr
+
+MODELLED_NOTE = (
+    "Modelled: GP supply = CNAM 2024 private-practice GP head-counts per département spread "
+    "over communes by SIRENE 2019 GP establishments; demand = 2026 population, not "
+    "age-standardised; road times from a commune-adjacency proxy (assumptions in travel.py)."
+)
+
+
+def _territory(args) -> terr.Territory:
+    t = terr.load(args.territory)
+    if args.region or args.departement:
+        t = t.select(region=args.region, departement=args.departement, buffer_km=args.buffer_km)
+    return t
+
+
+def cmd_apl(args) -> int:
+    t0 = time.perf_counter()
+    t = _territory(args)
+    c = t.communes
+    apl = access.territory_apl(
+        t,
+        acts_per_gp=args.acts_per_gp,
+        bands=access.BAND_SETS[args.bands],
+        cache=not args.no_cache,
+    )
+    core = c.core
+    pop = c.population.astype(float)
+    summary = access.summarize_apl(apl[core], pop[core])
+    ed_minutes = travel.nearest_minutes(t, t.emergency.commune)
+    gp_minutes = travel.nearest_minutes(t, np.flatnonzero(c.gp > 0))
+
+    out = sys.stdout
+    print(f"APL to general practitioners: {t.label}", file=out)
+    print(
+        f"{int(pop[core].sum()):,} inhabitants in {int(core.sum()):,} communes; "
+        f"{int(c.gp[core].sum()):,} GPs (modelled); {args.acts_per_gp:,.0f} consultations "
+        f"per GP per year; decay bands {args.bands}",
+        file=out,
+    )
+    print(f"\n{'indicator':<34}{'model':>9}   {'published':<48}{'gap':>7}", file=out)
+    for key, pub in reference.APL.items():
+        val = summary[key]
+        share = key.startswith("share")
+        fmt = (lambda v: f"{100 * v:.1f}%") if share else (lambda v: f"{v:.2f}")
+        if pub.value is None:
+            ptxt, gap = "not published", ""
+        else:
+            ptxt = f"{fmt(pub.value)} {pub.label.split('(')[-1].rstrip(')')}"
+            gap = f"{100 * (val - pub.value):+.1f}pt" if share else f"{val - pub.value:+.2f}"
+        print(f"{pub.label.split(' (')[0]:<34}{fmt(val):>9}   {ptxt:<48}{gap:>7}", file=out)
+    deciles = " ".join(f"{summary[f'p{q}']:.2f}" for q in range(10, 100, 10))
+    print(f"\ndeciles P10..P90: {deciles}", file=out)
+    if t.label != "France":
+        print(
+            "note: published figures are national; a selection is not comparable one to one",
+            file=out,
+        )
+    print(
+        "sources: "
+        + "; ".join(
+            f"{p.label}: {p.source}" for p in reference.APL.values() if p.value is not None
+        ),
+        file=out,
+    )
+
+    # nearest GP and emergency department by density class (plausibility of travel times)
+    print(
+        f"\n{'travel time, minutes (pop-weighted)':<38}{'nearest GP':>12}{'nearest ED':>12}"
+        f"{'ED > 30 min':>13}",
+        file=out,
+    )
+    for k, name in enumerate(terr.DENSITY_CLASSES):
+        sel = core & (c.density_class == k)
+        if not sel.any() or pop[sel].sum() == 0:
+            continue
+        gp_m = metrics.weighted_mean(np.minimum(gp_minutes[sel], 240), pop[sel])
+        ed_m = metrics.weighted_mean(np.minimum(ed_minutes[sel], 240), pop[sel])
+        ed30 = metrics.share_below(-ed_minutes[sel], pop[sel], -30)
+        print(f"  {name + ' communes':<36}{gp_m:>12.1f}{ed_m:>12.1f}{100 * ed30:>12.1f}%", file=out)
+
+    epci_apl = metrics.group_mean(apl[core], pop[core], c.epci[core], len(t.epcis))
+    e = t.epcis
+    ranked = [k for k in np.argsort(epci_apl) if np.isfinite(epci_apl[k]) and e.core[k]]
+    print("\n10 EPCIs with the lowest APL", file=out)
+    for k in ranked[:10]:
+        flag = "  [priority, confirmed]" if e.priority_confirmed[k] else ""
+        print(
+            f"  {epci_apl[k]:5.2f}  {e.name[k]} ({e.siren[k]}), "
+            f"{int(e.population[k]):,} inhabitants{flag}",
+            file=out,
+        )
+    print(f"\n{MODELLED_NOTE}", file=out)
+
+    if args.csv:
+        _write_commune_csv(args.csv, t, apl, gp_minutes, ed_minutes)
+        print(f"wrote {args.csv}", file=out)
+    if args.map:
+        from accesssim import plots
+
+        plots.epci_choropleth(
+            t,
+            epci_apl,
+            args.map,
+            title=f"Accessibility to GPs (APL) by EPCI — {t.label}",
+            label="APL, consultations per year per inhabitant (modelled)",
+            source=f"accesssim {__version__}. {MODELLED_NOTE} Sub-dense threshold: 2.5.",
+            outline=e.priority_confirmed,
+            outline_label="priority EPCIs confirmed on the 2025 list of 151",
+        )
+        print(f"wrote {args.map}", file=out)
+    print(f"({time.perf_counter() - t0:.1f} s)", file=out)
+    return 0
+
+
+def _write_commune_csv(path, t, apl, gp_minutes, ed_minutes) -> None:
+    c, e = t.communes, t.epcis
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(
+        [
+            "commune",
+            "name",
+            "departement",
+            "epci_siren",
+            "population",
+            "gp_modelled",
+            "apl_modelled",
+            "minutes_nearest_gp",
+            "minutes_nearest_ed",
+            "density_class",
+        ]
+    )
+    for i in np.flatnonzero(c.core):
+        w.writerow(
+            [
+                c.code[i],
+                c.name[i],
+                c.departement[i],
+                e.siren[c.epci[i]],
+                int(c.population[i]),
+                int(c.gp[i]),
+                f"{apl[i]:.4f}",
+                f"{gp_minutes[i]:.2f}",
+                f"{ed_minutes[i]:.2f}",
+                terr.DENSITY_CLASSES[c.density_class[i]],
+            ]
+        )
+    aio.atomic_write_text(path, buf.getvalue())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="accesssim",
+        description="Agent-based simulation of access to general practitioners in France. "
+        "All figures on the embedded territory are modelled from public data (see DATA.md).",
+    )
+    p.add_argument("--version", action="version", version=f"accesssim {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    a = sub.add_parser(
+        "apl",
+        help="APL (accessibility to GPs) of France or a selection, against published figures",
+        description="Compute the APL (E2SFCA, DREES method as far as documented) on the "
+        "embedded territory, print it beside the published national figures, and optionally "
+        "write a map of EPCIs and a per-commune CSV.",
+    )
+    where = a.add_mutually_exclusive_group()
+    where.add_argument("--region", help="région name or code, e.g. 'Bretagne' or 53")
+    where.add_argument("--departement", help="département name or code, e.g. 'Landes' or 40")
+    a.add_argument("--map", metavar="FILE.png", help="write a choropleth of EPCIs")
+    a.add_argument("--csv", metavar="FILE.csv", help="write one row per commune")
+    a.add_argument(
+        "--acts-per-gp",
+        type=float,
+        default=access.ACTS_PER_GP,
+        help="consultations per GP per year (default %(default).0f, IQVIA 2018)",
+    )
+    a.add_argument(
+        "--bands",
+        choices=sorted(access.BAND_SETS),
+        default="drees2015",
+        help="distance-decay bands (default drees2015: 1/0.66/0.33 to 20 min)",
+    )
+    a.add_argument(
+        "--buffer-km",
+        type=float,
+        default=terr.DEFAULT_BUFFER_KM,
+        help="communes kept around a selection (default %(default)s km)",
+    )
+    a.add_argument("--territory", help="territory file (default: the embedded one)")
+    a.add_argument(
+        "--no-cache", action="store_true", help="do not read or write the travel-time cache"
+    )
+    a.set_defaults(func=cmd_apl)
+    return p
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (terr.TerritoryError, ValueError) as exc:
+        print(f"accesssim: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,116 @@
+"""Travel-time core: hand-solved graphs, nearest facility, cache, parameters."""
+
+import numpy as np
+import pytest
+from scipy import sparse
+
+from accesssim import territory as terr
+from accesssim import travel
+
+
+def line_graph(weights):
+    n = len(weights) + 1
+    a = np.arange(n - 1)
+    g = sparse.coo_matrix((weights, (a, a + 1)), shape=(n, n))
+    return (g + g.T).tocsr()
+
+
+def test_line_graph_hand_solved():
+    g = line_graph([5.0, 7.0])  # 0 -5- 1 -7- 2
+    m = travel.matrix_from_graph(g, np.array([1.0, 2.0, 3.0]), cutoff=10, chunk=2)
+    expected = np.array([[1, 6, np.inf], [7, 2, 9], [np.inf, 10, 3]])
+    dense = np.full((3, 3), np.inf)
+    r, c = m.nonzero()
+    dense[r, c] = m.data if m.has_sorted_indices else m[r, c]
+    np.testing.assert_allclose(dense, expected)  # 2->1 is exactly at the cutoff: kept
+    assert m.nnz == 7
+
+
+def test_shortest_path_takes_the_detour_when_faster():
+    # triangle: 0-2 direct 20 min, 0-1-2 5+5 min
+    g = sparse.csr_matrix(np.array([[0, 5, 20], [5, 0, 5], [20, 5, 0]], float))
+    m = travel.matrix_from_graph(g, np.zeros(3) + 0.5, cutoff=60)
+    assert m[0, 2] == pytest.approx(10.5)
+
+
+def test_bad_cutoff():
+    with pytest.raises(ValueError, match="cutoff"):
+        travel.matrix_from_graph(line_graph([1.0]), np.ones(2), cutoff=-1)
+
+
+@pytest.fixture(scope="module")
+def landes():
+    return terr.load().select(departement="40")
+
+
+def test_nearest_equals_row_minimum_of_full_matrix(landes):
+    full = travel.travel_matrix(landes, cutoff=1e6, cache=False)
+    gp = np.flatnonzero(landes.communes.gp > 0)
+    near = travel.nearest_minutes(landes, gp)
+    expected = full[:, gp].toarray()
+    expected[expected == 0] = np.inf
+    np.testing.assert_allclose(near, expected.min(axis=1))
+
+
+def test_cutoff_matrix_is_the_full_matrix_truncated(landes):
+    full = travel.travel_matrix(landes, cutoff=1e6, cache=False)
+    cut = travel.travel_matrix(landes, cutoff=20, cache=False)
+    kept = full.copy()
+    kept.data[kept.data > 20] = 0
+    kept.eliminate_zeros()
+    assert cut.nnz == kept.nnz
+    np.testing.assert_allclose(cut.toarray(), kept.toarray())
+    # every commune reaches itself, in its intra-commune time
+    np.testing.assert_allclose(cut.diagonal(), travel.intra_minutes(landes))
+
+
+def test_triangle_inequality_on_the_graph(landes):
+    m = travel.travel_matrix(landes, cutoff=1e6, cache=False).toarray()
+    intra = travel.intra_minutes(landes)
+    path = np.where(m > 0, m - intra[:, None], np.inf)  # path times between town halls
+    i, j, k = np.random.default_rng(0).integers(0, len(intra), (3, 5000))
+    ok = np.isfinite(path[i, j]) & np.isfinite(path[j, k])
+    assert ok.sum() > 4000
+    assert np.all(path[i, k][ok] <= path[i, j][ok] + path[j, k][ok] + 1e-9)
+
+
+def test_cache_round_trip_and_key(landes, tmp_path):
+    a = travel.travel_matrix(landes, cutoff=20, cache_dir=tmp_path)
+    files = list(tmp_path.glob("travel-*.npz"))
+    assert len(files) == 1
+    b = travel.travel_matrix(landes, cutoff=20, cache_dir=tmp_path)
+    assert (a != b).nnz == 0
+    travel.travel_matrix(
+        landes, cutoff=20, params=travel.TravelParams(detour=1.4), cache_dir=tmp_path
+    )
+    assert len(list(tmp_path.glob("travel-*.npz"))) == 2  # new parameters, new entry
+
+
+def test_corrupt_cache_is_recomputed(landes, tmp_path):
+    a = travel.travel_matrix(landes, cutoff=20, cache_dir=tmp_path)
+    (f,) = tmp_path.glob("travel-*.npz")
+    f.write_bytes(b"not a zip")
+    b = travel.travel_matrix(landes, cutoff=20, cache_dir=tmp_path)
+    assert (a != b).nnz == 0
+
+
+def test_slower_speeds_mean_longer_times(landes):
+    fast = travel.travel_matrix(landes, cutoff=1e6, cache=False)
+    slow = travel.travel_matrix(
+        landes, cutoff=1e6, cache=False, params=travel.TravelParams(speed_kmh=(12.5, 20, 27.5, 30))
+    )
+    np.testing.assert_allclose(slow.data, 2 * fast.data, rtol=1e-9)
+
+
+@pytest.mark.parametrize(
+    "kw, msg",
+    [
+        ({"detour": 0.9}, "detour"),
+        ({"speed_kmh": (10, 20, 0, 30)}, "speed_kmh"),
+        ({"speed_kmh": (10, 20)}, "speed_kmh"),
+        ({"intra_area_cap_km2": -1}, "intra_area_cap_km2"),
+    ],
+)
+def test_bad_params(kw, msg):
+    with pytest.raises(ValueError, match=msg):
+        travel.TravelParams(**kw)
