@@ -1,0 +1,355 @@
+"""Every model parameter in one place: default, unit, status and source.
+
+Status: ``S`` sourced (FACTS.md, with the reference), ``D`` derived from sourced figures,
+``A`` assumption (no source found; a free or sensitivity parameter), ``C`` calibrated by
+``accesssim calibrate`` (the fitted values live in ``data/calibration.json`` with the
+procedure's record; the default here is the value used before any calibration).
+
+Scenario files override parameters by name under ``[parameters]``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+CALIBRATION_FILE = Path(__file__).parent / "data" / "calibration.json"
+
+AGE_BANDS = ("0-14", "15-29", "30-44", "45-59", "60-74", "75+")
+
+
+@dataclass(frozen=True)
+class Param:
+    default: float | tuple
+    unit: str
+    status: str  # S, D, A or C
+    source: str
+    low: float | None = None  # validation bounds (inclusive)
+    high: float | None = None
+
+
+PARAMETERS: dict[str, Param] = {
+    # --- demand
+    "consultations_per_inhabitant": Param(
+        3.4,
+        "GP consultations per inhabitant per year",
+        "D",
+        "230-254 M GP acts / ~68 M inhabitants (FACTS.md §2, parameter table)",
+        0.5,
+        10,
+    ),
+    "age_shares": Param(
+        (0.170, 0.174, 0.186, 0.197, 0.173, 0.100),
+        "share of population per age band",
+        "A",
+        "approximate INSEE 2024 age pyramid (not in FACTS.md); per-commune ages not shipped",
+    ),
+    "age_share_density_adjustment": Param(
+        (0.85, 0.95, 1.10, 1.30),
+        "multiplier of the 60+ shares by density class",
+        "A",
+        "older rural population, younger cities (DESIGN.md §2 allows this, labelled)",
+    ),
+    "age_consultation_weights": Param(
+        (0.85, 0.65, 0.80, 1.00, 1.40, 1.95),
+        "relative GP use per age band",
+        "A",
+        "age weights not found (FACTS.md §2); a plausible gradient scaled so the national "
+        "mean is consultations_per_inhabitant",
+    ),
+    # --- supply
+    "acts_per_gp": Param(
+        5000.0,
+        "consultations+visits per GP per year",
+        "S",
+        "IQVIA 2018 via Le Quotidien du médecin (FACTS.md §3.3)",
+        1000,
+        12000,
+    ),
+    "activity_cv": Param(
+        0.3,
+        "coefficient of variation of GP activity",
+        "A",
+        "heterogeneity of activity; not found",
+        0,
+        1,
+    ),
+    "activity_factor_65plus": Param(
+        0.6,
+        "activity of GPs aged 65+ relative to others",
+        "A",
+        "cumul emploi-retraite GPs work less (FACTS.md §3.1)",
+        0,
+        1,
+    ),
+    "gp_age_bands": Param(
+        (
+            (30, 40, 0.22),
+            (40, 50, 0.25),
+            (50, 60, 0.25),
+            (60, 65, 0.14),
+            (65, 70, 0.09),
+            (70, 76, 0.05),
+        ),
+        "GP age distribution (from, to, share)",
+        "A",
+        "60+ ~0.28 (CNOM, all doctors, FACTS.md §3.1), mean ~51 vs 50.3 for GPs (S)",
+    ),
+    "practice_shares": Param(
+        (0.31, 0.534, 0.156, 0.0),
+        "solo / group / MSP / health centre shares",
+        "S",
+        "group 69% (DREES 2022), MSP 15.6% (CNAM 2023); health centres: extension",
+    ),
+    "msp_activity_gain": Param(
+        0.02,
+        "extra acts of a GP in an MSP",
+        "S",
+        "IRDES rapport 559: acts +2% (FACTS.md §3.4)",
+        0,
+        0.5,
+    ),
+    "msp_list_gain": Param(
+        0.13,
+        "extra registered patients of a GP in an MSP",
+        "S",
+        "IRDES rapport 559: file active +13% (FACTS.md §3.4)",
+        0,
+        1,
+    ),
+    "list_size_per_gp": Param(
+        960.0,
+        "adult médecin-traitant patients per GP (mean)",
+        "S",
+        "CNAM 2021 (FACTS.md §3.3)",
+        100,
+        5000,
+    ),
+    "list_cap_factor": Param(
+        1.3, "a GP stops accepting above this × mean list size", "A", "no source", 1, 5
+    ),
+    # --- flows
+    "cessations_per_year": Param(
+        2327.0, "GP cessations per year, France", "S", "CNAM 2022 (FACTS.md §3.2)", 0, 20000
+    ),
+    "installations_per_year": Param(
+        2357.0, "GP installations per year, France", "S", "CNAM 2022 (FACTS.md §3.2)", 0, 20000
+    ),
+    "installation_age": Param(
+        35.0, "mean age at installation", "S", "CNAM 2023 (FACTS.md §3.2)", 25, 60
+    ),
+    "install_beta_colleagues": Param(
+        0.5,
+        "logit weight of log(1 + GPs per 10,000) in EPCI",
+        "A",
+        "no source; young GPs seek group practice",
+        -5,
+        5,
+    ),
+    "install_beta_msp": Param(
+        0.4,
+        "logit weight of an MSP present in the EPCI",
+        "A",
+        "IRDES QES 247: MSPs attract young GPs (qualitative)",
+        -5,
+        5,
+    ),
+    "install_beta_priority": Param(
+        0.2,
+        "logit weight of priority status (installation aid)",
+        "A",
+        "aid amounts not retrieved (FACTS.md §7.4)",
+        -5,
+        5,
+    ),
+    "install_beta_urban": Param(
+        0.5, "logit weight of the EPCI's dense-commune share", "A", "no source", -5, 5
+    ),
+    # --- access and allocation
+    "allocation_cutoff_minutes": Param(
+        30.0,
+        "furthest GP a patient considers, minutes",
+        "A",
+        "APL uses 20; patients bypass the nearest GP by ~15 min (FACTS.md §2)",
+        5,
+        60,
+    ),
+    "gravity_tau_minutes": Param(
+        8.0,
+        "distance decay exp(-t/tau) of the GP choice",
+        "A",
+        "~60% of consultations in the nearest equipped commune (FACTS.md §2) is the check",
+        1,
+        60,
+    ),
+    "allocation_rounds": Param(
+        3,
+        "rounds of the capacity-constrained allocation",
+        "A",
+        "numerical: unserved demand retries GPs with capacity left",
+        1,
+        10,
+    ),
+    "without_mt_adults": Param(
+        0.11,
+        "share of adults without a médecin traitant",
+        "S",
+        "CNAM 2021, Pacte 2025 (FACTS.md §4.3)",
+        0,
+        1,
+    ),
+    "mt_registration_rate": Param(
+        0.35,
+        "yearly share of people without MT who find one, where GPs accept",
+        "C",
+        "fitted so the baseline share without MT stays near 11%: "
+        "exits free ~4% of adults a year (2,327 × 960 / 55 M)",
+        0,
+        1,
+    ),
+    "without_mt_access_elasticity": Param(
+        1.0,
+        "exponent of (mean APL / local APL) for no-MT",
+        "A",
+        "no source; less MT where GPs are scarce",
+        0,
+        3,
+    ),
+    # --- telemedicine
+    "tele_share": Param(
+        0.03,
+        "teleconsultation share of GP acts",
+        "S",
+        "Cour des comptes 2025, DREES ER 1249 (FACTS.md §6)",
+        0,
+        1,
+    ),
+    "tele_cap_per_gp": Param(
+        0.20,
+        "maximum teleconsultation share of a GP's activity",
+        "S",
+        "avenant 9, convention 2024 (FACTS.md §6)",
+        0,
+        1,
+    ),
+    "tele_uptake_75plus": Param(
+        0.5,
+        "tele uptake of 75+ relative to others",
+        "A",
+        "elderly use it little (Cour des comptes 2025), no figure",
+        0,
+        1,
+    ),
+    "tele_uptake_very_sparse": Param(
+        0.7,
+        "tele uptake in very sparse communes",
+        "A",
+        "TC users more urban (DREES ER 1249), no figure",
+        0,
+        1,
+    ),
+    # --- unmet need
+    "forgo_base": Param(
+        0.004,
+        "weekly share of new need forgone at baseline friction",
+        "C",
+        "fitted to renoncement 3.1% of people a year (DREES ER 1200)",
+        0,
+        1,
+    ),
+    "forgo_travel_per_10min": Param(
+        0.5,
+        "relative rise of forgoing per 10 min to nearest GP",
+        "A",
+        "distance is a reason of renoncement (DREES ER 1200); no figure",
+        0,
+        10,
+    ),
+    "forgo_wait_per_week": Param(
+        0.5,
+        "relative rise of forgoing per week of waiting",
+        "A",
+        "waiting is the main reason in polls (FACTS.md §4.2)",
+        0,
+        10,
+    ),
+    "forgo_age_rr": Param(
+        (1.2, 1.4, 1.2, 1.0, 0.7, 0.6),
+        "relative risk of forgoing by band",
+        "A",
+        "renoncement decreases with age (DREES ER 1200), shape assumed",
+    ),
+    "giveup_unserved": Param(
+        0.25, "weekly share of unserved requests given up", "A", "patience; no figure", 0, 1
+    ),
+    "ed_unmet_share": Param(
+        0.3,
+        "share of avoidable ED visits caused by unmet GP need",
+        "A",
+        "CNAM/ORU Occitanie: no APL-ED correlation (FACTS.md §5); the rest "
+        "comes from lacking a médecin traitant. Sensitivity 0-0.6",
+        0,
+        1,
+    ),
+    "ed_without_mt_rate": Param(
+        0.15,
+        "share of need of people without MT going to ED",
+        "C",
+        "fitted: avoidable ED visits 27% of 20.9 M (FACTS.md §5)",
+        0,
+        1,
+    ),
+    "ed_unserved_rate": Param(
+        0.2,
+        "weekly share of unserved requests going to ED",
+        "C",
+        "fitted with ed_unmet_share of the same target",
+        0,
+        1,
+    ),
+    "avoidable_ed_visits": Param(
+        5.64e6,
+        "ED visits a same-day GP could have handled, per year",
+        "D",
+        "0.27 × 20.9 M (DREES ER 1320, Enquête urgences 2013)",
+    ),
+}
+
+
+def defaults() -> dict:
+    """Default values, with calibrated values from ``data/calibration.json`` if present."""
+    values = {k: p.default for k, p in PARAMETERS.items()}
+    if CALIBRATION_FILE.exists():
+        fitted = json.loads(CALIBRATION_FILE.read_text(encoding="utf-8")).get("fitted", {})
+        values.update({k: v for k, v in fitted.items() if k in PARAMETERS})
+    return values
+
+
+def validate(overrides: dict, where: str = "parameters") -> dict:
+    """Check parameter overrides: known names, numbers, within bounds; raise ValueError."""
+    import difflib
+
+    out = {}
+    for key, value in overrides.items():
+        if key not in PARAMETERS:
+            close = difflib.get_close_matches(key, list(PARAMETERS), n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise ValueError(f"{where}: unknown parameter {key!r}{hint}")
+        p = PARAMETERS[key]
+        if isinstance(p.default, tuple):
+            if not isinstance(value, list | tuple) or len(value) != len(p.default):
+                raise ValueError(
+                    f"{where}.{key}: expected a list of {len(p.default)} values "
+                    f"({p.unit}), got {value!r}"
+                )
+            out[key] = tuple(tuple(v) if isinstance(v, list) else v for v in value)
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"{where}.{key}: expected a number ({p.unit}), got {value!r}")
+        if (p.low is not None and value < p.low) or (p.high is not None and value > p.high):
+            raise ValueError(
+                f"{where}.{key}: {value} is out of range [{p.low}, {p.high}] ({p.unit})"
+            )
+        out[key] = value
+    return out
