@@ -1,4 +1,5 @@
-"""Command line: ``accesssim apl`` (accessibility of a territory against published figures)."""
+"""Command line: ``accesssim apl`` (accessibility against published figures), ``accesssim run``
+(a scenario over seeds)."""
 
 from __future__ import annotations
 
@@ -127,6 +128,23 @@ def cmd_apl(args) -> int:
     return 0
 
 
+def cmd_run(args) -> int:
+    from accesssim import runner, scenario
+
+    sc = scenario.load(args.scenario, seeds=args.seeds)
+    out = args.out or f"results/{sc.name}"
+    print(
+        f"running {sc.name}: {sc.years} years, seeds {sc.seeds}, "
+        f"territory {sc.territory or 'France'}",
+        file=sys.stderr,
+    )
+    result = runner.run(sc, communes=args.communes, debug=args.debug)
+    files = runner.write(result, out, figures=not args.no_figures)
+    print(runner.summary_markdown(result))
+    print(f"wrote {len(files)} files to {out}/ in {result.seconds:.1f} s of simulation")
+    return 0
+
+
 def _write_commune_csv(path, t, apl, gp_minutes, ed_minutes) -> None:
     c, e = t.communes, t.epcis
     buf = io.StringIO()
@@ -207,6 +225,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-cache", action="store_true", help="do not read or write the travel-time cache"
     )
     a.set_defaults(func=cmd_apl)
+
+    r = sub.add_parser(
+        "run",
+        help="run a scenario file over its seeds and write tables, figures and a summary",
+        description="Run the agent-based model for a scenario (TOML, see scenarios/) and write "
+        "tidy CSV tables (national weekly series, EPCI monthly and yearly, priority × age "
+        "band), a manifest, figures and summary.md to --out.",
+    )
+    r.add_argument("scenario", help="scenario file, e.g. scenarios/baseline.toml")
+    r.add_argument("--out", help="output folder (default results/<scenario name>)")
+    r.add_argument("--seeds", type=int, help="number of seeds (overrides the file: 1..N)")
+    r.add_argument("--communes", action="store_true", help="also write a per-commune table")
+    r.add_argument("--no-figures", action="store_true", help="skip the figures")
+    r.add_argument(
+        "--debug", action="store_true", help="check conservation and positivity every step (slower)"
+    )
+    r.set_defaults(func=cmd_run)
     return p
 
 

@@ -38,6 +38,7 @@ def epci_choropleth(
     cmap: str = "RdYlGn",
     outline: np.ndarray | None = None,
     outline_label: str = "",
+    percent: bool = False,
 ) -> None:
     """Map one value per EPCI, with a binned legend, title, source line and optional outlines.
 
@@ -73,7 +74,8 @@ def epci_choropleth(
     cax = fig.add_axes([0.85, 0.25, 0.03, 0.5])
     sm = plt.cm.ScalarMappable(norm=norm, cmap=cmap)
     cb = fig.colorbar(sm, cax=cax, ticks=list(bins))
-    cb.ax.set_yticklabels([f"{b:g}" for b in bins[:-1]] + [f"> {bins[-2]:g}"])
+    fmt = (lambda b: f"{100 * b:g}%") if percent else (lambda b: f"{b:g}")
+    cb.ax.set_yticklabels([fmt(b) for b in bins[:-1]] + [f"> {fmt(bins[-2])}"])
     cb.set_label(label)
     fig.suptitle(title, fontsize=13, y=0.97)
     notes = [source]
@@ -125,3 +127,130 @@ def _epci_departement(territory: Territory) -> list[str]:
     order = np.arange(len(c))[::-1]
     first[c.epci[order]] = order
     return [str(c.departement[i]) if i >= 0 else "" for i in first]
+
+
+# ---------------------------------------------------------------------- run figures
+RATE_BINS = (0.0, 0.0025, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 1.0)
+
+
+def _save(fig, path) -> Path:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=120)
+    plt.close(fig)
+    aio.atomic_write_bytes(path, buf.getvalue())
+    return Path(path)
+
+
+def _bands(x_rows, key, value):
+    """Median and min/max across seeds of ``value(row)`` grouped by ``key(row)``."""
+    by: dict = {}
+    for r in x_rows:
+        by.setdefault(key(r), []).append(value(r))
+    xs = sorted(by)
+    v = [np.asarray(by[x], float) for x in xs]
+    return (
+        np.array(xs),
+        np.array([np.median(a) for a in v]),
+        np.array([a.min() for a in v]),
+        np.array([a.max() for a in v]),
+    )
+
+
+def run_figures(result, out) -> list[Path]:
+    """Time series with bands across seeds, a map by renoncement, priority vs other EPCIs."""
+    from accesssim.runner import SYNTHETIC_NOTE
+
+    out = Path(out)
+    sc = result.scenario
+    files = []
+    n_seeds = len(sc.seeds)
+    band_label = f"min–max across {n_seeds} seeds" if n_seeds > 1 else "one seed"
+
+    # national weekly series, smoothed to 4-week sums
+    fig, axes = plt.subplots(2, 2, figsize=(11, 7), sharex=True)
+    panels = [
+        (
+            "forgone / needed consultations",
+            lambda r: r["forgone"] / max(r["needed"], 1e-9),
+            100,
+            "%",
+        ),
+        ("ED visits from lack of GP access, per week", lambda r: r["ed_visits"], 1, ""),
+        ("share without médecin traitant (15+)", lambda r: r["share_without_mt"], 100, "%"),
+        ("active GPs", lambda r: r["gps"], 1, ""),
+    ]
+    for ax, (title, fn, scale, unit) in zip(axes.flat, panels, strict=True):
+        x, med, lo, hi = _bands(result.weekly, lambda r: r["week"], fn)
+        years = sc.start_year + x / 52
+        ax.fill_between(years, lo * scale, hi * scale, alpha=0.3, label=band_label)
+        ax.plot(years, med * scale, lw=1.5, label="median")
+        ax.set_title(title, fontsize=10)
+        if unit:
+            ax.set_ylabel(unit)
+        ax.grid(alpha=0.3)
+    axes[0, 0].legend(fontsize=8)
+    for ax in axes[1]:
+        ax.set_xlabel("year")
+    fig.suptitle(f"{sc.name}: weekly national series ({sc.territory or 'France'})")
+    fig.text(0.01, 0.005, SYNTHETIC_NOTE, fontsize=6.5, wrap=True)
+    fig.tight_layout(rect=(0, 0.04, 1, 0.97))
+    files.append(_save(fig, out / "timeseries.png"))
+
+    # priority vs other EPCIs, yearly
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for group, flag in (("priority EPCIs (confirmed)", True), ("other EPCIs", False)):
+        rows = [r for r in result.yearly if r["priority_confirmed"] == flag]
+        if not rows:
+            continue
+        agg: dict = {}
+        for r in rows:
+            a = agg.setdefault((r["seed"], r["year"]), [0.0, 0.0, 0.0, 0.0])
+            a[0] += r["forgone"]
+            a[1] += r["needed"]
+            a[2] += r["ed_visits"]
+            a[3] += r["population"]
+        items = [
+            {"year": k[1], "ren": v[0] / max(v[1], 1e-9), "ed": 1000 * v[2] / max(v[3], 1)}
+            for k, v in agg.items()
+        ]
+        for ax, key, title in (
+            (axes[0], "ren", "forgone / needed consultations (%)"),
+            (axes[1], "ed", "ED visits from lack of access per 1,000"),
+        ):
+            x, med, lo, hi = _bands(items, lambda r: r["year"], lambda r, key=key: r[key])
+            s = 100 if key == "ren" else 1
+            ax.fill_between(x, lo * s, hi * s, alpha=0.25)
+            ax.plot(x, med * s, marker="o", label=group)
+            ax.set_title(title, fontsize=10)
+            ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=8)
+    fig.suptitle(f"{sc.name}: priority EPCIs vs the rest (median, {band_label})")
+    fig.text(0.01, 0.005, SYNTHETIC_NOTE, fontsize=6.5, wrap=True)
+    fig.tight_layout(rect=(0, 0.06, 1, 0.95))
+    files.append(_save(fig, out / "priority_vs_other.png"))
+
+    # map of the last year's renoncement rate by EPCI (median across seeds)
+    last = max(r["year"] for r in result.yearly)
+    by_epci: dict = {}
+    for r in result.yearly:
+        if r["year"] == last:
+            by_epci.setdefault(r["epci"], []).append(r["renoncement_rate"])
+    territory = sc.load_territory()
+    values = np.array(
+        [np.median(by_epci[s]) if s in by_epci else np.nan for s in territory.epcis.siren]
+    )
+    epci_choropleth(
+        territory,
+        values,
+        out / "map_renoncement.png",
+        title=f"{sc.name}: forgone care by EPCI, {last}",
+        label="forgone / needed GP consultations (modelled)",
+        source=f"accesssim {sc.name}, median of {n_seeds} seed(s). {SYNTHETIC_NOTE}",
+        bins=RATE_BINS,
+        cmap="YlOrRd",
+        percent=True,
+        outline=territory.epcis.priority_confirmed,
+        outline_label="priority EPCIs confirmed on the 2025 list of 151",
+    )
+    files.append(out / "map_renoncement.png")
+    return files

@@ -1,0 +1,183 @@
+"""Scenario files (TOML): territory selection, horizon, seeds, parameter overrides, policies.
+
+Every error names the file, the key and what is expected. Example::
+
+    [scenario]
+    name = "baseline"
+    start_year = 2025
+    years = 5
+    seeds = 3                  # or an explicit list: [1, 2, 3]
+
+    [territory]                # omit for all of France
+    region = "Centre-Val de Loire"   # or departement = "18", or epcis = ["241800507"]
+    buffer_km = 30
+
+    [parameters]               # overrides by name (accesssim.parameters)
+    ed_unmet_share = 0.3
+
+    [[policies]]               # empty for the baseline
+    type = "none"
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from accesssim import parameters
+from accesssim import territory as terr
+
+
+class ScenarioError(ValueError):
+    """A scenario file that cannot be used; the message names the file and the key."""
+
+
+SECTIONS = {"scenario", "territory", "parameters", "policies"}
+SCENARIO_KEYS = {"name": str, "description": str, "start_year": int, "years": int, "seeds": None}
+TERRITORY_KEYS = {"region": str, "departement": str, "epcis": list, "buffer_km": float}
+
+
+@dataclass
+class Scenario:
+    name: str
+    path: Path | None
+    start_year: int = 2025
+    years: int = 5
+    seeds: list[int] = field(default_factory=lambda: [1])
+    description: str = ""
+    territory: dict = field(default_factory=dict)
+    parameters: dict = field(default_factory=dict)
+    policies: list[dict] = field(default_factory=list)
+    sha256: str = ""
+
+    @property
+    def weeks(self) -> int:
+        return self.years * 52
+
+    def load_territory(self, base: terr.Territory | None = None) -> terr.Territory:
+        t = base or terr.load()
+        sel = dict(self.territory)
+        buffer_km = sel.pop("buffer_km", terr.DEFAULT_BUFFER_KM)
+        if not sel:
+            return t
+        try:
+            return t.select(**sel, buffer_km=buffer_km)
+        except terr.TerritoryError as exc:
+            raise ScenarioError(f"{self.path}: [territory] {exc}") from exc
+
+    def build_policies(self):
+        from accesssim import policies
+
+        return [policies.from_spec(spec, self) for spec in self.policies]
+
+
+def _type_name(t) -> str:
+    return {str: "a string", int: "an integer", float: "a number", list: "a list"}[t]
+
+
+def _check(where: str, key: str, value, expected):
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if expected is not None and (not isinstance(value, expected) or isinstance(value, bool)):
+        raise ScenarioError(f"{where}.{key}: expected {_type_name(expected)}, got {value!r}")
+    return value
+
+
+def load(path: str | Path, seeds: int | None = None) -> Scenario:
+    """Read and validate a scenario file; ``seeds`` overrides the file's seed count."""
+    path = Path(path)
+    try:
+        raw_bytes = path.read_bytes()
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot read the scenario file ({exc.strerror})") from exc
+    try:
+        data = tomllib.loads(raw_bytes.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{path}: not valid TOML ({exc})") from exc
+    return from_dict(data, path, raw_bytes, seeds)
+
+
+def from_dict(data: dict, path=None, raw_bytes: bytes = b"", seeds: int | None = None):
+    where = str(path) if path else "<scenario>"
+    unknown = set(data) - SECTIONS
+    if unknown:
+        raise ScenarioError(
+            f"{where}: unknown section(s) {sorted(unknown)}; expected {sorted(SECTIONS)}"
+        )
+    head = data.get("scenario", {})
+    if not isinstance(head, dict) or "name" not in head:
+        raise ScenarioError(f'{where}: [scenario] must be a table with at least name = "..."')
+    for key in head:
+        if key not in SCENARIO_KEYS:
+            raise ScenarioError(
+                f"{where}: [scenario] unknown key {key!r}; expected one of {sorted(SCENARIO_KEYS)}"
+            )
+        _check(f"{where}: [scenario]", key, head[key], SCENARIO_KEYS[key])
+    years = head.get("years", 5)
+    if not 1 <= years <= 50:
+        raise ScenarioError(f"{where}: [scenario].years: expected 1 to 50 years, got {years}")
+    start = head.get("start_year", 2025)
+    if not 2000 <= start <= 2100:
+        raise ScenarioError(f"{where}: [scenario].start_year: expected a year, got {start}")
+    raw_seeds = head.get("seeds", 1) if seeds is None else seeds
+    if isinstance(raw_seeds, int) and not isinstance(raw_seeds, bool):
+        if raw_seeds < 1:
+            raise ScenarioError(f"{where}: [scenario].seeds: expected at least 1, got {raw_seeds}")
+        seed_list = list(range(1, raw_seeds + 1))
+    elif (
+        isinstance(raw_seeds, list)
+        and raw_seeds
+        and all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in raw_seeds)
+    ):
+        if len(set(raw_seeds)) != len(raw_seeds):
+            raise ScenarioError(f"{where}: [scenario].seeds: duplicate seeds in {raw_seeds}")
+        seed_list = list(raw_seeds)
+    else:
+        raise ScenarioError(
+            f"{where}: [scenario].seeds: expected a count or a list of "
+            f"non-negative integers, got {raw_seeds!r}"
+        )
+
+    territory = data.get("territory", {})
+    if not isinstance(territory, dict):
+        raise ScenarioError(f"{where}: [territory] must be a table")
+    for key in territory:
+        if key not in TERRITORY_KEYS:
+            raise ScenarioError(
+                f"{where}: [territory] unknown key {key!r}; expected one of "
+                f"{sorted(TERRITORY_KEYS)}"
+            )
+        territory[key] = _check(f"{where}: [territory]", key, territory[key], TERRITORY_KEYS[key])
+    if sum(k in territory for k in ("region", "departement", "epcis")) > 1:
+        raise ScenarioError(f"{where}: [territory] give one of region, departement or epcis")
+
+    params = data.get("parameters", {})
+    if not isinstance(params, dict):
+        raise ScenarioError(f"{where}: [parameters] must be a table")
+    try:
+        params = parameters.validate(params, where=f"{where}: [parameters]")
+    except ValueError as exc:
+        raise ScenarioError(str(exc)) from exc
+
+    policies = data.get("policies", [])
+    if not isinstance(policies, list) or not all(isinstance(p, dict) for p in policies):
+        raise ScenarioError(f"{where}: [[policies]] must be an array of tables")
+    sc = Scenario(
+        name=head["name"],
+        path=path,
+        start_year=start,
+        years=years,
+        seeds=seed_list,
+        description=head.get("description", ""),
+        territory=territory,
+        parameters=params,
+        policies=policies,
+        sha256=hashlib.sha256(raw_bytes).hexdigest() if raw_bytes else "",
+    )
+    try:
+        sc.build_policies()  # validates every policy spec now, before anything runs
+    except ValueError as exc:
+        raise ScenarioError(str(exc)) from exc
+    return sc
