@@ -145,6 +145,25 @@ def cmd_run(args) -> int:
     return 0
 
 
+def cmd_calibrate(args) -> int:
+    from accesssim import calibration
+
+    t = _territory(args)
+    rec = calibration.fit(t, rounds=args.rounds, seed=args.seed,
+                          log=lambda msg: print(msg, file=sys.stderr))
+    scale = t.communes.population[t.communes.core].sum() / calibration.FRANCE_POPULATION
+    report = (f"# Calibration report ({t.label}, seed {args.seed}, one year)\n\n"
+              f"Fitted: " + ", ".join(f"{k} = {v:.4g}" for k, v in rec["fitted"].items())
+              + "\n\n" + calibration.report_markdown(rec["observed"], scale) + "\n")
+    print(report)
+    if args.write:
+        calibration.write(rec)
+        print(f"wrote {calibration.parameters.CALIBRATION_FILE}", file=sys.stderr)
+    if args.report:
+        aio.atomic_write_text(args.report, report)
+    return 0
+
+
 def _write_commune_csv(path, t, apl, gp_minutes, ed_minutes) -> None:
     c, e = t.communes, t.epcis
     buf = io.StringIO()
@@ -242,6 +261,25 @@ def build_parser() -> argparse.ArgumentParser:
         "--debug", action="store_true", help="check conservation and positivity every step (slower)"
     )
     r.set_defaults(func=cmd_run)
+
+    k = sub.add_parser(
+        "calibrate",
+        help="fit the free parameters to published national figures and print the report",
+        description="Run the baseline for one year, fit consultations per inhabitant, "
+        "forgoing, ED and médecin-traitant parameters to their published targets by a "
+        "multiplicative fixed point, and print the model beside the published figures.",
+    )
+    kw = k.add_mutually_exclusive_group()
+    kw.add_argument("--region", help="calibrate on a région (default: all of France)")
+    kw.add_argument("--departement", help="calibrate on a département")
+    k.add_argument("--rounds", type=int, default=5, help="fixed-point rounds (default 5)")
+    k.add_argument("--seed", type=int, default=1)
+    k.add_argument("--write", action="store_true",
+                   help="write the fitted values to the package's calibration.json")
+    k.add_argument("--report", metavar="FILE.md", help="also write the report to a file")
+    k.add_argument("--buffer-km", type=float, default=terr.DEFAULT_BUFFER_KM)
+    k.add_argument("--territory", help=argparse.SUPPRESS)
+    k.set_defaults(func=cmd_calibrate)
     return p
 
 

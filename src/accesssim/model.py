@@ -295,6 +295,7 @@ class AccessModel(Model):
         self.year_acc = {k: np.zeros(shape) for k in FLOWS}
         self.month_acc = {k: np.zeros(len(self.core)) for k in FLOWS}
         self.year_wait = np.zeros(len(self.core))
+        self.year_ed_parts = np.zeros(2)  # ED visits: from lacking an MT, from unserved need
         self.week_flows = {k: np.zeros(shape) for k in FLOWS}
         self.week_totals = dict.fromkeys((*FLOWS, "backlog"), 0.0)
         self.ed_visits_by_site = np.zeros(len(self.territory.emergency))
@@ -375,19 +376,22 @@ class AccessModel(Model):
                 "capacity outside the service communes: call "
                 "update_service_communes() when adding capacity somewhere new"
             )
+        # pass 1: patients with a médecin traitant, on regular capacity
         d1 = rest[..., 0].sum(1)
         s1, u1 = allocate(d1, offer, self.weights, rounds, self.weights_t)
-        d2 = rest[..., 1].sum(1)
-        s2, u2s = allocate(d2, offer - u1, self.weights, rounds, self.weights_t)
+        # pass 2: everyone still waiting (MT holders left over, people without one), on what
+        # is left plus the extra GPs give under pressure (capacity_flex)
+        left1 = d1 - s1
+        d2 = left1 + rest[..., 1].sum(1)
+        flex = offer * p["capacity_flex"]
+        s2, u2 = allocate(d2, offer - u1 + flex, self.weights, rounds, self.weights_t)
         used = np.zeros(len(self.core))
-        used[self.service] = u1 + u2s
-        frac = np.stack(
-            [
-                np.divide(s1, d1, out=np.zeros_like(s1), where=d1 > 0),
-                np.divide(s2, d2, out=np.zeros_like(s2), where=d2 > 0),
-            ],
-            axis=-1,
-        )
+        used[self.service] = u1 + u2
+        capacity = capacity.copy()
+        capacity[self.service] += flex
+        f2 = np.divide(s2, d2, out=np.zeros_like(s2), where=d2 > 0)
+        f1 = np.divide(s1 + left1 * f2, d1, out=np.zeros_like(s1), where=d1 > 0)
+        frac = np.stack([f1, f2], axis=-1)
         in_person = rest * frac[:, None, :]
         unserved = np.maximum(rest - in_person, 0)
         ed_unserved = unserved * p["ed_unserved_rate"]
@@ -406,6 +410,8 @@ class AccessModel(Model):
         )
 
         ed = (ed_direct + ed_unserved).sum(-1)
+        self.year_ed_parts += (ed_direct.sum(axis=(1, 2)) @ self.core,
+                               ed_unserved.sum(axis=(1, 2)) @ self.core)
         flows = {
             "needed": new.sum(-1),
             "in_person": in_person.sum(-1),
@@ -482,7 +488,8 @@ class AccessModel(Model):
 
     def _end_of_year(self) -> None:
         self._record_year()
-        self._gp_flows()
+        exits, installs = self._gp_flows()
+        self.last_year.update(exits=exits, installations=installs)
         self.update_service_communes()
         self._update_lists()
         self._register_patients()
@@ -495,6 +502,7 @@ class AccessModel(Model):
         for v in self.year_acc.values():
             v[:] = 0
         self.year_wait[:] = 0
+        self.year_ed_parts[:] = 0
         self.ed_visits_by_site[:] = 0
 
     def forwent_people(self) -> np.ndarray:
@@ -512,8 +520,9 @@ class AccessModel(Model):
         from accesssim import records
 
         records.record_year(self)
+        self.last_year = records.national_year(self)
 
-    def _gp_flows(self) -> None:
+    def _gp_flows(self) -> tuple[int, int]:
         """Ageing, cessations (retirement hazard scaled to CNAM's ~2,330 a year nationally)
         and installations (~2,350 a year) with a location choice over EPCIs."""
         p, rng = self.p, self.rng
@@ -526,10 +535,12 @@ class AccessModel(Model):
             target = p["cessations_per_year"] * self._territory_share
             self._exit_scale = target / expected if expected > 0 else 0.0
         leave = active[rng.random(len(active)) < np.minimum(hazard * self._exit_scale, 1)]
+        exits = int(self.core[self.gp_commune[leave]].sum())
         self._retire(leave)
         n_new = rng.poisson(p["installations_per_year"] * self._territory_share)
         if n_new:
             self._install(self._choose_communes(n_new))
+        return exits, int(n_new)
 
     def _retire(self, idx: np.ndarray) -> None:
         """GPs leave: their registered patients lose their médecin traitant."""

@@ -126,3 +126,46 @@ def record_year(m) -> None:
                     "apl": float(apl[i]),
                 }
             )
+
+
+def national_year(m) -> dict:
+    """National (core) totals of the year just ended, for calibration and quick checks."""
+    from accesssim.model import ADULT_BANDS
+
+    core = m.core
+    acc = m.year_acc
+    pop = float(m.people.sum(axis=(1, 2)) @ core)
+    adults = m.people[:, ADULT_BANDS] * core[:, None, None]
+    forwent = m.forwent_people()
+    apl = m.current_apl()
+    w = m.territory.communes.population * core
+    served = float((acc["in_person"] + acc["tele"]).sum(1) @ core)
+    return {
+        "population": pop,
+        "needed": float(acc["needed"].sum(1) @ core),
+        "served": served,
+        "consultations_per_inhabitant": served / pop,
+        "tele_share": float(acc["tele"].sum(1) @ core) / max(served, 1e-9),
+        "forgone": float(acc["forgone"].sum(1) @ core),
+        "share_people_forwent_15plus": float(forwent[:, ADULT_BANDS].sum(1) @ core)
+        / float(adults.sum()),
+        "ed_visits": float(acc["ed"].sum(1) @ core),
+        "ed_from_no_mt": float(m.year_ed_parts[0]),
+        "ed_from_unserved": float(m.year_ed_parts[1]),
+        "share_without_mt_15plus": float(adults[..., 1].sum() / adults.sum()),
+        "apl": metrics.weighted_mean(apl, w),
+        "apl_bottom_decile": metrics.tail_mean(apl, w, 0.1),
+        "apl_top_decile": metrics.tail_mean(apl, w, 0.1, lower=False),
+        "apl_share_below_2_5": metrics.share_below(apl, w, access.SUBDENSE_THRESHOLD),
+        "forwent_apl_below_1_5": _share_forwent(m, forwent, apl < 1.5),
+        "forwent_apl_above_1_5": _share_forwent(m, forwent, apl >= 1.5),
+        "gps": int((m.gp_active & core[m.gp_commune]).sum()),
+    }
+
+
+def _share_forwent(m, forwent, mask) -> float:
+    from accesssim.model import ADULT_BANDS
+
+    sel = mask & m.core
+    ppl = m.people[sel][:, ADULT_BANDS].sum()
+    return float(forwent[sel][:, ADULT_BANDS].sum() / ppl) if ppl > 0 else float("nan")
