@@ -18,6 +18,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed
 	@mkdir -p $(OUT)
 	$(BIN)/accesssim apl --map $(OUT)/apl_france.png --csv $(OUT)/apl_communes.csv
+	$(BIN)/accesssim run scenarios/baseline.toml --out $(OUT)/baseline
 
 test: $(VENV)/.installed lint
 	$(BIN)/python -m pytest -q
@@ -28,6 +29,7 @@ lint: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_foundation.py
+	$(BIN)/python benchmarks/bench_model.py
 
 territory: $(VENV)/.installed
 	$(PIP) install --quiet -e '.[test,build-data]'

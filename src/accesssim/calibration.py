@@ -35,8 +35,13 @@ TARGETS = {
     "share_people_forwent_15plus": 0.031,
     "share_without_mt_15plus": 0.11,
 }
-FREE = ("consultations_per_inhabitant", "forgo_base", "ed_without_mt_rate", "ed_unserved_rate",
-        "mt_registration_rate")
+FREE = (
+    "consultations_per_inhabitant",
+    "forgo_base",
+    "ed_without_mt_rate",
+    "ed_unserved_rate",
+    "mt_registration_rate",
+)
 
 
 def run_year(territory, params: dict, seed: int = 1) -> dict:
@@ -58,30 +63,42 @@ def fit(territory=None, rounds: int = 5, seed: int = 1, log=print) -> dict:
         got = run_year(t, params, seed)
         history.append({"round": r, "params": dict(params), "observed": got})
         log(f"round {r}: " + ", ".join(f"{k}={v:.4g}" for k, v in params.items()))
-        log(f"  served/inh {got['consultations_per_inhabitant']:.3f}, forwent "
+        log(
+            f"  served/inh {got['consultations_per_inhabitant']:.3f}, forwent "
             f"{got['share_people_forwent_15plus']:.4f}, ED no-MT {got['ed_from_no_mt']:,.0f} "
             f"unserved {got['ed_from_unserved']:,.0f}, without MT "
-            f"{got['share_without_mt_15plus']:.4f}")
+            f"{got['share_without_mt_15plus']:.4f}"
+        )
         params["consultations_per_inhabitant"] *= (
-            TARGETS["consultations_per_inhabitant"] / got["consultations_per_inhabitant"])
-        params["forgo_base"] *= (TARGETS["share_people_forwent_15plus"]
-                                 / max(got["share_people_forwent_15plus"], 1e-9))
+            TARGETS["consultations_per_inhabitant"] / got["consultations_per_inhabitant"]
+        )
+        params["forgo_base"] *= TARGETS["share_people_forwent_15plus"] / max(
+            got["share_people_forwent_15plus"], 1e-9
+        )
         params["ed_without_mt_rate"] = min(
-            0.9, params["ed_without_mt_rate"] * (1 - s) * ed_target
-            / max(got["ed_from_no_mt"], 1e-9))
+            0.9,
+            params["ed_without_mt_rate"] * (1 - s) * ed_target / max(got["ed_from_no_mt"], 1e-9),
+        )
         params["ed_unserved_rate"] = min(
             1 - base["giveup_unserved"],
-            params["ed_unserved_rate"] * s * ed_target / max(got["ed_from_unserved"], 1e-9))
+            params["ed_unserved_rate"] * s * ed_target / max(got["ed_from_unserved"], 1e-9),
+        )
         params["mt_registration_rate"] = min(
-            1.0, params["mt_registration_rate"] * got["share_without_mt_15plus"]
-            / TARGETS["share_without_mt_15plus"])
+            1.0,
+            params["mt_registration_rate"]
+            * got["share_without_mt_15plus"]
+            / TARGETS["share_without_mt_15plus"],
+        )
     final = run_year(t, params, seed)
     history.append({"round": rounds, "params": dict(params), "observed": final})
     return {
         "fitted": params,
         "observed": final,
-        "targets": {**TARGETS, "avoidable_ed_visits": ed_target,
-                    "ed_unmet_share (assumption, sensitivity)": s},
+        "targets": {
+            **TARGETS,
+            "avoidable_ed_visits": ed_target,
+            "ed_unmet_share (assumption, sensitivity)": s,
+        },
         "territory": t.label,
         "seed": seed,
         "years": 1,
@@ -89,13 +106,14 @@ def fit(territory=None, rounds: int = 5, seed: int = 1, log=print) -> dict:
         "accesssim_version": __version__,
         "date": dt.date.today().isoformat(),
         "procedure": "accesssim.calibration.fit (multiplicative fixed point, one target per "
-                     "parameter); rerun with `accesssim calibrate --write`",
+        "parameter); rerun with `accesssim calibrate --write`",
     }
 
 
 def write(record: dict) -> None:
-    aio.atomic_write_text(parameters.CALIBRATION_FILE,
-                          json.dumps(record, indent=1, ensure_ascii=False, default=float))
+    aio.atomic_write_text(
+        parameters.CALIBRATION_FILE, json.dumps(record, indent=1, ensure_ascii=False, default=float)
+    )
 
 
 # published national figures beside the model (value, tolerance, source)
@@ -103,11 +121,21 @@ REPORT = [
     ("apl", "mean APL", 3.3, 0.5, "DREES 2023"),
     ("apl_bottom_decile", "APL, mean of the 10% lowest", 1.4, 0.4, "DREES 2023"),
     ("apl_top_decile", "APL, mean of the 10% highest", 5.6, 1.0, "DREES 2023"),
-    ("consultations_per_inhabitant", "GP consultations per inhabitant", 3.4, 0.2,
-     "230-254 M acts / 68 M (D)"),
+    (
+        "consultations_per_inhabitant",
+        "GP consultations per inhabitant",
+        3.4,
+        0.2,
+        "230-254 M acts / 68 M (D)",
+    ),
     ("tele_share", "teleconsultation share", 0.03, 0.01, "Cour des comptes 2025"),
-    ("share_people_forwent_15plus", "people 15+ who forwent care in a year", 0.031, 0.005,
-     "DREES ER 1200 (16+, all medical care)"),
+    (
+        "share_people_forwent_15plus",
+        "people 15+ who forwent care in a year",
+        0.031,
+        0.005,
+        "DREES ER 1200 (16+, all medical care)",
+    ),
     ("ed_visits", "avoidable ED visits a year", 5.64e6, 0.56e6, "27% of 20.9 M, DREES"),
     ("share_without_mt_15plus", "adults without médecin traitant", 0.11, 0.015, "CNAM 2021"),
     ("exits", "GP cessations a year", 2327, 250, "CNAM 2022"),
@@ -117,8 +145,10 @@ REPORT = [
 
 def report_markdown(observed: dict, scale: float = 1.0) -> str:
     """Model beside published figures, with a tolerance each and whether it is met."""
-    lines = ["| indicator | model | published | tolerance | within | source |",
-             "|---|---:|---:|---:|:---:|---|"]
+    lines = [
+        "| indicator | model | published | tolerance | within | source |",
+        "|---|---:|---:|---:|:---:|---|",
+    ]
     for key, label, value, tol, source in REPORT:
         if key not in observed:
             continue
@@ -127,11 +157,15 @@ def report_markdown(observed: dict, scale: float = 1.0) -> str:
         if key in ("ed_visits", "exits", "installations"):
             target, tolerance = value * scale, tol * scale
         rate = isinstance(value, float) and value < 1
-        fmt = (lambda x: f"{100 * x:.1f}%") if rate else (lambda x: f"{x:,.2f}" if x < 100
-                                                           else f"{x:,.0f}")
+        fmt = (
+            (lambda x: f"{100 * x:.1f}%")
+            if rate
+            else (lambda x: f"{x:,.2f}" if x < 100 else f"{x:,.0f}")
+        )
         ok = "yes" if abs(v - target) <= tolerance else "**no**"
-        lines.append(f"| {label} | {fmt(v)} | {fmt(target)} | ±{fmt(tolerance)} | {ok} | "
-                     f"{source} |")
+        lines.append(
+            f"| {label} | {fmt(v)} | {fmt(target)} | ±{fmt(tolerance)} | {ok} | {source} |"
+        )
     lines += [
         "",
         "Renoncement gradient: people 15+ who forwent care, in communes with APL < 1.5: "

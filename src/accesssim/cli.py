@@ -149,12 +149,18 @@ def cmd_calibrate(args) -> int:
     from accesssim import calibration
 
     t = _territory(args)
-    rec = calibration.fit(t, rounds=args.rounds, seed=args.seed,
-                          log=lambda msg: print(msg, file=sys.stderr))
+    rec = calibration.fit(
+        t, rounds=args.rounds, seed=args.seed, log=lambda msg: print(msg, file=sys.stderr)
+    )
     scale = t.communes.population[t.communes.core].sum() / calibration.FRANCE_POPULATION
-    report = (f"# Calibration report ({t.label}, seed {args.seed}, one year)\n\n"
-              f"Fitted: " + ", ".join(f"{k} = {v:.4g}" for k, v in rec["fitted"].items())
-              + "\n\n" + calibration.report_markdown(rec["observed"], scale) + "\n")
+    report = (
+        f"# Calibration report ({t.label}, seed {args.seed}, one year)\n\n"
+        f"Fitted: "
+        + ", ".join(f"{k} = {v:.4g}" for k, v in rec["fitted"].items())
+        + "\n\n"
+        + calibration.report_markdown(rec["observed"], scale)
+        + "\n"
+    )
     print(report)
     if args.write:
         calibration.write(rec)
@@ -274,8 +280,11 @@ def build_parser() -> argparse.ArgumentParser:
     kw.add_argument("--departement", help="calibrate on a département")
     k.add_argument("--rounds", type=int, default=5, help="fixed-point rounds (default 5)")
     k.add_argument("--seed", type=int, default=1)
-    k.add_argument("--write", action="store_true",
-                   help="write the fitted values to the package's calibration.json")
+    k.add_argument(
+        "--write",
+        action="store_true",
+        help="write the fitted values to the package's calibration.json",
+    )
     k.add_argument("--report", metavar="FILE.md", help="also write the report to a file")
     k.add_argument("--buffer-km", type=float, default=terr.DEFAULT_BUFFER_KM)
     k.add_argument("--territory", help=argparse.SUPPRESS)

@@ -162,7 +162,7 @@ class AccessModel(Model):
         w = self.times.copy()
         w.data = np.exp(-w.data / p["gravity_tau_minutes"])
         self._weights_all = w.tocsc()
-        self.service = np.zeros(0, np.int64)
+        self.service = None  # set by update_service_communes
         self._extra_service = np.zeros(0, np.int64)  # policy sites without GPs of their own
         self.times_apl = travel.travel_matrix(t, access.DREES_DECAY.cutoff, cache=cache)
         self.road = travel.road_graph(t)
@@ -263,7 +263,7 @@ class AccessModel(Model):
         columns out of the weight matrix changes no result and makes the step ~4× cheaper."""
         self._extra_service = np.union1d(self._extra_service, np.asarray(extra, np.int64))
         keep = np.union1d(np.unique(self.gp_commune[self.gp_active]), self._extra_service)
-        if np.array_equal(keep, self.service):
+        if self.service is not None and np.array_equal(keep, self.service):
             return
         self.service = keep
         self.weights = self._weights_all[:, keep].tocsr()
@@ -410,8 +410,10 @@ class AccessModel(Model):
         )
 
         ed = (ed_direct + ed_unserved).sum(-1)
-        self.year_ed_parts += (ed_direct.sum(axis=(1, 2)) @ self.core,
-                               ed_unserved.sum(axis=(1, 2)) @ self.core)
+        self.year_ed_parts += (
+            ed_direct.sum(axis=(1, 2)) @ self.core,
+            ed_unserved.sum(axis=(1, 2)) @ self.core,
+        )
         flows = {
             "needed": new.sum(-1),
             "in_person": in_person.sum(-1),

@@ -183,10 +183,16 @@ PARAMETERS: dict[str, Param] = {
         1,
         60,
     ),
-    "capacity_flex": Param(0.2, "extra share of capacity GPs give when demand exceeds it", "A",
-                           "GPs in under-served zones see more patients in the same hours, with "
-                           "shorter consultations (Insee Analyses n°51, FACTS.md §1.3; size "
-                           "not published)", 0, 1),
+    "capacity_flex": Param(
+        0.2,
+        "extra share of capacity GPs give when demand exceeds it",
+        "A",
+        "GPs in under-served zones see more patients in the same hours, with "
+        "shorter consultations (Insee Analyses n°51, FACTS.md §1.3; size "
+        "not published)",
+        0,
+        1,
+    ),
     "allocation_rounds": Param(
         3,
         "rounds of the capacity-constrained allocation",

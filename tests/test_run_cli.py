@@ -1,0 +1,74 @@
+"""`accesssim run` end to end on a small département, and the pinned baseline regression."""
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from accesssim import cli, runner, scenario
+
+HERE = Path(__file__).resolve().parent
+REGRESSION = HERE / "data" / "baseline_regression.json"
+SMALL = """
+[scenario]
+name = "small"
+years = 2
+seeds = 2
+[territory]
+departement = "48"
+"""
+
+
+def test_run_writes_tables_figures_manifest(tmp_path, capsys):
+    sc = tmp_path / "small.toml"
+    sc.write_text(SMALL, encoding="utf-8")
+    out = tmp_path / "out"
+    assert cli.main(["run", str(sc), "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "modelled" in text and "median across seeds" in text
+    for name in (
+        "national_weekly.csv",
+        "epci_yearly.csv",
+        "epci_monthly.csv",
+        "groups_yearly.csv",
+        "manifest.json",
+        "summary.md",
+        "timeseries.png",
+        "map_renoncement.png",
+        "priority_vs_other.png",
+    ):
+        assert (out / name).stat().st_size > 0, name
+    rows = list(csv.DictReader(open(out / "epci_yearly.csv", encoding="utf-8")))
+    assert {r["seed"] for r in rows} == {"1", "2"} and {r["year"] for r in rows} == {"2025", "2026"}
+    weekly = list(csv.DictReader(open(out / "national_weekly.csv", encoding="utf-8")))
+    assert len(weekly) == 2 * 104
+    # the weekly DataCollector series and the EPCI tables agree on the year's need
+    need_w = sum(float(r["needed"]) for r in weekly if r["seed"] == "1" and int(r["week"]) <= 52)
+    need_e = sum(float(r["needed"]) for r in rows if r["seed"] == "1" and r["year"] == "2025")
+    assert need_w == pytest.approx(need_e, rel=1e-5)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["seeds"] == [1, 2] and len(manifest["territory_sha256"]) == 64
+
+
+def regression_summary() -> dict:
+    """Key indicators of a fixed-seed baseline on the Lozère, 2 years."""
+    sc = scenario.from_dict(
+        {
+            "scenario": {"name": "regression", "years": 2, "seeds": [42]},
+            "territory": {"departement": "48"},
+        }
+    )
+    result = runner.run(sc, show_progress=False)
+    (totals,) = runner.last_year_totals(result).values()
+    return {k: round(float(v), 6) for k, v in runner.indicators(totals).items()}
+
+
+def test_pinned_baseline_regression():
+    """Fails when the model's behaviour drifts. If the change is intended, refresh the file
+    with `python scripts/refresh_regression.py` and say why in the commit message."""
+    pinned = json.loads(REGRESSION.read_text())
+    got = regression_summary()
+    assert set(got) == set(pinned["indicators"])
+    for k, v in pinned["indicators"].items():
+        assert got[k] == pytest.approx(v, rel=1e-4, abs=1e-9), k

@@ -1,0 +1,77 @@
+"""Scenario files: the shipped ones validate, bad ones give errors naming file and key."""
+
+from pathlib import Path
+
+import pytest
+
+from accesssim import scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+GOOD = """
+[scenario]
+name = "t"
+years = 2
+seeds = [1, 2]
+[territory]
+departement = "48"
+[parameters]
+tele_share = 0.05
+"""
+
+
+def write(tmp_path, text):
+    p = tmp_path / "s.toml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_good_file(tmp_path):
+    sc = scenario.load(write(tmp_path, GOOD))
+    assert sc.seeds == [1, 2] and sc.weeks == 104 and sc.parameters == {"tele_share": 0.05}
+    assert sc.load_territory().communes.core.sum() > 100
+    assert scenario.load(write(tmp_path, GOOD), seeds=4).seeds == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "scenarios").glob("*.toml")), ids=lambda p: p.name)
+def test_shipped_scenarios_validate(path):
+    sc = scenario.load(path)
+    assert sc.name and sc.years >= 1
+    sc.load_territory()
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (("years = 2", "yeers = 2"), r"\[scenario\] unknown key 'yeers'"),
+        (("years = 2", 'years = "2"'), r"\[scenario\]\.years: expected an integer"),
+        (("years = 2", "years = 500"), r"years: expected 1 to 50"),
+        (("seeds = [1, 2]", "seeds = [1, 1]"), "duplicate seeds"),
+        (("seeds = [1, 2]", "seeds = 0"), "seeds: expected at least 1"),
+        (('departement = "48"', 'departement = "Lozer"'), r"\[territory\] unknown département"),
+        (('departement = "48"', 'commune = "48"'), r"\[territory\] unknown key 'commune'"),
+        (("tele_share = 0.05", "tele_share = 1.5"), r"tele_share: 1.5 is out of range"),
+        (("tele_share = 0.05", 'tele_share = "a"'), r"tele_share: expected a number"),
+        (
+            ("tele_share = 0.05", "tele_shares = 0.05"),
+            "unknown parameter 'tele_shares'.*tele_share",
+        ),
+        (("[parameters]", "[params]"), r"unknown section"),
+    ],
+)
+def test_bad_files_name_file_and_key(tmp_path, change, message):
+    p = write(tmp_path, GOOD.replace(*change))
+    with pytest.raises(scenario.ScenarioError, match=message) as err:
+        sc = scenario.load(p)
+        sc.load_territory()
+    assert str(p) in str(err.value)
+
+
+def test_unknown_policy_and_bad_toml(tmp_path):
+    p = write(tmp_path, GOOD + '\n[[policies]]\ntype = "magic"\n')
+    with pytest.raises(scenario.ScenarioError, match=r"\[\[policies\]\]\.type: unknown policy"):
+        scenario.load(p)
+    p = write(tmp_path, "[scenario\nname=")
+    with pytest.raises(scenario.ScenarioError, match="not valid TOML"):
+        scenario.load(p)
+    with pytest.raises(scenario.ScenarioError, match="cannot read"):
+        scenario.load(tmp_path / "missing.toml")
