@@ -134,14 +134,24 @@ def cmd_run(args) -> int:
     sc = scenario.load(args.scenario, seeds=args.seeds)
     out = args.out or f"results/{sc.name}"
     print(
-        f"running {sc.name}: {sc.years} years, seeds {sc.seeds}, "
-        f"territory {sc.territory or 'France'}",
+        f"running {sc.name}: {sc.years} years, seeds {sc.seeds}, {runner.territory_label(sc)}",
         file=sys.stderr,
     )
     result = runner.run(sc, communes=args.communes, debug=args.debug)
     files = runner.write(result, out, figures=not args.no_figures)
     print(runner.summary_markdown(result))
     print(f"wrote {len(files)} files to {out}/ in {result.seconds:.1f} s of simulation")
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from accesssim import compare
+
+    cmp = compare.compare(args.scenarios, seeds=args.seeds, ed_sensitivity=args.ed_sensitivity)
+    out = args.out or f"results/compare_{cmp.baseline.scenario.name}"
+    files = compare.write(cmp, out)
+    print(compare.report_markdown(cmp))
+    print(f"wrote {len(files)} files to {out}/")
     return 0
 
 
@@ -267,6 +277,26 @@ def build_parser() -> argparse.ArgumentParser:
         "--debug", action="store_true", help="check conservation and positivity every step (slower)"
     )
     r.set_defaults(func=cmd_run)
+
+    c = sub.add_parser(
+        "compare",
+        help="run a baseline and policy scenarios with the same seeds and compare them",
+        description="Run the scenarios with common random numbers (the baseline's seeds) and "
+        "report, for each policy against the baseline (the file with no [[policies]]), the "
+        "median and 90%% interval across seeds of forgone care and ED visits avoided, the "
+        "change in renoncement in priority EPCIs and elsewhere, APL, cost and euros per "
+        "avoided forgone consultation; with figures and a markdown report.",
+    )
+    c.add_argument("scenarios", nargs="+", help="scenario files, one of them a baseline")
+    c.add_argument("--seeds", type=int, help="number of seeds for all (default: baseline's)")
+    c.add_argument("--out", help="output folder (default results/compare_<baseline>)")
+    c.add_argument(
+        "--ed-sensitivity",
+        action="store_true",
+        help="also rerun at ed_unmet_share 0 and 0.6 to show what ED results "
+        "depend on (triples the run time)",
+    )
+    c.set_defaults(func=cmd_compare)
 
     k = sub.add_parser(
         "calibrate",

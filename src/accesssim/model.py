@@ -38,6 +38,22 @@ MSP = 2  # index of "msp" in agents.PRACTICE_TYPES
 FLOWS = ("needed", "in_person", "tele", "ed", "forgone")
 
 
+def _draw_with_caps(rng, prob: np.ndarray, cap: np.ndarray, n: int) -> np.ndarray:
+    """Draw ``n`` indices with probabilities ``prob``, none more than ``cap`` times; draws
+    beyond a cap go to the other indices (renormalised). Fewer than ``n`` only if all are
+    capped."""
+    prob = np.asarray(prob, float).copy()
+    taken = np.zeros(len(prob), dtype=np.int64)
+    out: list[int] = []
+    while len(out) < n and prob.sum() > 0:
+        for k in rng.choice(len(prob), size=n - len(out), p=prob / prob.sum()):
+            if taken[k] < cap[k]:
+                taken[k] += 1
+                out.append(int(k))
+        prob[taken >= cap] = 0
+    return np.asarray(out, dtype=np.int64)
+
+
 class InvariantError(AssertionError):
     """A conservation or positivity check failed (debug mode)."""
 
@@ -288,7 +304,21 @@ class AccessModel(Model):
             for s, ci in enumerate(t.emergency.commune)
         ]
         msp_communes = np.unique(self.gp_commune[self.gp_practice == MSP])
-        self.msps = [MaisonDeSante(self, int(i), cells[epci[i]]) for i in msp_communes]
+        self.msp_commune = np.zeros(len(epci), bool)
+        self.msps = []
+        self.open_msp(msp_communes)
+
+    def open_msp(self, communes) -> None:
+        """Open maisons de santé in communes: their GPs (present and future) practise there."""
+        epci = self.territory.communes.epci
+        for i in np.asarray(communes, dtype=np.int64):
+            if self.msp_commune[i]:
+                continue
+            self.msp_commune[i] = True
+            self.msps.append(
+                MaisonDeSante(self, int(i), self.space._cells[int(epci[i])], self.time)
+            )
+        self.gp_practice[self.msp_commune[self.gp_commune] & self.gp_active] = MSP
 
     def _setup_records(self) -> None:
         shape = self.people.shape[:2]
@@ -532,12 +562,17 @@ class AccessModel(Model):
         active = np.flatnonzero(self.gp_active)
         age = self.gp_age[active]
         hazard = np.select([age < 60, age < 65, age < 70], [0.01, 0.06, 0.18], 0.35)
+        hazard = hazard * np.where(self.gp_practice[active] == MSP, p["msp_exit_factor"], 1.0)
         if self._exit_scale is None:  # fixed once, from the initial age structure
             expected = hazard[self.core[self.gp_commune[active]]].sum()
             target = p["cessations_per_year"] * self._territory_share
             self._exit_scale = target / expected if expected > 0 else 0.0
         leave = active[rng.random(len(active)) < np.minimum(hazard * self._exit_scale, 1)]
         exits = int(self.core[self.gp_commune[leave]].sum())
+        self.exits_by_epci = np.bincount(
+            self.territory.communes.epci[self.gp_commune[leave]],
+            minlength=len(self.territory.epcis),
+        )
         self._retire(leave)
         n_new = rng.poisson(p["installations_per_year"] * self._territory_share)
         if n_new:
@@ -572,13 +607,7 @@ class AccessModel(Model):
         core_e = np.flatnonzero(e.core)
         pop_e = np.bincount(c.epci[self.core], weights=c.population[self.core], minlength=len(e))
         gps_e = np.bincount(c.epci[self.gp_commune[self.gp_active]], minlength=len(e))
-        msp_e = (
-            np.bincount(
-                c.epci[self.gp_commune[self.gp_active & (self.gp_practice == MSP)]],
-                minlength=len(e),
-            )
-            > 0
-        )
+        msp_e = np.bincount(c.epci[self.msp_commune], minlength=len(e)) > 0
         dense_e = np.bincount(
             c.epci, weights=c.population * (c.density_class == 0), minlength=len(e)
         ) / np.maximum(pop_e, 1)
@@ -591,7 +620,10 @@ class AccessModel(Model):
         )[core_e]
         prob = np.exp(util - util.max())
         prob /= prob.sum()
-        epcis = core_e[rng.choice(len(core_e), size=n, p=prob)]
+        cap = np.full(len(core_e), np.inf)  # most installations an EPCI may take this year
+        for policy in self.policies:
+            cap = policy.installation_cap(self, core_e, cap)
+        epcis = core_e[_draw_with_caps(rng, prob, cap, n)]
         gp_c = np.bincount(self.gp_commune[self.gp_active], minlength=len(c))
         out = np.empty(n, np.int64)
         for k, ep in enumerate(epcis):  # n is a few hundred a year: not the hot path
@@ -606,8 +638,9 @@ class AccessModel(Model):
         start = len(self.gp_commune)
         age = self._draw_ages(n, around=self.p["installation_age"]) if age is None else age
         if practice is None:
-            has_msp = np.isin(communes, self.gp_commune[self.gp_active & (self.gp_practice == MSP)])
-            practice = np.where(has_msp, MSP, np.where(self.rng.random(n) < 0.13, 0, 1))
+            practice = np.where(
+                self.msp_commune[communes], MSP, np.where(self.rng.random(n) < 0.13, 0, 1)
+            )
         if activity is None:
             activity = self._draw_activity(n, age)
         self.gp_commune = np.concatenate([self.gp_commune, communes])
@@ -622,6 +655,7 @@ class AccessModel(Model):
         epci = self.territory.communes.epci
         for k in range(start, start + n):
             self.gp_agents[k] = GP(self, k, self.space._cells[int(epci[self.gp_commune[k]])])
+        self.update_service_communes()
         return np.arange(start, start + n)
 
     def _list_cap(self) -> np.ndarray:

@@ -118,6 +118,14 @@ PARAMETERS: dict[str, Param] = {
         0,
         1,
     ),
+    "msp_exit_factor": Param(
+        0.8,
+        "exit hazard of MSP GPs relative to others (retention)",
+        "A",
+        "MSPs retain GPs (IRDES QES 247, qualitative); size not found",
+        0,
+        2,
+    ),
     "list_size_per_gp": Param(
         960.0,
         "adult médecin-traitant patients per GP (mean)",

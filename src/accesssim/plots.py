@@ -158,7 +158,7 @@ def _bands(x_rows, key, value):
 
 def run_figures(result, out) -> list[Path]:
     """Time series with bands across seeds, a map by renoncement, priority vs other EPCIs."""
-    from accesssim.runner import SYNTHETIC_NOTE
+    from accesssim.runner import SYNTHETIC_NOTE, territory_label
 
     out = Path(out)
     sc = result.scenario
@@ -191,7 +191,7 @@ def run_figures(result, out) -> list[Path]:
     axes[0, 0].legend(fontsize=8)
     for ax in axes[1]:
         ax.set_xlabel("year")
-    fig.suptitle(f"{sc.name}: weekly national series ({sc.territory or 'France'})")
+    fig.suptitle(f"{sc.name}: weekly series, {territory_label(sc)}")
     fig.text(0.01, 0.005, SYNTHETIC_NOTE, fontsize=6.5, wrap=True)
     fig.tight_layout(rect=(0, 0.04, 1, 0.97))
     files.append(_save(fig, out / "timeseries.png"))
@@ -253,4 +253,93 @@ def run_figures(result, out) -> list[Path]:
         outline_label="priority EPCIs confirmed on the 2025 list of 151",
     )
     files.append(out / "map_renoncement.png")
+    return files
+
+
+# ---------------------------------------------------------------------- comparison figures
+CHANGE_BINS = (-1.0, -0.02, -0.01, -0.005, -0.001, 0.001, 0.005, 0.01, 0.02, 1.0)
+
+
+def compare_figures(cmp, out) -> list[Path]:
+    """Bars with 90 % intervals, maps of the change by EPCI, yearly forgone per scenario."""
+    from accesssim.runner import SYNTHETIC_NOTE
+
+    out = Path(out)
+    files = []
+    names = list(cmp.summary)
+    n_seeds = len(cmp.baseline.scenario.seeds)
+    fig, axes = plt.subplots(1, 3, figsize=(13, 4.2))
+    for ax, key, title in (
+        (axes[0], "forgone_avoided", "forgone consultations avoided"),
+        (axes[1], "ed_avoided", "ED visits avoided"),
+        (axes[2], "cost_eur", "cost (million euros)"),
+    ):
+        s = 1e-6 if key == "cost_eur" else 1
+        med = np.array([cmp.summary[n][key][0] for n in names]) * s
+        lo = np.array([cmp.summary[n][key][1] for n in names]) * s
+        hi = np.array([cmp.summary[n][key][2] for n in names]) * s
+        ax.bar(names, med, color="#4a7ab5")
+        ax.errorbar(names, med, yerr=[med - lo, hi - med], fmt="none", ecolor="black", capsize=4)
+        ax.axhline(0, color="grey", lw=0.8)
+        ax.set_title(title, fontsize=10)
+        ax.tick_params(axis="x", rotation=30, labelsize=8)
+        ax.grid(axis="y", alpha=0.3)
+    fig.suptitle(
+        f"Policies against the baseline over {cmp.baseline.scenario.years} years "
+        f"(median and 90% interval across {n_seeds} seeds)"
+    )
+    fig.text(0.01, 0.005, SYNTHETIC_NOTE, fontsize=6.5, wrap=True)
+    fig.tight_layout(rect=(0, 0.05, 1, 0.94))
+    files.append(_save(fig, out / "compare_bars.png"))
+
+    # yearly forgone consultations per scenario
+    fig, ax = plt.subplots(figsize=(8, 4.2))
+    for name, res in (("baseline", cmp.baseline), *cmp.policies.items()):
+        agg: dict = {}
+        for r in res.yearly:
+            agg[(r["seed"], r["year"])] = agg.get((r["seed"], r["year"]), 0.0) + r["forgone"]
+        items = [{"year": k[1], "v": v} for k, v in agg.items()]
+        x, med, lo, hi = _bands(items, lambda r: r["year"], lambda r: r["v"])
+        ax.fill_between(x, lo, hi, alpha=0.2)
+        ax.plot(x, med, marker="o", label=name)
+    ax.set_title("forgone GP consultations per year (median, range across seeds)", fontsize=10)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.text(0.01, 0.005, SYNTHETIC_NOTE, fontsize=6.5, wrap=True)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    files.append(_save(fig, out / "compare_timeseries.png"))
+
+    # maps of the change in the last year's forgone/needed by EPCI
+    territory = cmp.baseline.scenario.load_territory()
+    last = max(r["year"] for r in cmp.baseline.yearly)
+    base = {
+        (r["seed"], r["epci"]): r["renoncement_rate"]
+        for r in cmp.baseline.yearly
+        if r["year"] == last
+    }
+    for name, res in cmp.policies.items():
+        change: dict = {}
+        for r in res.yearly:
+            if r["year"] == last:
+                change.setdefault(r["epci"], []).append(
+                    r["renoncement_rate"] - base[(r["seed"], r["epci"])]
+                )
+        values = np.array(
+            [np.median(change[s]) if s in change else np.nan for s in territory.epcis.siren]
+        )
+        path = out / f"map_change_{name}.png"
+        epci_choropleth(
+            territory,
+            values,
+            path,
+            title=f"{name}: change in forgone care by EPCI, {last}",
+            label="change in forgone / needed consultations (points)",
+            source=f"Median across {n_seeds} seeds, policy minus baseline. {SYNTHETIC_NOTE}",
+            bins=CHANGE_BINS,
+            cmap="RdBu_r",
+            percent=True,
+            outline=np.isin(territory.epcis.siren, list(cmp.priority_sirens)),
+            outline_label="priority EPCIs (2025 list completed to 151)",
+        )
+        files.append(path)
     return files

@@ -242,6 +242,15 @@ LABELS = {
 }
 
 
+def territory_label(sc: Scenario) -> str:
+    sel = {k: v for k, v in sc.territory.items() if k != "buffer_km"}
+    if not sel:
+        return "all of France"
+    ((kind, value),) = sel.items()
+    shown = ", ".join(value) if isinstance(value, list) else value
+    return f"{kind} {shown} (with a {sc.territory.get('buffer_km', 30):g} km buffer)"
+
+
 def summary_markdown(result: RunResult) -> str:
     sc = result.scenario
     last = max(r["year"] for r in result.yearly)
@@ -259,7 +268,7 @@ def summary_markdown(result: RunResult) -> str:
         "",
         f"{sc.description}".strip(),
         "",
-        f"Territory: {sc.territory or 'all of France'}; {sc.years} years from {sc.start_year}; "
+        f"Territory: {territory_label(sc)}; {sc.years} years from {sc.start_year}; "
         f"seeds {sc.seeds}. Figures for {last} (the last simulated year): median across seeds "
         f"[min–max].",
         "",

@@ -152,6 +152,8 @@ def from_dict(data: dict, path=None, raw_bytes: bytes = b"", seeds: int | None =
         territory[key] = _check(f"{where}: [territory]", key, territory[key], TERRITORY_KEYS[key])
     if sum(k in territory for k in ("region", "departement", "epcis")) > 1:
         raise ScenarioError(f"{where}: [territory] give one of region, departement or epcis")
+    if territory:  # the default buffer, written out so equal selections compare equal
+        territory.setdefault("buffer_km", terr.DEFAULT_BUFFER_KM)
 
     params = data.get("parameters", {})
     if not isinstance(params, dict):
