@@ -164,7 +164,8 @@ def cmd_calibrate(args) -> int:
     )
     scale = t.communes.population[t.communes.core].sum() / calibration.FRANCE_POPULATION
     report = (
-        f"# Calibration report ({t.label}, seed {args.seed}, one year)\n\n"
+        f"# Calibration report ({t.label}, seed {args.seed}, year {calibration.YEARS} of the "
+        "baseline)\n\n"
         f"Fitted: "
         + ", ".join(f"{k} = {v:.4g}" for k, v in rec["fitted"].items())
         + "\n\n"
