@@ -167,3 +167,16 @@ def test_bad_policy_specs_name_file_and_key(tmp_path, grid, spec, message):
         sc = scenario.load(path)
         AccessModel(grid, policies=sc.build_policies(), cache=False)
     assert "p.toml" in str(err.value) or "targets" in str(err.value)
+
+
+def test_juniors_hold_no_list_so_their_departure_leaves_attachment_unchanged():
+    grid = grid_territory(4, 3, gp=np.array([0] * 4 + [1] * 4 + [1] * 4), population=3_000)
+    pol = policies.from_spec({"type": "docteurs_juniors", "start": 0, "install_share": 0.0})
+    m = AccessModel(grid, rng=4, policies=[pol], cache=False, debug=True)
+    m.run_for(52)
+    juniors = pol.cohorts[0]
+    assert len(juniors) > 0 and np.all(m.gp_list[juniors] == 0)
+    assert not m.gp_accepting[juniors].any()
+    without_before = m.people[..., 1].sum()
+    m._retire(juniors)
+    assert m.people[..., 1].sum() == pytest.approx(without_before)

@@ -208,6 +208,7 @@ class AccessModel(Model):
         self.gp_accepting = np.ones(n, bool)
         self.gp_utilisation = np.zeros(n)
         self.gp_installed_week = np.zeros(n)
+        self.gp_holds_list = np.ones(n, bool)  # False for residents (docteurs juniors)
         self._territory_share = c.gp[self.core].sum() / 55_546  # CNAM France total
         self._exit_scale = None
 
@@ -652,6 +653,7 @@ class AccessModel(Model):
         self.gp_accepting = np.concatenate([self.gp_accepting, np.ones(n, bool)])
         self.gp_utilisation = np.concatenate([self.gp_utilisation, np.zeros(n)])
         self.gp_installed_week = np.concatenate([self.gp_installed_week, np.full(n, self.time)])
+        self.gp_holds_list = np.concatenate([self.gp_holds_list, np.ones(n, bool)])
         epci = self.territory.communes.epci
         for k in range(start, start + n):
             self.gp_agents[k] = GP(self, k, self.space._cells[int(epci[self.gp_commune[k]])])
@@ -669,9 +671,12 @@ class AccessModel(Model):
         gain = np.where(self.gp_practice == MSP, 1 + self.p["msp_list_gain"], 1.0)
         w = self.gp_annual_activity() * gain
         established = self.gp_installed_week < self.time  # newcomers start with an empty list
-        w = w * (established | (self.time == 0))
+        w = w * (established | (self.time == 0)) * self.gp_holds_list
         self.gp_list = mt_total * w / w.sum() if w.sum() > 0 else np.zeros_like(w)
-        self.gp_accepting = self.gp_active & (self.gp_list < self._list_cap())
+        self.gp_accepting = self._accepting()
+
+    def _accepting(self) -> np.ndarray:
+        return self.gp_active & self.gp_holds_list & (self.gp_list < self._list_cap())
 
     def _register_patients(self) -> None:
         """People without an MT register with accepting GPs within reach, up to their lists."""
@@ -688,4 +693,4 @@ class AccessModel(Model):
         per_c = np.zeros(len(self.core))
         per_c[self.service] = np.divide(used, spare_c, out=np.zeros_like(used), where=spare_c > 0)
         self.gp_list += spare * per_c[self.gp_commune]
-        self.gp_accepting = self.gp_active & (self.gp_list < self._list_cap())
+        self.gp_accepting = self._accepting()

@@ -465,6 +465,7 @@ class DocteursJuniors(Policy):
     """Fourth-year general-practice residents from November 2026: about 3,700 a year
     nationally (scaled to the territory's population), placed in the most under-served EPCIs
     first, for one year, at about 200 acts a month; a share then installs where they trained.
+    Residents are supervised and hold no médecin-traitant list until they install.
     Cost per junior-month: pay 2,374.62 + 417 (autonomy) + 1,000 (ZIP) + 83 (activity bonus,
     500 per semester) + supervisor 1,800 + 800 (ZIP) = 6,474.62 EUR gross (FACTS.md §7.3)."""
 
@@ -509,6 +510,7 @@ class DocteursJuniors(Policy):
             old = old[m.gp_active[old]]
             stay = self._rng(m).random(len(old)) < self.install_share
             m.gp_activity[old[stay]] = m._draw_activity(int(stay.sum()), m.gp_age[old[stay]])
+            m.gp_holds_list[old[stay]] = True  # installed: now a médecin traitant
             m._retire(old[~stay])
             self.year["juniors_installed"] += int(stay.sum())
         if n <= 0:
@@ -523,6 +525,7 @@ class DocteursJuniors(Policy):
             activity=np.full(n, 12 * self.acts),
             practice=np.ones(n, dtype=np.int8),
         )
+        m.gp_holds_list[idx] = False  # residents are supervised: no médecin-traitant list
         self.cohorts.append(idx)
 
     def after_step(self, model, flows, used, capacity) -> None:
