@@ -6,8 +6,10 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import os
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -155,6 +157,46 @@ def cmd_compare(args) -> int:
     return 0
 
 
+def cmd_sweep(args) -> int:
+    from accesssim import sweep
+
+    exp = sweep.load(args.experiment, seeds=args.seeds)
+    print(
+        f"experiment {exp.name}: {len(exp.runs)} runs ({len(exp.scenarios)} scenarios, "
+        f"{len(exp.points)} grid points, {len(exp.seeds)} seeds)",
+        file=sys.stderr,
+    )
+    counts = sweep.sweep(
+        exp,
+        results=args.results,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        dask_local=args.dask_local,
+        force=args.force,
+    )
+    root = f"{args.results}/{exp.name}"
+    print(
+        f"{counts['done']} runs done, {counts['failed']} failed, {counts['skipped']} already "
+        f"complete (of {counts['total']}); results in {root}/runs/"
+    )
+    for f in sweep.failures(Path(root))[:5]:
+        last = f["traceback"].strip().splitlines()[-1]
+        print(f"  failed: {f['run_id']}: {last}  (see runs/{f['run_id']}.failed.json)")
+    if counts["failed"]:
+        return 1
+    print(f"summarise with: accesssim summarize {root}")
+    return 0
+
+
+def cmd_summarize(args) -> int:
+    from accesssim import sweep_summary
+
+    files = sweep_summary.summarize(args.folder)
+    print((files[-1]).read_text(encoding="utf-8"))
+    print(f"wrote {len(files)} files to {args.folder}/")
+    return 0
+
+
 def cmd_calibrate(args) -> int:
     from accesssim import calibration
 
@@ -298,6 +340,52 @@ def build_parser() -> argparse.ArgumentParser:
         "depend on (triples the run time)",
     )
     c.set_defaults(func=cmd_compare)
+
+    w = sub.add_parser(
+        "sweep",
+        help="run an experiment (scenarios × parameter grid × seeds), resumable",
+        description="Run every run of an experiment file (experiments/*.toml) in a local "
+        "process pool, or on a Dask cluster. Each run's results land atomically in "
+        "results/<experiment>/runs/<run-id>/; rerunning skips complete runs, so an "
+        "interrupted sweep resumes. Exit code 1 if any run failed (tracebacks in "
+        "runs/<run-id>.failed.json). Dask: start `dask scheduler` and `dask worker ADDRESS` "
+        "on the machines, then pass --scheduler ADDRESS.",
+    )
+    w.add_argument("experiment", help="experiment file, e.g. experiments/solidarity_dose.toml")
+    w.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="local worker processes (default: the number of cores)",
+    )
+    where_w = w.add_mutually_exclusive_group()
+    where_w.add_argument(
+        "--scheduler", metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786"
+    )
+    where_w.add_argument(
+        "--dask-local",
+        type=int,
+        metavar="N",
+        help="start a local Dask cluster of N worker processes",
+    )
+    w.add_argument("--seeds", type=int, help="number of seeds (overrides the file)")
+    w.add_argument("--results", default="results", help="results root (default results/)")
+    w.add_argument(
+        "--force",
+        action="store_true",
+        help="reuse a results folder made by another definition of the experiment",
+    )
+    w.set_defaults(func=cmd_sweep)
+
+    z = sub.add_parser(
+        "summarize",
+        help="tables, bands per grid point, dose-response figures and a report of a sweep",
+        description="Summarise results/<experiment>: sweep_runs.csv (one row per run with its "
+        "grid point), sweep_summary.csv (median and 5-95%% band per grid point), "
+        "dose_<key>.png figures and summary.md.",
+    )
+    z.add_argument("folder", help="results/<experiment>")
+    z.set_defaults(func=cmd_summarize)
 
     k = sub.add_parser(
         "calibrate",

@@ -75,7 +75,10 @@ def epci_choropleth(
     sm = plt.cm.ScalarMappable(norm=norm, cmap=cmap)
     cb = fig.colorbar(sm, cax=cax, ticks=list(bins))
     fmt = (lambda b: f"{100 * b:g}%") if percent else (lambda b: f"{b:g}")
-    cb.ax.set_yticklabels([fmt(b) for b in bins[:-1]] + [f"> {fmt(bins[-2])}"])
+    labels = [fmt(b) for b in bins[:-1]] + [f"> {fmt(bins[-2])}"]
+    if bins[0] < 0:  # an open lower end (changes): its edge is a sentinel, not a value
+        labels[0] = f"< {fmt(bins[1])}"
+    cb.ax.set_yticklabels(labels)
     cb.set_label(label)
     fig.suptitle(title, fontsize=13, y=0.97)
     notes = [source]

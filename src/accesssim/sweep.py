@@ -1,0 +1,437 @@
+"""Experiments: scenarios × parameter grid × seeds, run locally or on a Dask cluster, resumable.
+
+An experiment file (TOML, ``experiments/``)::
+
+    [experiment]
+    name = "solidarity_dose"
+    scenarios = ["../scenarios/baseline.toml", "../scenarios/solidarity_2025.toml"]
+    seeds = 5                        # or a list; shared by every run (common random numbers)
+    outputs = ["epci_yearly", "national_weekly", "policy_yearly"]
+
+    [grid]                           # cartesian product; dotted keys into the scenario
+    "policies.0.participation" = [0.01, 0.05, 0.1]
+    "policies.0.days_per_month" = [0.5, 2]
+
+    # or instead of [grid], explicit points:
+    # [[points]]
+    # "parameters.ed_unmet_share" = 0.1
+
+A grid key that a scenario does not have (e.g. ``policies.0.*`` for the baseline) leaves that
+scenario's point unchanged, so a baseline runs once per seed. Each run writes its results and a
+manifest under ``results/<experiment>/runs/<run-id>/`` through a temporary folder renamed when
+complete; a rerun skips complete runs, so an interrupted sweep resumes. A failing run records its
+traceback in ``runs/<run-id>.failed.json`` and the others go on.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import itertools
+import json
+import multiprocessing
+import os
+import platform
+import shutil
+import time
+import tomllib
+import traceback
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from accesssim import __version__, parameters, runner, scenario
+from accesssim import io as aio
+from accesssim.scenario import ScenarioError
+
+OUTPUTS = ("epci_yearly", "national_weekly", "policy_yearly", "groups_yearly", "epci_monthly")
+DEFAULT_OUTPUTS = ("epci_yearly", "national_weekly", "policy_yearly")
+SCHEDULER_TIMEOUT = "10s"  # how long to try reaching a Dask scheduler before saying so
+
+
+@dataclass
+class Run:
+    run_id: str
+    scenario_name: str
+    scenario_path: str
+    data: dict  # the scenario as TOML data, with this point applied
+    point: dict  # dotted key -> value actually applied
+    seed: int
+    spec_hash: str = ""
+
+
+@dataclass
+class Experiment:
+    name: str
+    path: Path
+    description: str
+    scenarios: list[tuple[Path, dict]]
+    points: list[dict]
+    seeds: list[int]
+    outputs: tuple[str, ...]
+    definition_hash: str
+    runs: list[Run] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------- loading
+def load(path: str | Path, seeds: int | None = None) -> Experiment:
+    path = Path(path)
+    where = str(path)
+    try:
+        raw = path.read_bytes()
+        data = tomllib.loads(raw.decode("utf-8"))
+    except OSError as exc:
+        raise ScenarioError(f"{where}: cannot read the experiment file ({exc.strerror})") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{where}: not valid TOML ({exc})") from exc
+    unknown = set(data) - {"experiment", "grid", "points"}
+    if unknown:
+        raise ScenarioError(
+            f"{where}: unknown section(s) {sorted(unknown)}; expected "
+            "[experiment], [grid] or [[points]]"
+        )
+    head = data.get("experiment", {})
+    for key in head:
+        if key not in ("name", "description", "scenarios", "seeds", "outputs"):
+            raise ScenarioError(f"{where}: [experiment] unknown key {key!r}")
+    name = head.get("name")
+    if not isinstance(name, str) or not name:
+        raise ScenarioError(f"{where}: [experiment].name: expected a non-empty string")
+    files = head.get("scenarios")
+    if not isinstance(files, list) or not files or not all(isinstance(f, str) for f in files):
+        raise ScenarioError(f"{where}: [experiment].scenarios: expected a list of scenario files")
+    scenarios = []
+    hasher = hashlib.sha256(raw)
+    for f in files:
+        p = (path.parent / f).resolve()
+        sc = scenario.load(p)  # validates, with errors naming that file
+        sdata = tomllib.loads(p.read_text(encoding="utf-8"))
+        hasher.update(p.read_bytes())
+        scenarios.append((p, sdata, sc.name))
+    names = [n for _, _, n in scenarios]
+    if len(set(names)) != len(names):
+        raise ScenarioError(f"{where}: [experiment].scenarios: two scenarios share a name {names}")
+    raw_seeds = head.get("seeds", 1) if seeds is None else seeds
+    if isinstance(raw_seeds, int) and not isinstance(raw_seeds, bool) and raw_seeds >= 1:
+        seed_list = list(range(1, raw_seeds + 1))
+    elif (
+        isinstance(raw_seeds, list)
+        and raw_seeds
+        and all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in raw_seeds)
+    ):
+        if len(set(raw_seeds)) != len(raw_seeds):
+            dup = sorted({s for s in raw_seeds if raw_seeds.count(s) > 1})
+            raise ScenarioError(f"{where}: [experiment].seeds: duplicate seeds {dup}")
+        seed_list = list(raw_seeds)
+    else:
+        raise ScenarioError(
+            f"{where}: [experiment].seeds: expected a count >= 1 or a list of "
+            f"distinct non-negative integers, got {raw_seeds!r}"
+        )
+    outputs = head.get("outputs", list(DEFAULT_OUTPUTS))
+    bad = [o for o in outputs if o not in OUTPUTS] if isinstance(outputs, list) else [outputs]
+    if bad:
+        raise ScenarioError(
+            f"{where}: [experiment].outputs: unknown {bad}; expected some of {list(OUTPUTS)}"
+        )
+    if "grid" in data and "points" in data:
+        raise ScenarioError(f"{where}: give either [grid] or [[points]], not both")
+    points = expand(data, where)
+    valid = set().union(*(valid_keys(sd) for _, sd, _ in scenarios))
+    for pt in points:
+        for key in pt:
+            if key not in valid:
+                close = difflib.get_close_matches(key, sorted(valid), n=3)
+                hint = f"; close matches: {', '.join(close)}" if close else ""
+                raise ScenarioError(
+                    f"{where}: grid key {key!r} is not a parameter of any scenario{hint}"
+                )
+    exp = Experiment(
+        name=name,
+        path=path,
+        description=head.get("description", ""),
+        scenarios=[(p, sd) for p, sd, _ in scenarios],
+        points=points,
+        seeds=seed_list,
+        outputs=tuple(outputs),
+        definition_hash=hasher.hexdigest(),
+    )
+    exp.runs = make_runs(exp, [n for _, _, n in scenarios])
+    return exp
+
+
+def expand(data: dict, where: str) -> list[dict]:
+    """The grid's points: the cartesian product of [grid], or the [[points]] list."""
+    if "points" in data:
+        pts = data["points"]
+        if not isinstance(pts, list) or not pts or not all(isinstance(p, dict) for p in pts):
+            raise ScenarioError(f"{where}: [[points]] must be a non-empty array of tables")
+        return [dict(p) for p in pts]
+    grid = data.get("grid")
+    if grid is None:
+        return [{}]  # no grid: the scenarios as they are
+    if not isinstance(grid, dict) or not grid:
+        raise ScenarioError(
+            f"{where}: [grid] is empty; give at least one key with a list of "
+            "values, or drop the section"
+        )
+    for key, values in grid.items():
+        if not isinstance(values, list) or not values:
+            raise ScenarioError(f"{where}: [grid].{key}: expected a non-empty list of values")
+    keys = list(grid)
+    return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*grid.values())]
+
+
+def valid_keys(sdata: dict) -> set[str]:
+    """Dotted keys a grid may set in this scenario."""
+    from accesssim import policies
+
+    keys = {f"parameters.{k}" for k in parameters.PARAMETERS}
+    keys |= {"scenario.years", "scenario.start_year"}
+    for i, pol in enumerate(sdata.get("policies", [])):
+        cls = policies.POLICY_TYPES.get(pol.get("type"))
+        if cls is not None:
+            keys |= {f"policies.{i}.{k}" for k in cls.KEYS}
+    return keys
+
+
+def apply_point(sdata: dict, point: dict) -> tuple[dict, dict]:
+    """A copy of the scenario with the point's keys set; returns it and the keys applied."""
+    data = json.loads(json.dumps(sdata))
+    keys = valid_keys(sdata)
+    applied = {}
+    for key, value in point.items():
+        if key not in keys:
+            continue  # a key of another scenario (e.g. a policy dose on the baseline)
+        parts = key.split(".")
+        if parts[0] == "policies":
+            data["policies"][int(parts[1])][parts[2]] = value
+        else:
+            data.setdefault(parts[0], {})[parts[1]] = value
+        applied[key] = value
+    return data, applied
+
+
+def make_runs(exp: Experiment, names: list[str]) -> list[Run]:
+    runs, seen = [], set()
+    for (spath, sdata), name in zip(exp.scenarios, names, strict=True):
+        for point in exp.points:
+            data, applied = apply_point(sdata, point)
+            key = json.dumps(applied, sort_keys=True)
+            if (name, key) in seen:
+                continue  # e.g. the baseline under a policy-dose grid: once per seed
+            seen.add((name, key))
+            pid = hashlib.sha256(key.encode()).hexdigest()[:8]
+            for seed in exp.seeds:
+                spec = json.dumps([name, data, seed, list(exp.outputs)], sort_keys=True)
+                runs.append(
+                    Run(
+                        run_id=f"{name}-{pid}-s{seed}",
+                        scenario_name=name,
+                        scenario_path=str(spath),
+                        data=data,
+                        point=applied,
+                        seed=seed,
+                        spec_hash=hashlib.sha256(spec.encode()).hexdigest(),
+                    )
+                )
+    return runs
+
+
+# ---------------------------------------------------------------------- one run (in a worker)
+def execute(run: Run, runs_dir: str, outputs: tuple[str, ...]) -> dict:
+    """Run one scenario point and seed; write its folder atomically. Never raises: a failure
+    is written to ``<run-id>.failed.json`` and returned."""
+    runs_dir = Path(runs_dir)
+    final = runs_dir / run.run_id
+    tmp = runs_dir / f".tmp-{run.run_id}-{os.getpid()}"
+    t0 = time.perf_counter()
+    try:
+        sc = scenario.from_dict(
+            json.loads(json.dumps(run.data)), Path(run.scenario_path), seeds=None
+        )
+        sc.seeds = [run.seed]
+        result = runner.run(sc, show_progress=False)
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        tables = {
+            "epci_yearly": result.yearly,
+            "national_weekly": result.weekly,
+            "policy_yearly": result.policy,
+            "groups_yearly": result.groups,
+            "epci_monthly": result.monthly,
+        }
+        for name in outputs:
+            if tables[name]:
+                aio.atomic_write_text(tmp / f"{name}.csv", runner.csv_text(tables[name]))
+        key = key_outputs(result)
+        manifest = {
+            "run_id": run.run_id,
+            "scenario": run.scenario_name,
+            "point": run.point,
+            "seed": run.seed,
+            "spec_hash": run.spec_hash,
+            "key_outputs": key,
+            "accesssim_version": __version__,
+            "python": platform.python_version(),
+            "host": platform.node(),
+            "seconds": round(time.perf_counter() - t0, 3),
+        }
+        aio.atomic_write_text(tmp / "manifest.json", json.dumps(manifest, indent=1))
+        if final.exists():
+            shutil.rmtree(final)
+        os.replace(tmp, final)
+        (runs_dir / f"{run.run_id}.failed.json").unlink(missing_ok=True)
+        return {"run_id": run.run_id, "ok": True}
+    except Exception:
+        shutil.rmtree(tmp, ignore_errors=True)
+        info = {
+            "run_id": run.run_id,
+            "ok": False,
+            "scenario": run.scenario_name,
+            "point": run.point,
+            "seed": run.seed,
+            "traceback": traceback.format_exc(),
+        }
+        aio.atomic_write_text(runs_dir / f"{run.run_id}.failed.json", json.dumps(info, indent=1))
+        return info
+
+
+def key_outputs(result: runner.RunResult) -> dict:
+    """Horizon totals and last-year indicators of one run (what summaries need)."""
+    (seed_totals,) = runner.last_year_totals(result).values()
+    out = {f"last_{k}": v for k, v in runner.indicators(seed_totals).items()}
+    out["horizon_forgone"] = sum(r["forgone"] for r in result.yearly)
+    out["horizon_ed_visits"] = sum(r["ed_visits"] for r in result.yearly)
+    out["horizon_needed"] = sum(r["needed"] for r in result.yearly)
+    out["horizon_cost_eur"] = sum(r["cost_eur"] for r in result.policy)
+    return out
+
+
+# ---------------------------------------------------------------------- the sweep
+def is_complete(runs_dir: Path, run: Run) -> bool:
+    m = runs_dir / run.run_id / "manifest.json"
+    if not m.exists():
+        return False
+    try:
+        return json.loads(m.read_text())["spec_hash"] == run.spec_hash
+    except (ValueError, KeyError):
+        return False
+
+
+def prepare(exp: Experiment, results: str | Path, force: bool = False) -> Path:
+    """Create or check ``results/<name>``: refuse a folder made by another definition."""
+    root = Path(results) / exp.name
+    (root / "runs").mkdir(parents=True, exist_ok=True)
+    stamp = root / "experiment.json"
+    if stamp.exists():
+        old = json.loads(stamp.read_text())
+        if old.get("definition_hash") != exp.definition_hash and not force:
+            raise ScenarioError(
+                f"{root} holds results of a different definition of experiment {exp.name!r} "
+                f"(its experiment or scenario files changed since); use another results folder,"
+                f" or --force to reuse it (runs whose inputs changed are then recomputed)"
+            )
+    aio.atomic_write_text(
+        stamp,
+        json.dumps(
+            {
+                "name": exp.name,
+                "definition_hash": exp.definition_hash,
+                "file": str(exp.path),
+                "scenarios": [str(p) for p, _ in exp.scenarios],
+                "points": exp.points,
+                "seeds": exp.seeds,
+                "outputs": list(exp.outputs),
+                "runs": len(exp.runs),
+                "accesssim_version": __version__,
+            },
+            indent=1,
+            default=str,
+        ),
+    )
+    return root
+
+
+def sweep(
+    exp: Experiment,
+    results: str | Path = "results",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    dask_local: int | None = None,
+    force: bool = False,
+    show_progress: bool | None = None,
+    limit: int | None = None,
+) -> dict:
+    """Run every incomplete run; returns counts. ``limit`` stops after that many (tests)."""
+    root = prepare(exp, results, force)
+    runs_dir = root / "runs"
+    todo = [r for r in exp.runs if not is_complete(runs_dir, r)]
+    skipped = len(exp.runs) - len(todo)
+    if limit is not None:
+        todo = todo[:limit]
+    counts = {"total": len(exp.runs), "skipped": skipped, "done": 0, "failed": 0}
+    if not todo:
+        return counts
+    with tqdm(
+        total=len(todo),
+        unit="run",
+        desc=exp.name,
+        disable=None if show_progress is None else not show_progress,
+    ) as bar:
+
+        def tick(res):
+            counts["done" if res["ok"] else "failed"] += 1
+            bar.set_postfix(done=counts["done"], failed=counts["failed"])
+            bar.update(1)
+
+        if scheduler or dask_local:
+            _run_dask(todo, runs_dir, exp.outputs, scheduler, dask_local, tick)
+        elif (workers or 1) <= 1:
+            for r in todo:
+                tick(execute(r, str(runs_dir), exp.outputs))
+        else:
+            # spawn, not fork: forking a process that has threads (progress bar, Dask) can
+            # deadlock its children
+            ctx = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+                futures = [pool.submit(execute, r, str(runs_dir), exp.outputs) for r in todo]
+                for f in as_completed(futures):
+                    tick(f.result())
+    return counts
+
+
+def _run_dask(todo, runs_dir, outputs, scheduler, dask_local, tick) -> None:
+    try:
+        from distributed import Client, LocalCluster
+        from distributed import as_completed as dask_completed
+    except ImportError:
+        raise ScenarioError("Dask is not installed: pip install 'accesssim[dask]'") from None
+    cluster = None
+    try:
+        if dask_local:
+            cluster = LocalCluster(
+                n_workers=dask_local, threads_per_worker=1, processes=True, dashboard_address=None
+            )
+            client = Client(cluster)
+        else:
+            try:
+                client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
+            except (OSError, TimeoutError) as exc:
+                raise ScenarioError(
+                    f"cannot reach the Dask scheduler at {scheduler!r} ({exc}); start one with "
+                    f"`dask scheduler` and workers with `dask worker {scheduler}`"
+                ) from None
+        with client:
+            futures = [client.submit(execute, r, str(runs_dir), outputs, pure=False) for r in todo]
+            for f in dask_completed(futures):
+                tick(f.result())
+    finally:
+        if cluster is not None:
+            cluster.close()
+
+
+def failures(root: Path) -> list[dict]:
+    return [json.loads(p.read_text()) for p in sorted((root / "runs").glob("*.failed.json"))]

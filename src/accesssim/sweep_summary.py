@@ -1,0 +1,208 @@
+"""Summaries of a finished (or partial) sweep: tidy tables, bands per grid point, dose-response.
+
+Reads only the runs' manifests (their key outputs), so a 1,000-run sweep summarises in seconds.
+Where the experiment has a baseline scenario (no policies), each run is compared with the
+baseline run of the same seed (common random numbers): forgone care and ED visits avoided, and
+euros per avoided forgone consultation.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+
+from accesssim import io as aio
+from accesssim import runner, scenario
+
+METRICS = (
+    "forgone_avoided",
+    "ed_avoided",
+    "horizon_cost_eur",
+    "eur_per_forgone_avoided",
+    "last_renoncement_rate",
+    "last_share_people_forwent",
+    "last_apl",
+    "last_share_without_mt",
+)
+
+
+def collect(root: Path) -> tuple[list[dict], list[str]]:
+    """One row per complete run: scenario, seed, grid point, key outputs, differences."""
+    root = Path(root)
+    info = json.loads((root / "experiment.json").read_text())
+    baselines = set()
+    for p in info["scenarios"]:
+        try:
+            sc = scenario.load(p)
+            if not sc.policies:
+                baselines.add(sc.name)
+        except (scenario.ScenarioError, OSError):
+            pass
+    rows = []
+    for m in sorted((root / "runs").glob("*/manifest.json")):
+        man = json.loads(m.read_text())
+        rows.append(
+            {
+                "run_id": man["run_id"],
+                "scenario": man["scenario"],
+                "seed": man["seed"],
+                **{f"grid:{k}": v for k, v in man["point"].items()},
+                **man["key_outputs"],
+            }
+        )
+    base = {r["seed"]: r for r in rows if r["scenario"] in baselines}
+    for r in rows:
+        b = base.get(r["seed"])
+        if b is None or r["scenario"] in baselines:
+            continue
+        r["forgone_avoided"] = b["horizon_forgone"] - r["horizon_forgone"]
+        r["ed_avoided"] = b["horizon_ed_visits"] - r["horizon_ed_visits"]
+        r["eur_per_forgone_avoided"] = (
+            r["horizon_cost_eur"] / r["forgone_avoided"]
+            if r["forgone_avoided"] > 0
+            else float("nan")
+        )
+    grid_keys = sorted({k for r in rows for k in r if k.startswith("grid:")})
+    return rows, grid_keys
+
+
+def bands(rows: list[dict], grid_keys: list[str]) -> list[dict]:
+    """Median and 5-95 % band across seeds for each scenario × grid point and metric."""
+    groups: dict = {}
+    for r in rows:
+        key = (r["scenario"], tuple(json.dumps(r.get(k)) for k in grid_keys))
+        groups.setdefault(key, []).append(r)
+    out = []
+    for (name, point), members in sorted(groups.items()):
+        row = {
+            "scenario": name,
+            **{k: json.loads(v) for k, v in zip(grid_keys, point, strict=True)},
+            "seeds": len(members),
+        }
+        for metric in METRICS:
+            v = np.array([m.get(metric, np.nan) for m in members], float)
+            v = v[np.isfinite(v)]
+            for stat, fn in (
+                ("median", np.median),
+                ("p05", lambda a: np.percentile(a, 5)),
+                ("p95", lambda a: np.percentile(a, 95)),
+            ):
+                row[f"{metric}:{stat}"] = float(fn(v)) if len(v) else float("nan")
+        out.append(row)
+    return out
+
+
+def summarize(root: str | Path) -> list[Path]:
+    root = Path(root)
+    if not (root / "experiment.json").exists():
+        raise scenario.ScenarioError(f"{root}: not a sweep results folder (no experiment.json)")
+    rows, grid_keys = collect(root)
+    if not rows:
+        raise scenario.ScenarioError(f"{root}: no complete run yet")
+    table = bands(rows, grid_keys)
+    files = []
+    aio.atomic_write_text(root / "sweep_runs.csv", runner.csv_text(_uniform(rows)))
+    aio.atomic_write_text(root / "sweep_summary.csv", runner.csv_text(_uniform(table)))
+    files += [root / "sweep_runs.csv", root / "sweep_summary.csv"]
+    files += dose_response_figures(table, grid_keys, root)
+    aio.atomic_write_text(root / "summary.md", report(root, table, grid_keys, len(rows)))
+    files.append(root / "summary.md")
+    return files
+
+
+def _uniform(rows: list[dict]) -> list[dict]:
+    keys = list(dict.fromkeys(k for r in rows for k in r))
+    return [{k: r.get(k, "") for k in keys} for r in rows]
+
+
+def dose_response_figures(table, grid_keys, out: Path) -> list[Path]:
+    """For each numeric grid key: forgone care avoided against it, a line per other setting."""
+    import matplotlib.pyplot as plt
+
+    from accesssim.plots import _save
+
+    files = []
+    with_diff = [r for r in table if np.isfinite(r["forgone_avoided:median"])]
+    for key in grid_keys:
+        vals = [r.get(key) for r in with_diff]
+        if not vals or not all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in vals if v is not None
+        ):
+            continue
+        others = [k for k in grid_keys if k != key]
+        fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+        lines: dict = {}
+        for r in with_diff:
+            if r.get(key) is None:
+                continue
+            label = r["scenario"] + "".join(
+                f", {k[5:]}={r.get(k)}" for k in others if r.get(k) is not None
+            )
+            lines.setdefault(label, []).append(r)
+        for label, pts in list(lines.items())[:10]:
+            pts.sort(key=lambda r: r[key])
+            x = [p[key] for p in pts]
+            for ax, metric in ((axes[0], "forgone_avoided"), (axes[1], "ed_avoided")):
+                med = [p[f"{metric}:median"] for p in pts]
+                ax.fill_between(
+                    x,
+                    [p[f"{metric}:p05"] for p in pts],
+                    [p[f"{metric}:p95"] for p in pts],
+                    alpha=0.2,
+                )
+                ax.plot(x, med, marker="o", label=label)
+        for ax, title in (
+            (axes[0], "forgone consultations avoided"),
+            (axes[1], "ED visits avoided"),
+        ):
+            ax.set_xlabel(key[5:])
+            ax.set_title(f"{title} (median, 5–95% across seeds)", fontsize=10)
+            ax.axhline(0, color="grey", lw=0.8)
+            ax.grid(alpha=0.3)
+        axes[0].legend(fontsize=7)
+        fig.text(0.01, 0.005, runner.SYNTHETIC_NOTE, fontsize=6.5, wrap=True)
+        fig.tight_layout(rect=(0, 0.06, 1, 1))
+        path = out / f"dose_{key[5:].replace('.', '_')}.png"
+        files.append(_save(fig, path))
+    return files
+
+
+def report(root: Path, table, grid_keys, n_runs: int) -> str:
+    info = json.loads((root / "experiment.json").read_text())
+    buf = io.StringIO()
+    buf.write(f"# Sweep {info['name']}: summary\n\n")
+    buf.write(
+        f"{n_runs} complete runs of {info['runs']} ({len(info['seeds'])} seeds shared by "
+        "every run). Each cell: median [5th–95th percentile] across seeds; 'avoided' is "
+        "against the baseline run of the same seed.\n\n"
+    )
+    buf.write(f"> {runner.SYNTHETIC_NOTE}\n\n")
+    cols = [k[5:] for k in grid_keys]
+    buf.write(
+        "| scenario | " + " | ".join(cols) + " | seeds | forgone avoided | ED avoided | "
+        "cost (EUR) | EUR per forgone avoided |\n"
+    )
+    buf.write("|---|" + "---|" * len(cols) + "---:|---:|---:|---:|---:|\n")
+
+    def cell(r, m, fmt="{:,.0f}"):
+        med = r[f"{m}:median"]
+        if not np.isfinite(med):
+            return "n/a"
+        return f"{fmt.format(med)} [{fmt.format(r[f'{m}:p05'])}–{fmt.format(r[f'{m}:p95'])}]"
+
+    for r in table:
+        buf.write(
+            f"| {r['scenario']} | "
+            + " | ".join(str(r.get(k, "")) for k in grid_keys)
+            + f" | {r['seeds']} | {cell(r, 'forgone_avoided')} | {cell(r, 'ed_avoided')} "
+            f"| {cell(r, 'horizon_cost_eur')} | {cell(r, 'eur_per_forgone_avoided')} |\n"
+        )
+    buf.write(
+        "\nn/a: no baseline in the experiment, or no forgone care avoided (no cost per "
+        "avoided consultation is printed then). ED results depend on the assumed "
+        "`ed_unmet_share` (see docs/ODD.md).\n"
+    )
+    return buf.getvalue()
