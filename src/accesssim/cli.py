@@ -197,6 +197,45 @@ def cmd_summarize(args) -> int:
     return 0
 
 
+def cmd_dashboard(args) -> int:
+    import importlib.util
+    import subprocess
+
+    if importlib.util.find_spec("solara") is None:
+        print(
+            "accesssim: error: the dashboard needs solara: pip install 'accesssim[viz]'",
+            file=sys.stderr,
+        )
+        return 2
+    t = terr.load()
+    if args.region:
+        t.select(region=args.region)  # a clear error now, not in the browser
+    elif args.departement:
+        code = t.select(departement=args.departement).label.rsplit("(", 1)[-1].rstrip(")")
+    env = dict(os.environ)
+    if args.region or args.departement:
+        env["ACCESSSIM_DASHBOARD_REGION"] = (
+            args.region if args.region else f"{code} {t.names['departement'][code]}"
+        )
+    cmd = [
+        sys.executable,
+        "-m",
+        "solara",
+        "run",
+        "accesssim.app",
+        "--host",
+        args.host,
+        "--port",
+        str(args.port),
+        "--production",
+    ]
+    print(f"dashboard on http://{args.host}:{args.port} (Ctrl-C to stop)", file=sys.stderr)
+    try:
+        return subprocess.call(cmd, env=env)
+    except KeyboardInterrupt:
+        return 0
+
+
 def cmd_calibrate(args) -> int:
     from accesssim import calibration
 
@@ -386,6 +425,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     z.add_argument("folder", help="results/<experiment>")
     z.set_defaults(func=cmd_summarize)
+
+    d = sub.add_parser(
+        "dashboard",
+        help="start the dashboard in the browser (needs the viz extra)",
+        description="Start a Mesa SolaraViz dashboard: choose a territory, set policy doses "
+        "with sliders, run, pause and step the model; maps, series against the baseline, the "
+        "worst EPCIs and the cost so far.",
+    )
+    dw = d.add_mutually_exclusive_group()
+    dw.add_argument("--region", help="initial région (default Centre-Val de Loire)")
+    dw.add_argument("--departement", help="initial département instead")
+    d.add_argument("--port", type=int, default=8765)
+    d.add_argument("--host", default="127.0.0.1")
+    d.set_defaults(func=cmd_dashboard)
 
     k = sub.add_parser(
         "calibrate",

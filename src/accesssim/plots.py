@@ -93,6 +93,19 @@ def epci_choropleth(
     aio.atomic_write_bytes(path, buf.getvalue())
 
 
+def draw_epcis(ax, territory: Territory, values, norm, cmap: str, outline=None) -> None:
+    """Draw every EPCI of a territory on ``ax`` (used by the dashboard)."""
+    _draw(
+        ax,
+        territory,
+        np.asarray(values, float),
+        np.ones(len(territory.epcis), bool),
+        norm,
+        cmap,
+        outline,
+    )
+
+
 def _draw(ax, territory, values, mask, norm, cmap, outline) -> None:
     e = territory.epcis
     polys, colors, edges = [], [], []
