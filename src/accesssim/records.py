@@ -10,31 +10,6 @@ import numpy as np
 
 from accesssim import access, metrics, parameters
 
-YEARLY_FIELDS = (
-    "year",
-    "epci",
-    "epci_name",
-    "priority_confirmed",
-    "population",
-    "needed",
-    "in_person",
-    "tele",
-    "forgone",
-    "people_forwent",
-    "renoncement_rate",
-    "share_people_forwent",
-    "ed_visits",
-    "ed_per_1000",
-    "mean_wait_weeks",
-    "share_without_mt",
-    "apl",
-    "population_below_2_5",
-    "minutes_nearest_gp",
-    "minutes_nearest_ed",
-    "gps",
-    "utilisation",
-)
-
 
 def _by(groups, values, n):
     return np.bincount(groups, weights=values, minlength=n)

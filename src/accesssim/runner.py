@@ -167,6 +167,20 @@ def write(result: RunResult, out: str | Path, figures: bool = True) -> list[Path
 
 
 # ---------------------------------------------------------------------- summaries
+# yearly EPCI fields that add up over EPCIs
+SUMMED = (
+    "population",
+    "needed",
+    "in_person",
+    "tele",
+    "forgone",
+    "people_forwent",
+    "ed_visits",
+    "population_below_2_5",
+    "gps",
+)
+
+
 def last_year_totals(result: RunResult, sel=lambda r: True) -> dict[int, dict]:
     """Per seed: sums over EPCIs of the last simulated year (rows passing ``sel``)."""
     last = max(r["year"] for r in result.yearly)
@@ -175,35 +189,9 @@ def last_year_totals(result: RunResult, sel=lambda r: True) -> dict[int, dict]:
         if r["year"] != last or not sel(r):
             continue
         d = out.setdefault(
-            r["seed"],
-            {
-                k: 0.0
-                for k in (
-                    "population",
-                    "needed",
-                    "in_person",
-                    "tele",
-                    "forgone",
-                    "people_forwent",
-                    "ed_visits",
-                    "population_below_2_5",
-                    "apl_x_pop",
-                    "without_mt_x_pop",
-                    "gps",
-                )
-            },
+            r["seed"], dict.fromkeys((*SUMMED, "apl_x_pop", "without_mt_x_pop"), 0.0)
         )
-        for k in (
-            "population",
-            "needed",
-            "in_person",
-            "tele",
-            "forgone",
-            "people_forwent",
-            "ed_visits",
-            "population_below_2_5",
-            "gps",
-        ):
+        for k in SUMMED:
             d[k] += r[k]
         d["apl_x_pop"] += r["apl"] * r["population"]
         d["without_mt_x_pop"] += r["share_without_mt"] * r["population"]

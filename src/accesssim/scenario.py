@@ -85,6 +85,26 @@ def _check(where: str, key: str, value, expected):
     return value
 
 
+def parse_seeds(raw, where: str) -> list[int]:
+    """A seed count N (seeds 1..N) or an explicit list of distinct non-negative integers."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        if raw < 1:
+            raise ScenarioError(f"{where}: expected at least 1, got {raw}")
+        return list(range(1, raw + 1))
+    if (
+        isinstance(raw, list)
+        and raw
+        and all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in raw)
+    ):
+        dup = sorted({s for s in raw if raw.count(s) > 1})
+        if dup:
+            raise ScenarioError(f"{where}: duplicate seeds {dup}")
+        return list(raw)
+    raise ScenarioError(
+        f"{where}: expected a count or a list of non-negative integers, got {raw!r}"
+    )
+
+
 def load(path: str | Path, seeds: int | None = None) -> Scenario:
     """Read and validate a scenario file; ``seeds`` overrides the file's seed count."""
     path = Path(path)
@@ -121,24 +141,9 @@ def from_dict(data: dict, path=None, raw_bytes: bytes = b"", seeds: int | None =
     start = head.get("start_year", 2025)
     if not 2000 <= start <= 2100:
         raise ScenarioError(f"{where}: [scenario].start_year: expected a year, got {start}")
-    raw_seeds = head.get("seeds", 1) if seeds is None else seeds
-    if isinstance(raw_seeds, int) and not isinstance(raw_seeds, bool):
-        if raw_seeds < 1:
-            raise ScenarioError(f"{where}: [scenario].seeds: expected at least 1, got {raw_seeds}")
-        seed_list = list(range(1, raw_seeds + 1))
-    elif (
-        isinstance(raw_seeds, list)
-        and raw_seeds
-        and all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in raw_seeds)
-    ):
-        if len(set(raw_seeds)) != len(raw_seeds):
-            raise ScenarioError(f"{where}: [scenario].seeds: duplicate seeds in {raw_seeds}")
-        seed_list = list(raw_seeds)
-    else:
-        raise ScenarioError(
-            f"{where}: [scenario].seeds: expected a count or a list of "
-            f"non-negative integers, got {raw_seeds!r}"
-        )
+    seed_list = parse_seeds(
+        head.get("seeds", 1) if seeds is None else seeds, f"{where}: [scenario].seeds"
+    )
 
     territory = data.get("territory", {})
     if not isinstance(territory, dict):

@@ -113,23 +113,9 @@ def load(path: str | Path, seeds: int | None = None) -> Experiment:
     names = [n for _, _, n in scenarios]
     if len(set(names)) != len(names):
         raise ScenarioError(f"{where}: [experiment].scenarios: two scenarios share a name {names}")
-    raw_seeds = head.get("seeds", 1) if seeds is None else seeds
-    if isinstance(raw_seeds, int) and not isinstance(raw_seeds, bool) and raw_seeds >= 1:
-        seed_list = list(range(1, raw_seeds + 1))
-    elif (
-        isinstance(raw_seeds, list)
-        and raw_seeds
-        and all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in raw_seeds)
-    ):
-        if len(set(raw_seeds)) != len(raw_seeds):
-            dup = sorted({s for s in raw_seeds if raw_seeds.count(s) > 1})
-            raise ScenarioError(f"{where}: [experiment].seeds: duplicate seeds {dup}")
-        seed_list = list(raw_seeds)
-    else:
-        raise ScenarioError(
-            f"{where}: [experiment].seeds: expected a count >= 1 or a list of "
-            f"distinct non-negative integers, got {raw_seeds!r}"
-        )
+    seed_list = scenario.parse_seeds(
+        head.get("seeds", 1) if seeds is None else seeds, f"{where}: [experiment].seeds"
+    )
     outputs = head.get("outputs", list(DEFAULT_OUTPUTS))
     bad = [o for o in outputs if o not in OUTPUTS] if isinstance(outputs, list) else [outputs]
     if bad:
