@@ -197,7 +197,7 @@ def SummaryView(model: DashboardModel):
         update_counter.value += 1
 
     task = solara.lab.use_task(run_weeks, dependencies=None, prefer_threaded=True)
-    with solara.Card("Run"):
+    with solara.Card("Run"), solara.Column():
         solara.SliderInt("weeks to run", value=weeks, min=1, max=52)
         solara.Button(
             f"Run {weeks.value} weeks", on_click=task, color="primary", disabled=task.pending
@@ -206,7 +206,7 @@ def SummaryView(model: DashboardModel):
             solara.ProgressLinear(True)
             solara.Text("Computing…")
         else:
-            solara.Text(f"Idle. Last week took {model.last_step_ms:.0f} ms.")
+            solara.Text(f"Idle. Last simulated week took {model.last_step_ms:.0f} ms.")
     solara.Markdown(
         f"**Week {model.steps}** ({model.start_year} + {model.steps / 52:.1f} years). "
         f"**Cost so far: {model.cost_so_far():,.0f} €.** "
