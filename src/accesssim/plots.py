@@ -251,7 +251,7 @@ def run_figures(result, out) -> list[Path]:
     for r in result.yearly:
         if r["year"] == last:
             by_epci.setdefault(r["epci"], []).append(r["renoncement_rate"])
-    territory = sc.load_territory()
+    territory = result.territory or sc.load_territory()
     values = np.array(
         [np.median(by_epci[s]) if s in by_epci else np.nan for s in territory.epcis.siren]
     )
@@ -326,7 +326,7 @@ def compare_figures(cmp, out) -> list[Path]:
     files.append(_save(fig, out / "compare_timeseries.png"))
 
     # maps of the change in the last year's forgone/needed by EPCI
-    territory = cmp.baseline.scenario.load_territory()
+    territory = cmp.baseline.territory or cmp.baseline.scenario.load_territory()
     last = max(r["year"] for r in cmp.baseline.yearly)
     base = {
         (r["seed"], r["epci"]): r["renoncement_rate"]

@@ -40,6 +40,7 @@ class RunResult:
     groups: list[dict] = field(default_factory=list)
     communes: list[dict] = field(default_factory=list)
     policy: list[dict] = field(default_factory=list)
+    territory: object = None  # the selection the runs used (for maps)
     territory_checksum: str = ""
     seconds: float = 0.0
 
@@ -52,8 +53,9 @@ def run_one(
     debug: bool = False,
     progress=None,
 ) -> AccessModel:
-    """Build and run one model; ``progress`` is called with the weeks done so far."""
-    t = scenario.load_territory(territory)
+    """Build and run one model on ``territory`` (the scenario's selection, loaded once by the
+    caller, or loaded here); ``progress`` is called with the weeks done so far."""
+    t = territory if territory is not None else scenario.load_territory()
     model = AccessModel(
         t,
         params=scenario.parameters,
@@ -80,6 +82,7 @@ def run(
     result = RunResult(scenario)
     t0 = time.perf_counter()
     territory = scenario.load_territory()
+    result.territory = territory
     result.territory_checksum = territory.checksum
     total = scenario.weeks * len(scenario.seeds)
     disable = None if show_progress is None else not show_progress  # None: only on a TTY
@@ -147,7 +150,7 @@ def write(result: RunResult, out: str | Path, figures: bool = True) -> list[Path
         "start_year": sc.start_year,
         "territory": sc.territory or "France",
         "territory_sha256": result.territory_checksum,
-        "parameters": {k: v for k, v in parameters.defaults().items()} | sc.parameters,
+        "parameters": parameters.defaults() | sc.parameters,
         "parameter_overrides": sc.parameters,
         "policies": sc.policies,
         "python": platform.python_version(),
