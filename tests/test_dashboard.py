@@ -4,7 +4,6 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -13,6 +12,8 @@ import numpy as np
 import pytest
 
 pytest.importorskip("solara")
+
+from accesssim import cli  # noqa: E402
 
 
 def test_app_module_builds_its_components():
@@ -66,18 +67,7 @@ def dashboard(tmp_path):
     env = {**os.environ, "ACCESSSIM_DASHBOARD_REGION": "18 Cher"}
     log = open(tmp_path / "server.log", "w")
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "solara",
-            "run",
-            "accesssim.app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--production",
-        ],
+        cli.dashboard_command("127.0.0.1", port),
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -167,3 +157,8 @@ def test_end_to_end_in_headless_chromium(dashboard, tmp_path):
         assert (tmp_path / "dashboard.png").stat().st_size > 10_000
     finally:
         d.quit()
+
+
+def test_dashboard_command_refuses_an_unknown_place_before_starting(capsys):
+    assert cli.main(["dashboard", "--departement", "Landess"]) == 2
+    assert "unknown département 'Landess'; close matches: Landes" in capsys.readouterr().err

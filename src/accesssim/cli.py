@@ -197,6 +197,22 @@ def cmd_summarize(args) -> int:
     return 0
 
 
+def dashboard_command(host: str, port: int) -> list[str]:
+    """The command serving the dashboard (also used by its end-to-end test)."""
+    return [
+        sys.executable,
+        "-m",
+        "solara",
+        "run",
+        "accesssim.app",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--production",
+    ]
+
+
 def cmd_dashboard(args) -> int:
     import importlib.util
     import subprocess
@@ -207,28 +223,14 @@ def cmd_dashboard(args) -> int:
             file=sys.stderr,
         )
         return 2
-    t = terr.load()
-    if args.region:
-        t.select(region=args.region)  # a clear error now, not in the browser
-    elif args.departement:
-        code = t.select(departement=args.departement).label.rsplit("(", 1)[-1].rstrip(")")
     env = dict(os.environ)
-    if args.region or args.departement:
-        env["ACCESSSIM_DASHBOARD_REGION"] = (
-            args.region if args.region else f"{code} {t.names['departement'][code]}"
-        )
-    cmd = [
-        sys.executable,
-        "-m",
-        "solara",
-        "run",
-        "accesssim.app",
-        "--host",
-        args.host,
-        "--port",
-        str(args.port),
-        "--production",
-    ]
+    t = terr.load()  # check the name now: a clear error here, not in the browser
+    if args.region:
+        env["ACCESSSIM_DASHBOARD_REGION"] = t.names["region"][t.resolve_code("region", args.region)]
+    elif args.departement:
+        code = t.resolve_code("departement", args.departement)
+        env["ACCESSSIM_DASHBOARD_REGION"] = f"{code} {t.names['departement'][code]}"
+    cmd = dashboard_command(args.host, args.port)
     print(f"dashboard on http://{args.host}:{args.port} (Ctrl-C to stop)", file=sys.stderr)
     try:
         return subprocess.call(cmd, env=env)

@@ -153,12 +153,17 @@ class NullPolicy(Policy):
 
 def _site_of_epci(model, epci_idx: np.ndarray) -> np.ndarray:
     """Where a policy acts in an EPCI: its commune with the most GPs, else the most populous."""
-    c = model.territory.communes
-    gps = np.bincount(model.gp_commune[model.gp_active], minlength=len(c))
+    gps = np.bincount(model.gp_commune[model.gp_active], minlength=len(model.core))
+    return epci_sites(model.territory.communes, gps, epci_idx)
+
+
+def epci_sites(communes, gps: np.ndarray, epci_idx: np.ndarray) -> np.ndarray:
+    """For each EPCI, its commune with the most GPs (``gps`` per commune), ties and no-GP
+    EPCIs going to the most populous."""
     out = []
     for k in epci_idx:
-        members = np.flatnonzero(c.epci == k)
-        key = np.lexsort((-c.population[members], -gps[members]))
+        members = np.flatnonzero(communes.epci == k)
+        key = np.lexsort((-communes.population[members], -gps[members]))
         out.append(members[key[0]])
     return np.asarray(out, dtype=np.int64)
 
@@ -324,12 +329,9 @@ def _national_eligible(max_travel: float) -> int:
     e, c = t.epcis, t.communes
     targets = np.flatnonzero(np.isin(e.siren, list(priority.national_selection()["sirens"])))
     gps = c.gp.astype(np.int64)
-    sites = []
-    for k in targets:
-        members = np.flatnonzero(c.epci == k)
-        sites.append(members[np.lexsort((-c.population[members], -gps[members]))[0]])
+    sites = epci_sites(c, gps, targets)
     g = travel.road_graph(t)
-    dist = csgraph.dijkstra(g, indices=np.array(sites), min_only=True, limit=max_travel)
+    dist = csgraph.dijkstra(g, indices=sites, min_only=True, limit=max_travel)
     minutes = dist + travel.intra_minutes(t)
     ok = ~np.isin(c.epci, targets) & (minutes <= max_travel)
     return int(gps[ok].sum())

@@ -167,11 +167,11 @@ class Territory:
             raise TerritoryError(f"buffer_km must be a non-negative number of km, got {buffer_km}")
         c = self.communes
         if region is not None:
-            code = self._resolve("region", region)
+            code = self.resolve_code("region", region)
             core = c.region == code
             label = self.names["region"][code]
         elif departement is not None:
-            code = self._resolve("departement", departement)
+            code = self.resolve_code("departement", departement)
             core = c.departement == code
             label = f"{self.names['departement'][code]} ({code})"
         else:
@@ -192,7 +192,8 @@ class Territory:
         keep = core | self._within(core, buffer_km)
         return self._subset(keep, core, label)
 
-    def _resolve(self, kind: str, value: str) -> str:
+    def resolve_code(self, kind: str, value: str) -> str:
+        """The code of a région or département (``kind``) given its name or code."""
         names = self.names[kind]
         v = str(value).strip()
         if v in names:
