@@ -6,8 +6,6 @@ leaves a truncated file that looks complete.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import platform
 import time
@@ -17,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from accesssim import __version__, parameters
+from accesssim import __version__, export, parameters, provenance
 from accesssim import io as aio
 from accesssim.model import AccessModel
 from accesssim.scenario import Scenario
@@ -113,14 +111,7 @@ def run(
     return result
 
 
-def csv_text(rows: list[dict]) -> str:
-    buf = io.StringIO()
-    if rows:
-        w = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
-        w.writeheader()
-        for r in rows:
-            w.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in r.items()})
-    return buf.getvalue()
+csv_text = export.csv_text  # full precision, no nan tokens (see export.py)
 
 
 def write(result: RunResult, out: str | Path, figures: bool = True) -> list[Path]:
@@ -138,8 +129,8 @@ def write(result: RunResult, out: str | Path, figures: bool = True) -> list[Path
         ("policy_yearly", result.policy),
     ):
         if rows:
-            aio.atomic_write_text(out / f"{name}.csv", csv_text(rows))
-            files.append(out / f"{name}.csv")
+            files += export.write_table(out, name, export.with_places(rows, result.territory))
+    files += export.run_layers(result, out)
     manifest = {
         "accesssim_version": __version__,
         "scenario": sc.name,
@@ -154,6 +145,8 @@ def write(result: RunResult, out: str | Path, figures: bool = True) -> list[Path
         "parameter_overrides": sc.parameters,
         "policies": sc.policies,
         "python": platform.python_version(),
+        "provenance": provenance.provenance(),
+        "outputs_skipped": export.skipped_formats(),
         "seconds": round(result.seconds, 2),
         "note": SYNTHETIC_NOTE,
     }

@@ -1,0 +1,8 @@
+"""``python -m accesssim``: the same command line as the ``accesssim`` script."""
+
+import sys
+
+from accesssim.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())
