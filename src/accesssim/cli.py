@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import os
 import sys
 import time
@@ -168,13 +166,13 @@ def cmd_sweep(args) -> int:
     )
     counts = sweep.sweep(
         exp,
-        results=args.results,
+        results=args.out,
         workers=args.workers,
         scheduler=args.scheduler,
         dask_local=args.dask_local,
         force=args.force,
     )
-    root = f"{args.results}/{exp.name}"
+    root = f"{args.out}/{exp.name}"
     print(
         f"{counts['done']} runs done, {counts['failed']} failed, {counts['skipped']} already "
         f"complete (of {counts['total']}); results in {root}/runs/"
@@ -232,10 +230,49 @@ def cmd_dashboard(args) -> int:
         env["ACCESSSIM_DASHBOARD_REGION"] = f"{code} {t.names['departement'][code]}"
     cmd = dashboard_command(args.host, args.port)
     print(f"dashboard on http://{args.host}:{args.port} (Ctrl-C to stop)", file=sys.stderr)
+    return _serve(subprocess.Popen(cmd, env=env))
+
+
+def _serve(child) -> int:
+    """Wait for the server ``child``; on SIGTERM, SIGINT or SIGHUP stop it (terminate, then
+    kill after 10 s) so that it never outlives this command and keeps the port."""
+    import signal
+    import subprocess
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    old = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
     try:
-        return subprocess.call(cmd, env=env)
+        return child.wait()
     except KeyboardInterrupt:
         return 0
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+        if child.poll() is None:
+            child.terminate()
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+
+
+def cmd_examples(args) -> int:
+    from accesssim import examples
+
+    try:
+        copied, same = examples.copy_to(args.dir, force=args.force)
+    except FileExistsError as exc:
+        print(f"accesssim: error: {exc}", file=sys.stderr)
+        return 2
+    for f in copied:
+        print(f"wrote {f}")
+    if same:
+        print(f"{len(same)} file(s) already there, unchanged")
+    print(f"try: accesssim run {Path(args.dir) / 'scenarios' / 'baseline.toml'}")
+    return 0
 
 
 def cmd_calibrate(args) -> int:
@@ -265,39 +302,34 @@ def cmd_calibrate(args) -> int:
 
 
 def _write_commune_csv(path, t, apl, gp_minutes, ed_minutes) -> None:
-    c, e = t.communes, t.epcis
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(
-        [
-            "commune",
-            "name",
-            "departement",
-            "epci_siren",
-            "population",
-            "gp_modelled",
-            "apl_modelled",
-            "minutes_nearest_gp",
-            "minutes_nearest_ed",
-            "density_class",
-        ]
-    )
+    """One row per core commune, place columns as in every table (export.py), beside a
+    ``.csvt`` sidecar for QGIS."""
+    from accesssim import export
+
+    c = t.communes
+    places = export.commune_places(t)
+    rows = []
     for i in np.flatnonzero(c.core):
-        w.writerow(
-            [
-                c.code[i],
-                c.name[i],
-                c.departement[i],
-                e.siren[c.epci[i]],
-                int(c.population[i]),
-                int(c.gp[i]),
-                f"{apl[i]:.4f}",
-                f"{gp_minutes[i]:.2f}",
-                f"{ed_minutes[i]:.2f}",
-                terr.DENSITY_CLASSES[c.density_class[i]],
-            ]
+        code = str(c.code[i])
+        p = places[code]
+        rows.append(
+            {
+                "commune": code,
+                "commune_name": p["commune_name"],
+                "epci": p["epci"],
+                "departement": p["departement"],
+                "region": p["region"],
+                "cog": p["cog"],
+                "population": int(c.population[i]),
+                "gp_modelled": int(c.gp[i]),
+                "apl_modelled": float(apl[i]),
+                "minutes_nearest_gp": float(gp_minutes[i]),
+                "minutes_nearest_ed": float(ed_minutes[i]),
+                "density_class": terr.DENSITY_CLASSES[c.density_class[i]],
+            }
         )
-    aio.atomic_write_text(path, buf.getvalue())
+    aio.atomic_write_text(path, export.csv_text(rows))
+    aio.atomic_write_text(Path(path).with_suffix(".csvt"), export.csvt_text(rows))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -355,7 +387,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("scenario", help="scenario file, e.g. scenarios/baseline.toml")
     r.add_argument("--out", help="output folder (default results/<scenario name>)")
     r.add_argument("--seeds", type=int, help="number of seeds (overrides the file: 1..N)")
-    r.add_argument("--communes", action="store_true", help="also write a per-commune table")
+    r.add_argument(
+        "--communes",
+        action="store_true",
+        help="also write a per-commune table and a communes layer (communes.geojson, layers.gpkg)",
+    )
     r.add_argument("--no-figures", action="store_true", help="skip the figures")
     r.add_argument(
         "--debug", action="store_true", help="check conservation and positivity every step (slower)"
@@ -367,7 +403,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="run a baseline and policy scenarios with the same seeds and compare them",
         description="Run the scenarios with common random numbers (the baseline's seeds) and "
         "report, for each policy against the baseline (the file with no [[policies]]), the "
-        "median and 90%% interval across seeds of forgone care and ED visits avoided, the "
+        "median and 90% interval across seeds of forgone care and ED visits avoided, the "
         "change in renoncement in priority EPCIs and elsewhere, APL, cost and euros per "
         "avoided forgone consultation; with figures and a markdown report.",
     )
@@ -410,7 +446,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="start a local Dask cluster of N worker processes",
     )
     w.add_argument("--seeds", type=int, help="number of seeds (overrides the file)")
-    w.add_argument("--results", default="results", help="results root (default results/)")
+    w.add_argument(
+        "--out",
+        "--results",
+        dest="out",
+        default="results",
+        help="results root; runs land in OUT/<experiment>/runs/ (default results/; "
+        "--results is the former name)",
+    )
     w.add_argument(
         "--force",
         action="store_true",
@@ -422,7 +465,7 @@ def build_parser() -> argparse.ArgumentParser:
         "summarize",
         help="tables, bands per grid point, dose-response figures and a report of a sweep",
         description="Summarise results/<experiment>: sweep_runs.csv (one row per run with its "
-        "grid point), sweep_summary.csv (median and 5-95%% band per grid point), "
+        "grid point), sweep_summary.csv (median and 5-95% band per grid point), "
         "dose_<key>.png figures and summary.md.",
     )
     z.add_argument("folder", help="results/<experiment>")
@@ -438,9 +481,25 @@ def build_parser() -> argparse.ArgumentParser:
     dw = d.add_mutually_exclusive_group()
     dw.add_argument("--region", help="initial région (default Centre-Val de Loire)")
     dw.add_argument("--departement", help="initial département instead")
-    d.add_argument("--port", type=int, default=8765)
-    d.add_argument("--host", default="127.0.0.1")
+    d.add_argument("--port", type=int, default=8765, help="port to serve on (default 8765)")
+    d.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to serve on (default 127.0.0.1, this machine only)",
+    )
     d.set_defaults(func=cmd_dashboard)
+
+    x = sub.add_parser(
+        "examples",
+        help="copy the example scenarios and experiments shipped with the package",
+        description="Copy the example scenario files (scenarios/*.toml) and experiment files "
+        "(experiments/*.toml) shipped inside the package into DIR, so that the README's "
+        "commands run from DIR after a plain `pip install`. Files already there with other "
+        "content are not overwritten without --force.",
+    )
+    x.add_argument("dir", nargs="?", default=".", help="destination folder (default: here)")
+    x.add_argument("--force", action="store_true", help="overwrite files with other content")
+    x.set_defaults(func=cmd_examples)
 
     k = sub.add_parser(
         "calibrate",
@@ -453,20 +512,37 @@ def build_parser() -> argparse.ArgumentParser:
     kw.add_argument("--region", help="calibrate on a région (default: all of France)")
     kw.add_argument("--departement", help="calibrate on a département")
     k.add_argument("--rounds", type=int, default=5, help="fixed-point rounds (default 5)")
-    k.add_argument("--seed", type=int, default=1)
+    k.add_argument("--seed", type=int, default=1, help="seed of the calibration run (default 1)")
     k.add_argument(
         "--write",
         action="store_true",
         help="write the fitted values to the package's calibration.json",
     )
     k.add_argument("--report", metavar="FILE.md", help="also write the report to a file")
-    k.add_argument("--buffer-km", type=float, default=terr.DEFAULT_BUFFER_KM)
+    k.add_argument(
+        "--buffer-km",
+        type=float,
+        default=terr.DEFAULT_BUFFER_KM,
+        help="communes kept around a selection (default %(default)s km)",
+    )
     k.add_argument("--territory", help=argparse.SUPPRESS)
     k.set_defaults(func=cmd_calibrate)
     return p
 
 
 def main(argv=None) -> int:
+    try:
+        try:
+            return _main(argv)
+        finally:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        # the reader went away (`accesssim ... | head`): no traceback; silence the final flush
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+def _main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

@@ -198,6 +198,8 @@ class Territory:
         v = str(value).strip()
         if v in names:
             return v
+        if v.upper() in names:  # "2a" is Corse-du-Sud's 2A
+            return v.upper()
         if kind == "departement" and v.isdigit() and len(v) == 1:
             v = "0" + v
             if v in names:
