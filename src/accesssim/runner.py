@@ -277,8 +277,9 @@ def summary_markdown(result: RunResult) -> str:
     lines += [
         "",
         "Files: national_weekly.csv (Mesa DataCollector series), epci_yearly.csv, "
-        "epci_monthly.csv, groups_yearly.csv (priority status × age band), manifest.json, "
-        "figures (*.png).",
+        "epci_monthly.csv, groups_yearly.csv (priority status × age band), with .csvt and "
+        ".parquet beside them; epci.geojson and layers.gpkg (maps for QGIS), manifest.json, "
+        "figures (*.png). Columns and units: docs/outputs.md in the repository.",
         "",
     ]
     return "\n".join(lines)

@@ -42,7 +42,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from accesssim import __version__, parameters, runner, scenario
+from accesssim import __version__, export, parameters, provenance, runner, scenario
 from accesssim import io as aio
 from accesssim.scenario import ScenarioError
 
@@ -251,7 +251,8 @@ def execute(run: Run, runs_dir: str, outputs: tuple[str, ...]) -> dict:
         }
         for name in outputs:
             if tables[name]:
-                aio.atomic_write_text(tmp / f"{name}.csv", runner.csv_text(tables[name]))
+                rows = export.with_places(tables[name], result.territory)
+                export.write_table(tmp, name, rows, parquet=False)
         key = key_outputs(result)
         manifest = {
             "run_id": run.run_id,
@@ -262,6 +263,7 @@ def execute(run: Run, runs_dir: str, outputs: tuple[str, ...]) -> dict:
             "key_outputs": key,
             "accesssim_version": __version__,
             "python": platform.python_version(),
+            "provenance": provenance.provenance(),
             "host": platform.node(),
             "seconds": round(time.perf_counter() - t0, 3),
         }
