@@ -42,8 +42,9 @@ def dependency_versions(names=DEPENDENCIES) -> dict[str, str | None]:
 
 
 def git_commit(path: Path = PACKAGE_DIR) -> dict | None:
-    """The commit of the checkout holding ``path`` and whether its tree has local changes;
-    None for an installed wheel (no ``.git`` above the package) or when git is unavailable."""
+    """The commit of the checkout holding ``path`` and whether the package's tracked files have
+    local changes; None for an installed wheel (no ``.git`` above the package, or the package
+    not tracked there) or when git is unavailable."""
     if not any((p / ".git").exists() for p in (path, *path.parents)):
         return None
     try:
@@ -53,6 +54,8 @@ def git_commit(path: Path = PACKAGE_DIR) -> dict | None:
                 ["git", *args], cwd=path, capture_output=True, text=True, timeout=10, check=True
             ).stdout.strip()
 
+        # the package must be tracked there: a wheel installed into a checkout's .venv is not
+        git("ls-files", "--error-unmatch", "--", "__init__.py")
         commit = git("rev-parse", "HEAD")
         dirty = bool(git("status", "--porcelain", "--untracked-files=no", "--", "."))
     except (OSError, subprocess.SubprocessError):
