@@ -1,5 +1,6 @@
-"""Command line: ``accesssim apl`` (accessibility against published figures), ``accesssim run``
-(a scenario over seeds)."""
+"""Command line: ``accesssim apl`` (accessibility against published figures), ``run`` (a
+scenario over seeds), ``compare``, ``sweep``, ``summarize``, ``dashboard``, ``examples``,
+``calibrate``. ``main`` also keeps a closed pipe (``accesssim ... | head``) quiet."""
 
 from __future__ import annotations
 
@@ -242,7 +243,9 @@ def _serve(child) -> int:
     def stop(signum, frame):
         raise KeyboardInterrupt
 
-    old = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
+    names = ("SIGTERM", "SIGINT", "SIGHUP")  # SIGHUP does not exist on Windows
+    sigs = [getattr(signal, n) for n in names if hasattr(signal, n)]
+    old = {s: signal.signal(s, stop) for s in sigs}
     try:
         return child.wait()
     except KeyboardInterrupt:

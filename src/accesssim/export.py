@@ -53,19 +53,25 @@ def cog_vintage(t) -> str:
 
 def epci_places(t) -> dict[str, dict]:
     """Per EPCI SIREN: its name, and the département and région holding most of its
-    population among the territory's communes (EPCIs can span several)."""
-    c, e = t.communes, t.epcis
+    population (EPCIs can span several). Counted on the whole territory file the selection
+    ``t`` was taken from, so an EPCI gets the same département whatever the selection."""
+    from accesssim import territory
+
+    try:
+        whole = territory.load()
+        if whole.checksum != t.checksum:
+            whole = t  # a custom territory file: count on what the selection holds
+    except territory.TerritoryError:
+        whole = t
+    c, e = whole.communes, whole.epcis
     cog = cog_vintage(t)
-    out = {}
+    out = {str(s): {"epci_name": str(n), "cog": cog} for s, n in zip(e.siren, e.name, strict=True)}
     for kind in ("departement", "region"):
         codes, inv = np.unique(getattr(c, kind), return_inverse=True)
         pop = np.zeros((len(e), len(codes)))
         np.add.at(pop, (c.epci, inv), c.population.astype(float) + 1e-9)  # +eps: empty EPCIs
-        best = codes[pop.argmax(1)]
-        for k in range(len(e)):
-            out.setdefault(str(e.siren[k]), {"epci_name": str(e.name[k]), "cog": cog})[kind] = str(
-                best[k]
-            )
+        for siren, code in zip(e.siren, codes[pop.argmax(1)], strict=True):
+            out[str(siren)][kind] = str(code)
     return out
 
 
@@ -121,10 +127,10 @@ def csv_text(rows: list[dict]) -> str:
     """Rows as CSV text: header from the first row, floats at full precision."""
     buf = io.StringIO()
     if rows:
-        w = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
-        w.writeheader()
-        for r in rows:
-            w.writerow({k: csv_value(v) for k, v in r.items()})
+        keys = list(rows[0])
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(keys)
+        w.writerows([csv_value(r.get(k)) for k in keys] for r in rows)
     return buf.getvalue()
 
 
@@ -132,11 +138,11 @@ def column_types(rows: list[dict]) -> dict[str, str]:
     """OGR field type of each column: String, Integer, Integer64 or Real (bools as String)."""
     types = {}
     for k in rows[0]:
-        vals = [r[k] for r in rows if r.get(k) is not None]
-        if _all_bool(rows, k) or any(isinstance(v, str) for v in vals):
+        kinds = {type(r.get(k)) for r in rows} - {type(None)}
+        if kinds <= {bool, np.bool_} or any(issubclass(t, str) for t in kinds):
             types[k] = "String"
-        elif all(isinstance(v, int | np.integer) for v in vals):
-            big = any(abs(int(v)) >= 2**31 for v in vals)
+        elif all(issubclass(t, int | np.integer) for t in kinds):
+            big = any(abs(int(r[k])) >= 2**31 for r in rows if r.get(k) is not None)
             types[k] = "Integer64" if big else "Integer"
         else:
             types[k] = "Real"
