@@ -278,7 +278,8 @@ def summary_markdown(result: RunResult) -> str:
         "",
         "Files: national_weekly.csv (Mesa DataCollector series), epci_yearly.csv, "
         "epci_monthly.csv, groups_yearly.csv (priority status × age band), with .csvt and "
-        ".parquet beside them; epci.geojson and layers.gpkg (maps for QGIS), manifest.json, "
+        ".parquet (parquet extra) beside them; epci.geojson and layers.gpkg (gis extra), maps "
+        "for QGIS; manifest.json, "
         "figures (*.png). Columns and units: docs/outputs.md in the repository.",
         "",
     ]
