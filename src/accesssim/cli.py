@@ -136,7 +136,7 @@ def cmd_run(args) -> int:
     sc = scenario.load(args.scenario, seeds=args.seeds)
     out = args.out or f"results/{sc.name}"
     print(
-        f"running {sc.name}: {sc.years} years, seeds {sc.seeds}, {runner.territory_label(sc)}",
+        f"running {sc.name}: {sc.years} years, seeds {sc.seeds}, {sc.territory_label}",
         file=sys.stderr,
     )
     result = runner.run(sc, communes=args.communes, debug=args.debug)

@@ -14,19 +14,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 from tqdm import tqdm
 
-from accesssim import __version__, parameters
+from accesssim import __version__, indicators, parameters
 from accesssim import io as aio
+from accesssim.indicators import SYNTHETIC_NOTE
 from accesssim.model import AccessModel
 from accesssim.scenario import Scenario
-
-SYNTHETIC_NOTE = (
-    "All figures are modelled by accesssim on the embedded territory: GP supply spread from "
-    "département head-counts, road times from a proxy, behaviour parameters partly assumed "
-    "(see parameters.py and docs/ODD.md). They are not observations."
-)
 
 
 @dataclass
@@ -170,117 +164,42 @@ def write(result: RunResult, out: str | Path, figures: bool = True) -> list[Path
 
 
 # ---------------------------------------------------------------------- summaries
-# yearly EPCI fields that add up over EPCIs
-SUMMED = (
-    "population",
-    "needed",
-    "in_person",
-    "tele",
-    "forgone",
-    "people_forwent",
-    "ed_visits",
-    "population_below_2_5",
-    "gps",
-)
-
-
-def last_year_totals(result: RunResult, sel=lambda r: True) -> dict[int, dict]:
-    """Per seed: sums over EPCIs of the last simulated year (rows passing ``sel``)."""
-    last = max(r["year"] for r in result.yearly)
-    out: dict[int, dict] = {}
-    for r in result.yearly:
-        if r["year"] != last or not sel(r):
-            continue
-        d = out.setdefault(
-            r["seed"], dict.fromkeys((*SUMMED, "apl_x_pop", "without_mt_x_pop"), 0.0)
-        )
-        for k in SUMMED:
-            d[k] += r[k]
-        d["apl_x_pop"] += r["apl"] * r["population"]
-        d["without_mt_x_pop"] += r["share_without_mt"] * r["population"]
-    return out
-
-
-def indicators(totals: dict) -> dict[str, float]:
-    pop = max(totals["population"], 1.0)
-    return {
-        "renoncement_rate": totals["forgone"] / max(totals["needed"], 1e-9),
-        "share_people_forwent": totals["people_forwent"] / pop,
-        "forgone": totals["forgone"],
-        "ed_visits": totals["ed_visits"],
-        "ed_per_1000": 1000 * totals["ed_visits"] / pop,
-        "consultations_per_inhabitant": (totals["in_person"] + totals["tele"]) / pop,
-        "tele_share": totals["tele"] / max(totals["in_person"] + totals["tele"], 1e-9),
-        "apl": totals["apl_x_pop"] / pop,
-        "share_below_2_5": totals["population_below_2_5"] / pop,
-        "share_without_mt": totals["without_mt_x_pop"] / pop,
-        "gps": totals["gps"],
-    }
-
-
-LABELS = {
-    "renoncement_rate": ("forgone / needed consultations", "{:.2%}"),
-    "share_people_forwent": ("people who forwent care at least once", "{:.2%}"),
-    "forgone": ("forgone consultations", "{:,.0f}"),
-    "ed_visits": ("ED visits from lack of GP access", "{:,.0f}"),
-    "ed_per_1000": ("  per 1,000 inhabitants", "{:.1f}"),
-    "consultations_per_inhabitant": ("GP consultations per inhabitant", "{:.2f}"),
-    "tele_share": ("teleconsultation share", "{:.1%}"),
-    "apl": ("mean APL", "{:.2f}"),
-    "share_below_2_5": ("population under APL 2.5", "{:.1%}"),
-    "share_without_mt": ("share without médecin traitant (15+)", "{:.1%}"),
-    "gps": ("GPs", "{:,.0f}"),
-}
-
-
-def territory_label(sc: Scenario) -> str:
-    sel = {k: v for k, v in sc.territory.items() if k != "buffer_km"}
-    if not sel:
-        return "all of France"
-    ((kind, value),) = sel.items()
-    shown = ", ".join(value) if isinstance(value, list) else value
-    return f"{kind} {shown} (with a {sc.territory.get('buffer_km', 30):g} km buffer)"
-
-
 def summary_markdown(result: RunResult) -> str:
+    """Last-year indicators (median [range] across seeds), all EPCIs and by priority status."""
     sc = result.scenario
     last = max(r["year"] for r in result.yearly)
     groups = {
-        "all": lambda r: True,
+        "all": None,
         "priority EPCIs (confirmed)": lambda r: r["priority_confirmed"],
         "other EPCIs": lambda r: not r["priority_confirmed"],
     }
-    stats = {
-        g: [indicators(t) for t in last_year_totals(result, sel).values()]
-        for g, sel in groups.items()
-    }
+    values = indicators.seed_values(
+        result.yearly, result.policy, {g: s for g, s in groups.items() if s is not None}
+    )
+    shown = [g for g, s in groups.items() if s is None or any(s(r) for r in result.yearly)]
     lines = [
         f"# {sc.name}: summary",
         "",
         f"{sc.description}".strip(),
         "",
-        f"Territory: {territory_label(sc)}; {sc.years} years from {sc.start_year}; "
+        f"Territory: {sc.territory_label}; {sc.years} years from {sc.start_year}; "
         f"seeds {sc.seeds}. Figures for {last} (the last simulated year): median across seeds "
         f"[min–max].",
         "",
         f"> {SYNTHETIC_NOTE}",
         "",
-        "| indicator | " + " | ".join(g for g in groups if stats[g]) + " |",
-        "|---|" + "---:|" * sum(1 for g in groups if stats[g]),
+        "| indicator | " + " | ".join(shown) + " |",
+        "|---|" + "---:|" * len(shown),
     ]
-    for key, (label, fmt) in LABELS.items():
+    for ind in indicators.INDICATORS.values():
+        if not ind.summary or ind.table != "yearly":
+            continue
         cells = []
-        for g in groups:
-            if not stats[g]:
-                continue
-            v = np.array([s[key] for s in stats[g]])
-            med = fmt.format(float(np.median(v)))
-            cells.append(
-                med
-                if len(v) == 1 or np.ptp(v) == 0
-                else f"{med} [{fmt.format(v.min())}–{fmt.format(v.max())}]"
-            )
-        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+        for g in shown:
+            key = f"last:{ind.name}" + ("" if groups[g] is None else f":{g}")
+            med, lo, hi = indicators.interval([v[key] for v in values.values()], 0, 100)
+            cells.append(indicators.format_interval(ind.format, med, lo, hi))
+        lines.append(f"| {ind.label} | " + " | ".join(cells) + " |")
     lines += [
         "",
         "Files: national_weekly.csv (Mesa DataCollector series), epci_yearly.csv, "

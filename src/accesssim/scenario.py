@@ -56,6 +56,16 @@ class Scenario:
     def weeks(self) -> int:
         return self.years * 52
 
+    @property
+    def territory_label(self) -> str:
+        """The selection in words, e.g. "region Bretagne (with a 30 km buffer)"."""
+        sel = {k: v for k, v in self.territory.items() if k != "buffer_km"}
+        if not sel:
+            return "all of France"
+        ((kind, value),) = sel.items()
+        shown = ", ".join(map(str, value)) if isinstance(value, list) else value
+        return f"{kind} {shown} (with a {self.territory.get('buffer_km', 30):g} km buffer)"
+
     def load_territory(self, base: terr.Territory | None = None) -> terr.Territory:
         t = base or terr.load()
         sel = dict(self.territory)

@@ -42,7 +42,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from accesssim import __version__, parameters, runner, scenario
+from accesssim import __version__, indicators, parameters, runner, scenario
 from accesssim import io as aio
 from accesssim.scenario import ScenarioError
 
@@ -286,14 +286,10 @@ def execute(run: Run, runs_dir: str, outputs: tuple[str, ...]) -> dict:
 
 
 def key_outputs(result: runner.RunResult) -> dict:
-    """Horizon totals and last-year indicators of one run (what summaries need)."""
-    (seed_totals,) = runner.last_year_totals(result).values()
-    out = {f"last_{k}": v for k, v in runner.indicators(seed_totals).items()}
-    out["horizon_forgone"] = sum(r["forgone"] for r in result.yearly)
-    out["horizon_ed_visits"] = sum(r["ed_visits"] for r in result.yearly)
-    out["horizon_needed"] = sum(r["needed"] for r in result.yearly)
-    out["horizon_cost_eur"] = sum(r["cost_eur"] for r in result.policy)
-    return out
+    """Every registered indicator of one run (``indicators.seed_values``): last-year values
+    ``last_<name>`` and horizon totals ``horizon_<name>`` (what summaries need)."""
+    (values,) = indicators.seed_values(result.yearly, result.policy).values()
+    return {k.replace(":", "_", 1): v for k, v in values.items()}
 
 
 # ---------------------------------------------------------------------- the sweep

@@ -14,19 +14,26 @@ from pathlib import Path
 
 import numpy as np
 
+from accesssim import indicators, runner, scenario
 from accesssim import io as aio
-from accesssim import runner, scenario
 
-METRICS = (
-    "forgone_avoided",
-    "ed_avoided",
-    "horizon_cost_eur",
-    "eur_per_forgone_avoided",
-    "last_renoncement_rate",
-    "last_share_people_forwent",
-    "last_apl",
-    "last_share_without_mt",
-)
+
+def metrics() -> list[str]:
+    """Columns banded per grid point: the differences with the baseline (those a sweep can
+    compute: no EPCI groups), euros per avoided consultation, horizon totals and every
+    indicator's last year."""
+    diffs = [d.name for d in indicators.differences() if d.group is None]
+    inds = indicators.INDICATORS.values()
+    horizon = [f"horizon_{i.name}" for i in inds if i.horizon]
+    last = [f"last_{i.name}" for i in inds if i.table == "yearly"]
+    return [*diffs, indicators.COST_PER_AVOIDED[0], *horizon, *last]
+
+
+def _values(row: dict) -> dict:
+    """A run's key outputs back in ``indicators.seed_values`` form (``last:apl``)."""
+    return {
+        k.replace("_", ":", 1): v for k, v in row.items() if k.startswith(("last_", "horizon_"))
+    }
 
 
 def collect(root: Path) -> tuple[list[dict], list[str]]:
@@ -58,13 +65,8 @@ def collect(root: Path) -> tuple[list[dict], list[str]]:
         b = base.get(r["seed"])
         if b is None or r["scenario"] in baselines:
             continue
-        r["forgone_avoided"] = b["horizon_forgone"] - r["horizon_forgone"]
-        r["ed_avoided"] = b["horizon_ed_visits"] - r["horizon_ed_visits"]
-        r["eur_per_forgone_avoided"] = (
-            r["horizon_cost_eur"] / r["forgone_avoided"]
-            if r["forgone_avoided"] > 0
-            else float("nan")
-        )
+        diffs = indicators.seed_differences(_values(b), _values(r))
+        r.update({d.name: diffs[d.name] for d in indicators.differences() if d.group is None})
     grid_keys = sorted({k for r in rows for k in r if k.startswith("grid:")})
     return rows, grid_keys
 
@@ -82,15 +84,16 @@ def bands(rows: list[dict], grid_keys: list[str]) -> list[dict]:
             **{k: json.loads(v) for k, v in zip(grid_keys, point, strict=True)},
             "seeds": len(members),
         }
-        for metric in METRICS:
-            v = np.array([m.get(metric, np.nan) for m in members], float)
-            v = v[np.isfinite(v)]
-            for stat, fn in (
-                ("median", np.median),
-                ("p05", lambda a: np.percentile(a, 5)),
-                ("p95", lambda a: np.percentile(a, 95)),
-            ):
-                row[f"{metric}:{stat}"] = float(fn(v)) if len(v) else float("nan")
+        for metric in metrics():
+            if metric == indicators.COST_PER_AVOIDED[0]:
+                band = indicators.cost_per_avoided(
+                    [m.get("cost_eur", np.nan) for m in members],
+                    [m.get("forgone_avoided", np.nan) for m in members],
+                )
+            else:
+                band = indicators.interval([m.get(metric, np.nan) for m in members])
+            for stat, v in zip(("median", "p05", "p95"), band, strict=True):
+                row[f"{metric}:{stat}"] = v
         out.append(row)
     return out
 
@@ -163,7 +166,7 @@ def dose_response_figures(table, grid_keys, out: Path) -> list[Path]:
             ax.axhline(0, color="grey", lw=0.8)
             ax.grid(alpha=0.3)
         axes[0].legend(fontsize=7)
-        fig.text(0.01, 0.005, runner.SYNTHETIC_NOTE, fontsize=6.5, wrap=True)
+        fig.text(0.01, 0.005, indicators.SYNTHETIC_NOTE, fontsize=6.5, wrap=True)
         fig.tight_layout(rect=(0, 0.06, 1, 1))
         path = out / f"dose_{key[5:].replace('.', '_')}.png"
         files.append(_save(fig, path))
@@ -179,7 +182,7 @@ def report(root: Path, table, grid_keys, n_runs: int) -> str:
         "every run). Each cell: median [5th–95th percentile] across seeds; 'avoided' is "
         "against the baseline run of the same seed.\n\n"
     )
-    buf.write(f"> {runner.SYNTHETIC_NOTE}\n\n")
+    buf.write(f"> {indicators.SYNTHETIC_NOTE}\n\n")
     cols = [k[5:] for k in grid_keys]
     buf.write(
         "| scenario | " + " | ".join(cols) + " | seeds | forgone avoided | ED avoided | "
