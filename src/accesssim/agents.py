@@ -60,7 +60,8 @@ class GP(CellAgent):
 
     @property
     def weekly_capacity(self) -> float:
-        return float(self.model.gp_capacity[self.index])
+        """Consultations a week (activity, MSP gain included; 0 once the GP has left)."""
+        return float(self.model.gp_annual_activity()[self.index] / 52)
 
     @property
     def practice(self) -> str:

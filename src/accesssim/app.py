@@ -20,7 +20,7 @@ from matplotlib.colors import BoundaryNorm  # noqa: E402
 from mesa.visualization import SolaraViz  # noqa: E402
 from mesa.visualization.utils import update_counter  # noqa: E402
 
-from accesssim import metrics, plots, policies  # noqa: E402
+from accesssim import metrics, parameters, plots, policies  # noqa: E402
 from accesssim import territory as terr  # noqa: E402
 from accesssim.model import AccessModel  # noqa: E402
 
@@ -51,7 +51,7 @@ class DashboardModel(AccessModel):
         participation: float = 0.0,
         days_per_month: float = 1.0,
         msp_per_year: int = 0,
-        tele_share: float = 0.03,
+        tele_share: float = parameters.PARAMETERS["tele_share"].default,
         juniors_per_year: int = 0,
         indicator: str = INDICATORS[0],
         rng: int = 1,
@@ -72,7 +72,7 @@ class DashboardModel(AccessModel):
             chosen.append(
                 policies.from_spec({"type": "msp_rollout", "per_year": int(msp_per_year)})
             )
-        if abs(tele_share - 0.03) > 1e-9:
+        if abs(tele_share - parameters.PARAMETERS["tele_share"].default) > 1e-9:
             chosen.append(policies.from_spec({"type": "telemedicine", "tele_share": tele_share}))
         if juniors_per_year > 0:
             chosen.append(
@@ -224,7 +224,22 @@ def _pct(x: float) -> str:
     return f"{100 * x:.2f}%" if np.isfinite(x) else "–"
 
 
+def _slider(cls, key: str, value, step, label: str, low=None, high=None) -> dict:
+    """A slider over a policy parameter's declared bounds (narrowed by ``low``/``high``)."""
+    p = cls.PARAMS[key]
+    integer = p.kind == "integer" or isinstance(step, int)
+    return {
+        "type": "SliderInt" if integer else "SliderFloat",
+        "value": value,
+        "min": p.low if low is None else max(low, p.low),
+        "max": p.high if high is None else min(high, p.high),
+        "step": step,
+        "label": label,
+    }
+
+
 def model_params() -> dict:
+    sol, tele = policies.SolidarityDays, policies.Telemedicine
     return {
         "territory": {
             "type": "Select",
@@ -238,46 +253,30 @@ def model_params() -> dict:
             "values": list(INDICATORS),
             "label": "map colour",
         },
-        "participation": {
-            "type": "SliderFloat",
-            "value": 0.0,
-            "min": 0.0,
-            "max": 1.0,
-            "step": 0.05,
-            "label": "solidarity: volunteer participation",
-        },
-        "days_per_month": {
-            "type": "SliderFloat",
-            "value": 1.0,
-            "min": 0.5,
-            "max": 2.0,
-            "step": 0.5,
-            "label": "solidarity: days per month",
-        },
-        "msp_per_year": {
-            "type": "SliderInt",
-            "value": 0,
-            "min": 0,
-            "max": 30,
-            "step": 1,
-            "label": "MSP openings per year",
-        },
-        "tele_share": {
-            "type": "SliderFloat",
-            "value": 0.03,
-            "min": 0.0,
-            "max": 0.2,
-            "step": 0.01,
-            "label": "teleconsultation share",
-        },
-        "juniors_per_year": {
-            "type": "SliderInt",
-            "value": 0,
-            "min": 0,
-            "max": 7400,
-            "step": 100,
-            "label": "docteurs juniors per year (national)",
-        },
+        "participation": _slider(
+            sol, "participation", 0.0, 0.05, "solidarity: volunteer participation"
+        ),
+        "days_per_month": _slider(
+            sol, "days_per_month", 1.0, 0.5, "solidarity: days per month", low=0.5
+        ),
+        "msp_per_year": _slider(
+            policies.MspRollout, "per_year", 0, 1, "MSP openings per year", high=30
+        ),
+        "tele_share": _slider(
+            tele,
+            "tele_share",
+            parameters.PARAMETERS["tele_share"].default,
+            0.01,
+            "teleconsultation share",
+        ),
+        "juniors_per_year": _slider(
+            policies.DocteursJuniors,
+            "per_year",
+            0,
+            100,
+            "docteurs juniors per year (national)",
+            high=7400,
+        ),
         "rng": {"type": "SliderInt", "value": 1, "min": 1, "max": 50, "step": 1, "label": "seed"},
     }
 

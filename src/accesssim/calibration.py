@@ -29,7 +29,7 @@ from accesssim import io as aio
 from accesssim import territory as terr
 from accesssim.model import AccessModel
 
-FRANCE_POPULATION = 68_350_798  # the embedded territory's 2026 population (metro + DROM)
+FRANCE_POPULATION = parameters.PARAMETERS["france_population"].default
 TARGETS = {
     "consultations_per_inhabitant": 3.4,
     "share_people_forwent_15plus": 0.031,

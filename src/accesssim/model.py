@@ -19,6 +19,8 @@ run on Mesa's event scheduler.
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 from mesa import Model
 from mesa.datacollection import DataCollector
@@ -26,7 +28,7 @@ from mesa.discrete_space import Network
 from mesa.time import Priority, Schedule
 from scipy.sparse import csgraph
 
-from accesssim import access, parameters, travel
+from accesssim import access, metrics, parameters, travel
 from accesssim.agents import GP, EmergencyDepartment, MaisonDeSante, PatientCohort
 from accesssim.allocation import allocate
 from accesssim.territory import Territory
@@ -51,6 +53,17 @@ def _draw_with_caps(rng, prob: np.ndarray, cap: np.ndarray, n: int) -> np.ndarra
                 taken[k] += 1
                 out.append(int(k))
         prob[taken >= cap] = 0
+    return np.asarray(out, dtype=np.int64)
+
+
+def epci_sites(communes, gps: np.ndarray, epci_idx: np.ndarray) -> np.ndarray:
+    """For each EPCI, its commune with the most GPs (``gps`` per commune), ties and no-GP
+    EPCIs going to the most populous."""
+    out = []
+    for k in epci_idx:
+        members = np.flatnonzero(communes.epci == k)
+        key = np.lexsort((-communes.population[members], -gps[members]))
+        out.append(members[key[0]])
     return np.asarray(out, dtype=np.int64)
 
 
@@ -169,8 +182,9 @@ class AccessModel(Model):
         uptake = np.ones((len(c), len(base)))
         uptake[:, 5] *= p["tele_uptake_75plus"]
         uptake[c.density_class == 3] *= p["tele_uptake_very_sparse"]
-        self.tele_uptake = uptake / (base @ uptake.mean(axis=0)) * p["tele_share"]
-        self.tele_uptake = np.clip(self.tele_uptake, 0, 1)
+        # uptake per commune and band for a national share of 1 (shape of who uses it)
+        self.tele_uptake_per_share = uptake / (base @ uptake.mean(axis=0))
+        self.tele_uptake = np.clip(self.tele_uptake_per_share * p["tele_share"], 0, 1)
 
     def _setup_travel(self, cache: bool) -> None:
         t, p = self.territory, self.p
@@ -209,8 +223,9 @@ class AccessModel(Model):
         self.gp_utilisation = np.zeros(n)
         self.gp_installed_week = np.zeros(n)
         self.gp_holds_list = np.ones(n, bool)  # False for residents (docteurs juniors)
-        self._territory_share = c.gp[self.core].sum() / 55_546  # CNAM France total
+        self._territory_share = c.gp[self.core].sum() / self.p["gps_france"]
         self._exit_scale = None
+        self.exits_by_epci = np.zeros(len(self.territory.epcis), np.int64)  # last year's exits
 
     def _draw_ages(self, n: int, around: float | None = None) -> np.ndarray:
         if around is not None:
@@ -574,14 +589,15 @@ class AccessModel(Model):
             self.territory.communes.epci[self.gp_commune[leave]],
             minlength=len(self.territory.epcis),
         )
-        self._retire(leave)
+        self.remove_gps(leave)
         n_new = rng.poisson(p["installations_per_year"] * self._territory_share)
         if n_new:
-            self._install(self._choose_communes(n_new))
+            self.add_gps(self._choose_communes(n_new))
         return exits, int(n_new)
 
-    def _retire(self, idx: np.ndarray) -> None:
-        """GPs leave: their registered patients lose their médecin traitant."""
+    def remove_gps(self, idx: np.ndarray) -> None:
+        """GPs leave (exits, or policy departures): their registered patients lose their
+        médecin traitant."""
         if not len(idx):
             return
         lost = np.bincount(
@@ -633,8 +649,11 @@ class AccessModel(Model):
             out[k] = members[rng.choice(len(members), p=w / w.sum())] if w.sum() > 0 else members[0]
         return out
 
-    def _install(self, communes: np.ndarray, age=None, activity=None, practice=None) -> np.ndarray:
-        """Add GPs (installations, or policy arrivals); returns their indices."""
+    def add_gps(
+        self, communes: np.ndarray, age=None, activity=None, practice=None, holds_list=True
+    ) -> np.ndarray:
+        """Add GPs in ``communes`` (installations, or policy arrivals); ``holds_list=False``
+        for residents who hold no médecin-traitant list. Returns their indices."""
         n = len(communes)
         start = len(self.gp_commune)
         age = self._draw_ages(n, around=self.p["installation_age"]) if age is None else age
@@ -653,12 +672,44 @@ class AccessModel(Model):
         self.gp_accepting = np.concatenate([self.gp_accepting, np.ones(n, bool)])
         self.gp_utilisation = np.concatenate([self.gp_utilisation, np.zeros(n)])
         self.gp_installed_week = np.concatenate([self.gp_installed_week, np.full(n, self.time)])
-        self.gp_holds_list = np.concatenate([self.gp_holds_list, np.ones(n, bool)])
+        self.gp_holds_list = np.concatenate([self.gp_holds_list, np.full(n, bool(holds_list))])
         epci = self.territory.communes.epci
         for k in range(start, start + n):
             self.gp_agents[k] = GP(self, k, self.space._cells[int(epci[self.gp_commune[k]])])
         self.update_service_communes()
         return np.arange(start, start + n)
+
+    def settle_gps(self, idx: np.ndarray) -> None:
+        """GPs (e.g. residents at the end of their year) install where they are: their
+        activity is drawn as for any GP and they now hold a médecin-traitant list."""
+        idx = np.asarray(idx, np.int64)
+        self.gp_activity[idx] = self._draw_activity(len(idx), self.gp_age[idx])
+        self.gp_holds_list[idx] = True
+
+    def spawn_rng(self, key: str) -> np.random.Generator:
+        """A generator of its own for ``key`` (a policy), seeded from this model's seed
+        sequence and the key: drawing from it leaves the model's stream untouched, so runs
+        with and without a policy share their random numbers (common random numbers)."""
+        entropy = self.rng.bit_generator.seed_seq.entropy
+        entropy = list(entropy) if isinstance(entropy, list | tuple) else [int(entropy)]
+        return np.random.default_rng([*entropy, zlib.crc32(key.encode())])
+
+    def set_tele_uptake(self, uptake: np.ndarray) -> None:
+        """Teleconsultation uptake per commune and band from now on (a policy's dose)."""
+        self.tele_uptake = np.clip(np.asarray(uptake, float), 0, 1)
+
+    def epci_apl(self) -> np.ndarray:
+        """Population-weighted APL of each EPCI now."""
+        c = self.territory.communes
+        return metrics.group_mean(
+            self.current_apl(), c.population.astype(float), c.epci, len(self.territory.epcis)
+        )
+
+    def epci_sites(self, epci_idx) -> np.ndarray:
+        """Where a policy acts in each EPCI: its commune with the most active GPs, else the
+        most populous."""
+        gps = np.bincount(self.gp_commune[self.gp_active], minlength=len(self.core))
+        return epci_sites(self.territory.communes, gps, np.asarray(epci_idx, np.int64))
 
     def _list_cap(self) -> np.ndarray:
         gain = np.where(self.gp_practice == MSP, 1 + self.p["msp_list_gain"], 1.0)

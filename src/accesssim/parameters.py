@@ -27,6 +27,8 @@ class Param:
     source: str
     low: float | None = None  # validation bounds (inclusive)
     high: float | None = None
+    kind: str = "number"  # number, integer, bool, choice (one of options), sirens
+    options: tuple = ()
 
 
 PARAMETERS: dict[str, Param] = {
@@ -331,6 +333,23 @@ PARAMETERS: dict[str, Param] = {
         "ED visits a same-day GP could have handled, per year",
         "D",
         "0.27 × 20.9 M (DREES ER 1320, Enquête urgences 2013)",
+    ),
+    # --- national totals that scale national figures to a territory
+    "france_population": Param(
+        68_350_798,
+        "inhabitants of France (metropolitan + DROM), 2026",
+        "S",
+        "INSEE populations légales as embedded in data/territory.npz (DATA.md)",
+        1,
+        1e9,
+    ),
+    "gps_france": Param(
+        55_546,
+        "private-practice GPs in France",
+        "S",
+        "CNAM 2024 head-counts (DATA.md)",
+        1,
+        1e6,
     ),
 }
 

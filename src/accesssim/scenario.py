@@ -165,6 +165,17 @@ def from_dict(data: dict, path=None, raw_bytes: bytes = b"", seeds: int | None =
                 f"{sorted(TERRITORY_KEYS)}"
             )
         territory[key] = _check(f"{where}: [territory]", key, territory[key], TERRITORY_KEYS[key])
+    if "epcis" in territory:  # SIRENs as strings; integers (epcis = [241800507]) accepted
+        sirens = territory["epcis"]
+        if not sirens or not all(
+            (isinstance(s, int) and not isinstance(s, bool) and s > 0) or (isinstance(s, str) and s)
+            for s in sirens
+        ):
+            raise ScenarioError(
+                f'{where}: [territory].epcis: expected a list of EPCI SIRENs, e.g. ["241800507"]'
+                f", got {sirens!r}"
+            )
+        territory["epcis"] = [f"{s:09d}" if isinstance(s, int) else s for s in sirens]
     if sum(k in territory for k in ("region", "departement", "epcis")) > 1:
         raise ScenarioError(f"{where}: [territory] give one of region, departement or epcis")
     if territory:  # the default buffer, written out so equal selections compare equal
