@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from mesa.discrete_space import CellAgent
 
-PRACTICE_TYPES = ("solo", "group", "msp", "health_centre")
+from accesssim.workforce import PRACTICE_TYPES
 
 
 class PatientCohort(CellAgent):

@@ -17,6 +17,7 @@ from pathlib import Path
 CALIBRATION_FILE = Path(__file__).parent / "data" / "calibration.json"
 
 AGE_BANDS = ("0-14", "15-29", "30-44", "45-59", "60-74", "75+")
+ADULT_BANDS = slice(1, None)  # 15+ (médecin traitant and renoncement are adult measures)
 
 
 @dataclass(frozen=True)
@@ -333,6 +334,28 @@ PARAMETERS: dict[str, Param] = {
         "ED visits a same-day GP could have handled, per year",
         "D",
         "0.27 × 20.9 M (DREES ER 1320, Enquête urgences 2013)",
+    ),
+    "installation_solo_share": Param(
+        0.13,
+        "share of new GPs outside an MSP commune who install alone",
+        "A",
+        "young GPs mostly join groups (DREES 2022: 69 % in groups overall); no figure for "
+        "installations",
+        0,
+        1,
+    ),
+    "exit_hazard_age_limits": Param(
+        (60, 65, 70),
+        "ages where the yearly exit hazard steps up",
+        "A",
+        "retirement ages; the hazards below are scaled to cessations_per_year",
+    ),
+    "exit_hazards": Param(
+        (0.01, 0.06, 0.18, 0.35),
+        "relative yearly exit hazard before 60, 60-64, 65-69, 70+",
+        "A",
+        "shape assumed (CNOM: 60+ are ~28 % of doctors); the level is scaled so exits equal "
+        "cessations_per_year at the start",
     ),
     # --- national totals that scale national figures to a territory
     "france_population": Param(
