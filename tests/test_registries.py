@@ -177,3 +177,36 @@ def test_integer_sirens_in_toml(tmp_path):
     assert sc.territory["epcis"] == ["200006930"]
     assert sc.build_policies()[0].epci_list == ["200006930"]
     assert json.dumps(sc.territory)
+
+
+def test_calibration_is_explicit_and_written_where_asked(tmp_path, monkeypatch):
+    from accesssim import calibration, parameters
+
+    table = {k: p.default for k, p in parameters.PARAMETERS.items()}
+    assert parameters.defaults(None) == table
+    shipped = parameters.load_calibration()
+    assert shipped["origin"] == "shipped" and len(shipped["sha256"]) == 64
+    assert parameters.defaults() == {**table, **shipped["fitted"]}
+    assert parameters.defaults({"forgo_base": 0.01})["forgo_base"] == 0.01
+    with pytest.raises(ValueError, match="unknown parameter"):
+        parameters.load_calibration({"forgo": 1})
+    # calibrate --write PATH writes there, never into the package
+    before = parameters.SHIPPED_CALIBRATION.read_bytes()
+    monkeypatch.setattr(
+        calibration, "fit", lambda *a, **k: {"fitted": {"forgo_base": 0.005}, "observed": {}}
+    )
+    out = tmp_path / "fit.json"
+    from accesssim import cli
+
+    assert cli.main(["calibrate", "--departement", "48", "--write", str(out)]) == 0
+    assert parameters.SHIPPED_CALIBRATION.read_bytes() == before
+    got = parameters.load_calibration(out)
+    assert got["fitted"] == {"forgo_base": 0.005} and got["origin"] == str(out)
+    grid = grid_territory(2, 1, gp=2, population=1_000)
+    assert AccessModel(grid, rng=1, cache=False, calibration=out).p["forgo_base"] == 0.005
+    sc = tmp_path / "s.toml"
+    sc.write_text('[scenario]\nname = "s"\ncalibration = "fit.json"\n', encoding="utf-8")
+    assert scenario.load(sc).calibration == out
+    sc.write_text('[scenario]\nname = "s"\ncalibration = "missing.json"\n', encoding="utf-8")
+    with pytest.raises(scenario.ScenarioError, match=r"calibration.*cannot read"):
+        scenario.load(sc)

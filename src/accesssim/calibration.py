@@ -1,6 +1,6 @@
 """Calibration: fit the free parameters to published national figures, and report the fit.
 
-Procedure (rerunnable: ``accesssim calibrate --write``): run the baseline on all of France
+Procedure (rerunnable: ``accesssim calibrate --write PATH``): run the baseline on all of France
 (or a given selection) for two years, compare the second year with the targets, and update each free
 parameter multiplicatively towards its target; repeat. Each parameter has one target that
 it drives almost alone, so the fixed point converges in a few rounds:
@@ -16,7 +16,8 @@ mt_registration_rate        adults without a médecin traitant, 11 %         CNA
 =========================== =============================================== ==============
 
 Targets are national, so on a selection they are scaled by population (ED visits) or used as
-rates. The fitted values and every round are written to ``data/calibration.json``.
+rates. The fitted values and every round are written where ``--write PATH`` says; the package
+ships the fit of ``data/calibration.json`` (``parameters.SHIPPED_CALIBRATION``).
 """
 
 from __future__ import annotations
@@ -47,23 +48,30 @@ FREE = (
 YEARS = 2  # fit on the 2nd year: the 1st year-end's exits and registrations have acted
 
 
-def run_year(territory, params: dict, seed: int = 1) -> dict:
-    m = AccessModel(territory, params=params, rng=seed)
+def run_year(territory, params: dict, seed: int = 1, calibration=None) -> dict:
+    m = AccessModel(territory, params=params, rng=seed, calibration=calibration)
     m.run_for(52 * YEARS)
     return m.last_year
 
 
-def fit(territory=None, rounds: int = 5, seed: int = 1, log=print) -> dict:
-    """Fit the free parameters; returns the record written to calibration.json."""
+def fit(
+    territory=None,
+    rounds: int = 5,
+    seed: int = 1,
+    log=print,
+    start=parameters.SHIPPED_CALIBRATION,
+) -> dict:
+    """Fit the free parameters from the values of calibration ``start`` (the shipped one
+    unless told; None: the table's defaults); returns the record ``write`` saves."""
     t = territory or terr.load()
-    base = parameters.defaults()
+    base = parameters.defaults(start)
     params = {k: base[k] for k in FREE}
     scale = t.communes.population[t.communes.core].sum() / FRANCE_POPULATION
     ed_target = base["avoidable_ed_visits"] * scale
     s = base["ed_unmet_share"]
     history = []
     for r in range(rounds):
-        got = run_year(t, params, seed)
+        got = run_year(t, params, seed, start)
         history.append({"round": r, "params": dict(params), "observed": got})
         log(f"round {r}: " + ", ".join(f"{k}={v:.4g}" for k, v in params.items()))
         log(
@@ -92,7 +100,7 @@ def fit(territory=None, rounds: int = 5, seed: int = 1, log=print) -> dict:
             * got["share_without_mt_15plus"]
             / TARGETS["share_without_mt_15plus"],
         )
-    final = run_year(t, params, seed)
+    final = run_year(t, params, seed, start)
     history.append({"round": rounds, "params": dict(params), "observed": final})
     return {
         "fitted": params,
@@ -109,14 +117,14 @@ def fit(territory=None, rounds: int = 5, seed: int = 1, log=print) -> dict:
         "accesssim_version": __version__,
         "date": dt.date.today().isoformat(),
         "procedure": "accesssim.calibration.fit (multiplicative fixed point, one target per "
-        "parameter); rerun with `accesssim calibrate --write`",
+        "parameter); rerun with `accesssim calibrate --write PATH`",
     }
 
 
-def write(record: dict) -> None:
-    aio.atomic_write_text(
-        parameters.CALIBRATION_FILE, json.dumps(record, indent=1, ensure_ascii=False, default=float)
-    )
+def write(record: dict, path) -> None:
+    """Write a calibration record to ``path`` (atomically); use it with
+    ``[scenario] calibration = "PATH"`` or ``AccessModel(..., calibration=PATH)``."""
+    aio.atomic_write_text(path, json.dumps(record, indent=1, ensure_ascii=False, default=float))
 
 
 # published national figures beside the model (value, tolerance, source)

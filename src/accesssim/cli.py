@@ -257,8 +257,8 @@ def cmd_calibrate(args) -> int:
     )
     print(report)
     if args.write:
-        calibration.write(rec)
-        print(f"wrote {calibration.parameters.CALIBRATION_FILE}", file=sys.stderr)
+        calibration.write(rec, args.write)
+        print(f"wrote {args.write}", file=sys.stderr)
     if args.report:
         aio.atomic_write_text(args.report, report)
     return 0
@@ -456,8 +456,8 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--seed", type=int, default=1)
     k.add_argument(
         "--write",
-        action="store_true",
-        help="write the fitted values to the package's calibration.json",
+        metavar="PATH",
+        help="write the fitted values to PATH (use it with [scenario] calibration = PATH)",
     )
     k.add_argument("--report", metavar="FILE.md", help="also write the report to a file")
     k.add_argument("--buffer-km", type=float, default=terr.DEFAULT_BUFFER_KM)

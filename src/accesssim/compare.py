@@ -122,10 +122,11 @@ def ed_unmet_sensitivity(base_sc, others, prio, show_progress=None, values=(0.0,
                         "seeds": sc.seeds,
                     },
                     "territory": dict(sc.territory),
-                    "parameters": {**sc.parameters, **_ed_params(v)},
+                    "parameters": {**sc.parameters, **_ed_params(v, sc.calibration)},
                     "policies": sc.policies,
                 }
             )
+            s.calibration = sc.calibration
             return runner.run(s, show_progress=show_progress)
 
         b = _by_seed(with_share(base_sc), prio)
@@ -136,11 +137,11 @@ def ed_unmet_sensitivity(base_sc, others, prio, show_progress=None, values=(0.0,
     return out
 
 
-def _ed_params(share: float) -> dict:
+def _ed_params(share: float, calibration) -> dict:
     """ED rates rescaled so the baseline's avoidable ED total is unchanged at another split."""
     from accesssim import parameters
 
-    p = parameters.defaults()
+    p = parameters.defaults(calibration)
     s0 = p["ed_unmet_share"]
     return {
         "ed_unmet_share": share,

@@ -106,6 +106,8 @@ class AccessModel(Model):
         policies: policy objects (``policies.py``); empty for the baseline.
         debug: check conservation and positivity every step (slower).
         cache: use the on-disk travel-time cache.
+        calibration: fitted values (a calibration file, a dict, or None for the table's
+            defaults; ``parameters.load_calibration``), under ``params``.
     """
 
     def __init__(
@@ -117,10 +119,16 @@ class AccessModel(Model):
         policies=(),
         debug: bool = False,
         cache: bool = True,
+        calibration=parameters.SHIPPED_CALIBRATION,
     ):
         super().__init__(rng=rng)
         self.territory = territory
-        self.p = {**parameters.defaults(), **parameters.validate(dict(params or {}))}
+        self.calibration = parameters.load_calibration(calibration)
+        self.p = {
+            **parameters.defaults(None),
+            **self.calibration["fitted"],
+            **parameters.validate(dict(params or {})),
+        }
         self.start_year = start_year
         self.debug = debug
         self.policies = list(policies)

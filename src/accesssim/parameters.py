@@ -10,11 +10,15 @@ Scenario files override parameters by name under ``[parameters]``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
-CALIBRATION_FILE = Path(__file__).parent / "data" / "calibration.json"
+# the fitted values shipped with the package (``accesssim calibrate --write PATH`` writes
+# elsewhere; pass that file as ``calibration`` to use it)
+SHIPPED_CALIBRATION = Path(__file__).parent / "data" / "calibration.json"
+CALIBRATION_FILE = SHIPPED_CALIBRATION
 
 AGE_BANDS = ("0-14", "15-29", "30-44", "45-59", "60-74", "75+")
 ADULT_BANDS = slice(1, None)  # 15+ (médecin traitant and renoncement are adult measures)
@@ -377,12 +381,43 @@ PARAMETERS: dict[str, Param] = {
 }
 
 
-def defaults() -> dict:
-    """Default values, with calibrated values from ``data/calibration.json`` if present."""
+def load_calibration(calibration=SHIPPED_CALIBRATION) -> dict:
+    """Fitted values and their origin: ``calibration`` is a calibration file (as written by
+    ``accesssim calibrate --write``), a dict of fitted values, or None for none (the table's
+    defaults). Returns ``{"fitted": {...}, "origin": ..., "sha256": ...}``."""
+    if calibration is None:
+        return {"fitted": {}, "origin": None, "sha256": None}
+    if isinstance(calibration, dict):
+        fitted = dict(calibration)
+        text = json.dumps(fitted, sort_keys=True)
+        origin = "given as values"
+    else:
+        path = Path(calibration)
+        try:
+            text = path.read_text(encoding="utf-8")
+            fitted = json.loads(text).get("fitted", {})
+        except OSError as exc:
+            raise ValueError(f"{path}: cannot read the calibration file ({exc.strerror})") from exc
+        except (ValueError, AttributeError) as exc:
+            raise ValueError(
+                f"{path}: not a calibration file (expected JSON with a 'fitted' table): {exc}"
+            ) from exc
+        origin = "shipped" if path.resolve() == SHIPPED_CALIBRATION.resolve() else str(path)
+    unknown = sorted(set(fitted) - set(PARAMETERS))
+    if unknown:
+        raise ValueError(f"calibration {origin}: unknown parameter(s) {unknown}")
+    return {
+        "fitted": validate(fitted, where=f"calibration {origin}"),
+        "origin": origin,
+        "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+    }
+
+
+def defaults(calibration=SHIPPED_CALIBRATION) -> dict:
+    """Default values with the fitted ones of ``calibration`` (see ``load_calibration``; the
+    shipped file unless told otherwise, None for the table's own defaults)."""
     values = {k: p.default for k, p in PARAMETERS.items()}
-    if CALIBRATION_FILE.exists():
-        fitted = json.loads(CALIBRATION_FILE.read_text(encoding="utf-8")).get("fitted", {})
-        values.update({k: v for k, v in fitted.items() if k in PARAMETERS})
+    values.update(load_calibration(calibration)["fitted"])
     return values
 
 

@@ -57,6 +57,7 @@ def run_one(
         start_year=scenario.start_year,
         policies=scenario.build_policies(),
         debug=debug,
+        calibration=scenario.calibration,
     )
     model.record_communes = communes
     for week in range(scenario.weeks):
@@ -134,6 +135,7 @@ def write(result: RunResult, out: str | Path, figures: bool = True) -> list[Path
         if rows:
             aio.atomic_write_text(out / f"{name}.csv", csv_text(rows))
             files.append(out / f"{name}.csv")
+    calib = parameters.load_calibration(sc.calibration)
     manifest = {
         "accesssim_version": __version__,
         "scenario": sc.name,
@@ -144,7 +146,8 @@ def write(result: RunResult, out: str | Path, figures: bool = True) -> list[Path
         "start_year": sc.start_year,
         "territory": sc.territory or "France",
         "territory_sha256": result.territory_checksum,
-        "parameters": parameters.defaults() | sc.parameters,
+        "parameters": parameters.defaults(sc.calibration) | sc.parameters,
+        "calibration": {k: v for k, v in calib.items() if k != "fitted"},
         "parameter_overrides": sc.parameters,
         "policies": sc.policies,
         "python": platform.python_version(),

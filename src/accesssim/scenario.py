@@ -7,6 +7,7 @@ Every error names the file, the key and what is expected. Example::
     start_year = 2025
     years = 5
     seeds = 3                  # or an explicit list: [1, 2, 3]
+    # calibration = "my_fit.json"   # from `accesssim calibrate --write`; "none": table values
 
     [territory]                # omit for all of France
     region = "Centre-Val de Loire"   # or departement = "18", or epcis = ["241800507"]
@@ -28,6 +29,7 @@ from pathlib import Path
 
 from accesssim import parameters
 from accesssim import territory as terr
+from accesssim.parameters import SHIPPED_CALIBRATION
 
 
 class ScenarioError(ValueError):
@@ -35,7 +37,14 @@ class ScenarioError(ValueError):
 
 
 SECTIONS = {"scenario", "territory", "parameters", "policies"}
-SCENARIO_KEYS = {"name": str, "description": str, "start_year": int, "years": int, "seeds": None}
+SCENARIO_KEYS = {
+    "name": str,
+    "description": str,
+    "start_year": int,
+    "years": int,
+    "seeds": None,
+    "calibration": str,
+}
 TERRITORY_KEYS = {"region": str, "departement": str, "epcis": list, "buffer_km": float}
 
 
@@ -51,6 +60,7 @@ class Scenario:
     parameters: dict = field(default_factory=dict)
     policies: list[dict] = field(default_factory=list)
     sha256: str = ""
+    calibration: Path | None = SHIPPED_CALIBRATION  # None: the table's defaults
 
     @property
     def weeks(self) -> int:
@@ -154,6 +164,14 @@ def from_dict(data: dict, path=None, raw_bytes: bytes = b"", seeds: int | None =
     seed_list = parse_seeds(
         head.get("seeds", 1) if seeds is None else seeds, f"{where}: [scenario].seeds"
     )
+    calibration = parameters.SHIPPED_CALIBRATION
+    if "calibration" in head:  # a file written by `accesssim calibrate --write`, or "none"
+        raw = head["calibration"]
+        calibration = None if raw == "none" else Path(path).parent / raw if path else Path(raw)
+        try:
+            parameters.load_calibration(calibration)
+        except ValueError as exc:
+            raise ScenarioError(f"{where}: [scenario].calibration: {exc}") from exc
 
     territory = data.get("territory", {})
     if not isinstance(territory, dict):
@@ -203,6 +221,7 @@ def from_dict(data: dict, path=None, raw_bytes: bytes = b"", seeds: int | None =
         parameters=params,
         policies=policies,
         sha256=hashlib.sha256(raw_bytes).hexdigest() if raw_bytes else "",
+        calibration=calibration,
     )
     try:
         sc.build_policies()  # validates every policy spec now, before anything runs
