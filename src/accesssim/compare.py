@@ -11,9 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
-from accesssim import indicators, runner, scenario
+from accesssim import indicators, reports, runner, scenario
 from accesssim import io as aio
 
 
@@ -152,81 +150,8 @@ def _ed_params(share: float, calibration) -> dict:
 
 # ---------------------------------------------------------------------- outputs
 def report_markdown(cmp: Comparison) -> str:
-    sc = cmp.baseline.scenario
-    n = len(sc.seeds)
-    names = list(cmp.summary)
-    lines = [
-        f"# Policy comparison: {', '.join(names)} against {sc.name}",
-        "",
-        f"Territory: {sc.territory_label}; {sc.years} years from {sc.start_year}; "
-        f"{n} seeds shared by every scenario (common random numbers). Each cell: median "
-        f"[90 % interval] across seeds of the difference with the baseline.",
-        "",
-        f"> {indicators.SYNTHETIC_NOTE}",
-        "",
-        "| | " + " | ".join(names) + " |",
-        "|---|" + "---:|" * len(names),
-    ]
-    for d in indicators.differences():
-        cells = [
-            indicators.format_interval(d.format, *cmp.summary[name][d.name], style="band")
-            for name in names
-        ]
-        lines.append(f"| {d.label} | " + " | ".join(cells) + " |")
-    key, label = indicators.COST_PER_AVOIDED
-    cells = []
-    for name in names:
-        med, lo, hi = cmp.summary[name][key]
-        if not np.isfinite(med):
-            cells.append("not supported¹")
-        else:
-            cells.append(indicators.format_interval("{:,.0f}".format, med, lo, hi, style="band"))
-    lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    lines += [
-        "",
-        "¹ Printed only when the forgone consultations avoided are above zero over the whole "
-        "90 % interval and the policy has a cost.",
-        "",
-        "Priority EPCIs: the 2025 list (58 confirmed EPCIs completed to 151 by the model's "
-        "index, `priority.py`). A positive change in forgone/needed for the other EPCIs is care "
-        "displaced by the policy (volunteers' home patients lose the days they give).",
-        "",
-        "## What the ED results depend on",
-        "",
-        "National and regional studies found no correlation between GP accessibility and ED "
-        "use (CNAM 2024, ORU Occitanie 2021). The share of avoidable ED visits caused by unmet "
-        "GP need (`ed_unmet_share`) is therefore an assumption (0.3, range 0–0.6); ED visits "
-        "avoided scale with it.",
-    ]
-    if cmp.sensitivity:
-        lines += [
-            "",
-            "| ED visits avoided, ed_unmet_share = | "
-            + " | ".join(f"{v:g}" for v in next(iter(cmp.sensitivity.values())))
-            + " |",
-            "|---|" + "---:|" * len(next(iter(cmp.sensitivity.values()))),
-        ]
-        ed = next(d for d in indicators.CURATED_DIFFERENCES if d.name == "ed_avoided")
-        for name, by_v in cmp.sensitivity.items():
-            lines.append(
-                f"| {name} | "
-                + " | ".join(
-                    indicators.format_interval(ed.format, m, lo, hi, style="band")
-                    for m, lo, hi in by_v.values()
-                )
-                + " |"
-            )
-    else:
-        lines += ["", "Rerun with `--ed-sensitivity` to see ED visits avoided at 0 and 0.6."]
-    lines += [
-        "",
-        "Forgone care and APL do not depend on that parameter. Other assumptions that matter: "
-        "volunteer uptake calibrated to the pilot's reported figures (0.22 days a month per "
-        "volunteer), the extra capacity GPs give under pressure (`capacity_flex`), and the "
-        "travel-time proxy. See docs/ODD.md and parameters.py.",
-        "",
-    ]
-    return "\n".join(lines)
+    """The comparison report (``reports.compare_report``)."""
+    return reports.compare_report(cmp)
 
 
 def write(cmp: Comparison, out: str | Path) -> list[Path]:
@@ -245,6 +170,6 @@ def write(cmp: Comparison, out: str | Path) -> list[Path]:
     aio.atomic_write_text(out / "compare_summary.csv", runner.csv_text(rows))
     files.append(out / "compare_summary.csv")
     files += plots.compare_figures(cmp, out)
-    aio.atomic_write_text(out / "compare.md", report_markdown(cmp))
+    aio.atomic_write_text(out / "compare.md", reports.compare_report(cmp))
     files.append(out / "compare.md")
     return files

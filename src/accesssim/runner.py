@@ -16,7 +16,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from accesssim import __version__, indicators, parameters
+from accesssim import __version__, parameters, reports
 from accesssim import io as aio
 from accesssim.indicators import SYNTHETIC_NOTE
 from accesssim.model import AccessModel
@@ -160,54 +160,10 @@ def write(result: RunResult, out: str | Path, figures: bool = True) -> list[Path
         from accesssim import plots
 
         files += plots.run_figures(result, out)
-    summary = summary_markdown(result)
+    summary = reports.run_summary(result)
     aio.atomic_write_text(out / "summary.md", summary)
     files.append(out / "summary.md")
     return files
 
 
 # ---------------------------------------------------------------------- summaries
-def summary_markdown(result: RunResult) -> str:
-    """Last-year indicators (median [range] across seeds), all EPCIs and by priority status."""
-    sc = result.scenario
-    last = max(r["year"] for r in result.yearly)
-    groups = {
-        "all": None,
-        "priority EPCIs (confirmed)": lambda r: r["priority_confirmed"],
-        "other EPCIs": lambda r: not r["priority_confirmed"],
-    }
-    values = indicators.seed_values(
-        result.yearly, result.policy, {g: s for g, s in groups.items() if s is not None}
-    )
-    shown = [g for g, s in groups.items() if s is None or any(s(r) for r in result.yearly)]
-    lines = [
-        f"# {sc.name}: summary",
-        "",
-        f"{sc.description}".strip(),
-        "",
-        f"Territory: {sc.territory_label}; {sc.years} years from {sc.start_year}; "
-        f"seeds {sc.seeds}. Figures for {last} (the last simulated year): median across seeds "
-        f"[min–max].",
-        "",
-        f"> {SYNTHETIC_NOTE}",
-        "",
-        "| indicator | " + " | ".join(shown) + " |",
-        "|---|" + "---:|" * len(shown),
-    ]
-    for ind in indicators.INDICATORS.values():
-        if not ind.summary or ind.table != "yearly":
-            continue
-        cells = []
-        for g in shown:
-            key = f"last:{ind.name}" + ("" if groups[g] is None else f":{g}")
-            med, lo, hi = indicators.interval([v[key] for v in values.values()], 0, 100)
-            cells.append(indicators.format_interval(ind.format, med, lo, hi))
-        lines.append(f"| {ind.label} | " + " | ".join(cells) + " |")
-    lines += [
-        "",
-        "Files: national_weekly.csv (Mesa DataCollector series), epci_yearly.csv, "
-        "epci_monthly.csv, groups_yearly.csv (priority status × age band), manifest.json, "
-        "figures (*.png).",
-        "",
-    ]
-    return "\n".join(lines)

@@ -22,6 +22,7 @@ Every error names the file, the key and what is expected. Example::
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import tomllib
 from dataclasses import dataclass, field
@@ -61,6 +62,7 @@ class Scenario:
     policies: list[dict] = field(default_factory=list)
     sha256: str = ""
     calibration: Path | None = SHIPPED_CALIBRATION  # None: the table's defaults
+    policy_objects: list | None = field(default=None, repr=False, compare=False)
 
     @property
     def weeks(self) -> int:
@@ -88,9 +90,13 @@ class Scenario:
             raise ScenarioError(f"{self.path}: [territory] {exc}") from exc
 
     def build_policies(self):
-        from accesssim import policies
+        """Fresh policy objects for one run (a policy keeps its run's state), copied from
+        those parsed and validated once when the scenario was read."""
+        if self.policy_objects is None or len(self.policy_objects) != len(self.policies):
+            from accesssim import policies
 
-        return [policies.from_spec(spec, self) for spec in self.policies]
+            self.policy_objects = [policies.from_spec(spec, self) for spec in self.policies]
+        return [copy.deepcopy(p) for p in self.policy_objects]
 
 
 def _type_name(t) -> str:
@@ -224,7 +230,7 @@ def from_dict(data: dict, path=None, raw_bytes: bytes = b"", seeds: int | None =
         calibration=calibration,
     )
     try:
-        sc.build_policies()  # validates every policy spec now, before anything runs
+        sc.build_policies()  # parses and validates every policy now, before anything runs
     except ValueError as exc:
         raise ScenarioError(str(exc)) from exc
     return sc

@@ -8,13 +8,12 @@ euros per avoided forgone consultation.
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
 import numpy as np
 
-from accesssim import indicators, runner, scenario
+from accesssim import indicators, reports, runner, scenario
 from accesssim import io as aio
 
 
@@ -111,7 +110,9 @@ def summarize(root: str | Path) -> list[Path]:
     aio.atomic_write_text(root / "sweep_summary.csv", runner.csv_text(_uniform(table)))
     files += [root / "sweep_runs.csv", root / "sweep_summary.csv"]
     files += dose_response_figures(table, grid_keys, root)
-    aio.atomic_write_text(root / "summary.md", report(root, table, grid_keys, len(rows)))
+    aio.atomic_write_text(
+        root / "summary.md", reports.sweep_report(root, table, grid_keys, len(rows))
+    )
     files.append(root / "summary.md")
     return files
 
@@ -171,41 +172,3 @@ def dose_response_figures(table, grid_keys, out: Path) -> list[Path]:
         path = out / f"dose_{key[5:].replace('.', '_')}.png"
         files.append(_save(fig, path))
     return files
-
-
-def report(root: Path, table, grid_keys, n_runs: int) -> str:
-    info = json.loads((root / "experiment.json").read_text())
-    buf = io.StringIO()
-    buf.write(f"# Sweep {info['name']}: summary\n\n")
-    buf.write(
-        f"{n_runs} complete runs of {info['runs']} ({len(info['seeds'])} seeds shared by "
-        "every run). Each cell: median [5th–95th percentile] across seeds; 'avoided' is "
-        "against the baseline run of the same seed.\n\n"
-    )
-    buf.write(f"> {indicators.SYNTHETIC_NOTE}\n\n")
-    cols = [k[5:] for k in grid_keys]
-    buf.write(
-        "| scenario | " + " | ".join(cols) + " | seeds | forgone avoided | ED avoided | "
-        "cost (EUR) | EUR per forgone avoided |\n"
-    )
-    buf.write("|---|" + "---|" * len(cols) + "---:|---:|---:|---:|---:|\n")
-
-    def cell(r, m, fmt="{:,.0f}"):
-        med = r[f"{m}:median"]
-        if not np.isfinite(med):
-            return "n/a"
-        return f"{fmt.format(med)} [{fmt.format(r[f'{m}:p05'])}–{fmt.format(r[f'{m}:p95'])}]"
-
-    for r in table:
-        buf.write(
-            f"| {r['scenario']} | "
-            + " | ".join(str(r.get(k, "")) for k in grid_keys)
-            + f" | {r['seeds']} | {cell(r, 'forgone_avoided')} | {cell(r, 'ed_avoided')} "
-            f"| {cell(r, 'horizon_cost_eur')} | {cell(r, 'eur_per_forgone_avoided')} |\n"
-        )
-    buf.write(
-        "\nn/a: no baseline in the experiment, or no forgone care avoided (no cost per "
-        "avoided consultation is printed then). ED results depend on the assumed "
-        "`ed_unmet_share` (see docs/ODD.md).\n"
-    )
-    return buf.getvalue()
