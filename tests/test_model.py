@@ -104,6 +104,12 @@ def test_mesa_wiring_and_schedules(landes):
     assert len(gps) == int(m.gp_active.sum())
     some = next(iter(gps))
     assert some.cell.coordinate == landes.communes.epci[some.commune]
+    # agents expose the model's state: a GP's weekly capacity is its annual activity / 52
+    assert some.weekly_capacity == pytest.approx(m.gp_annual_activity()[some.index] / 52)
+    assert some.weekly_capacity > 0
+    assert some.practice in ("solo", "group", "msp") and some.list_size >= 0
+    cohort = next(iter(cohorts))
+    assert cohort.size == pytest.approx(m.people[cohort.commune, cohort.band].sum())
     assert m.space.G.number_of_nodes() == len(landes.epcis)
     pos = m.space[0].position
     assert np.allclose(pos, (landes.epcis.lon[0], landes.epcis.lat[0]))

@@ -8,7 +8,7 @@ it drives almost alone, so the fixed point converges in a few rounds:
 =========================== =============================================== ==============
 parameter                   target                                          source
 =========================== =============================================== ==============
-consultations_per_inhabitant GP consultations served per inhabitant, 3.4     FACTS §2 (D)
+consultations_per_inhabitant GP consultations served per inhabitant, 3.4     sources §2 (D)
 forgo_base                  people 15+ who forwent care in the year, 3.1 %  DREES ER 1200
 ed_without_mt_rate          (1 - ed_unmet_share) × 5.64 M avoidable ED      DREES ER 1320
 ed_unserved_rate            ed_unmet_share × 5.64 M avoidable ED visits     DREES ER 1320

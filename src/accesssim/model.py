@@ -1,20 +1,12 @@
-"""The agent-based model of access to GPs (Mesa 3.5), one step per week (DESIGN.md §5-6).
+"""The agent-based model of access to GPs (Mesa 3.5), one step per week.
 
-State lives in numpy arrays owned by the model; agents (``agents.py``) are views placed on a
-network space over the EPCI graph at the EPCIs' coordinates. One weekly step, vectorised:
-
-1. need: each cohort requests its age band's annual rate / 52, plus its backlog;
-2. people without a médecin traitant (MT) send a share of their new need to the emergency
-   department (ED); a share of new need is forgone up front ("friction": travel time to the
-   nearest GP, waiting, age);
-3. telemedicine takes its eligible share, within 20 % of each GP's capacity;
-4. in-person requests are allocated to GPs by capacity-constrained gravity, MT holders
-   first (their GPs see them first), then people without one;
-5. what is not served goes partly to the ED, is partly given up (forgone), the rest waits.
-
-Conservation every week: new need = in person + tele + ED + forgone + change in backlog.
-Monthly and yearly processes (records, GP ageing, exits, installations, attachment to an MT)
-run on Mesa's event scheduler.
+``AccessModel`` builds the state (cohorts of patients by commune × age band × médecin-traitant
+status, the GP workforce, travel times, emergency sites, MSPs) and the Mesa network space over
+the EPCI graph; each week it lets the policies set capacity, calls ``weekly.simulate_week``
+(the flows, a pure function) and accumulates; months and years are events on Mesa's
+scheduler (records, then the workforce's ageing, exits, installations, lists and registration
+from ``workforce.py``). Agents (``agents.py``) are read-only views of the arrays, placed on
+the space at their EPCI.
 """
 
 from __future__ import annotations

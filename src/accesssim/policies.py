@@ -226,9 +226,9 @@ class SolidarityDays(Policy):
     their home practice (unless a replacement covers a share).
 
     Defaults reproduce the reported uptake: ~300 volunteers (Feb. 2026) delivering ~6,500
-    consultations from October 2025 to mid-February 2026 (FACTS.md §7.2): with 22 consultations a
-    day that is 6,500 / (4.5 months × 300 × 22) = 0.22 days a month per volunteer; participation
-    = 300 / the GPs eligible nationally (computed).
+    consultations from October 2025 to mid-February 2026 (docs/sources.md §7.2): with 22
+    consultations a day that is 6,500 / (4.5 months × 300 × 22) = 0.22 days a month per
+    volunteer; participation = 300 / the GPs eligible nationally (``ELIGIBLE_FRANCE``).
     """
 
     kind = "solidarity_days"
@@ -431,7 +431,7 @@ class MspRollout(Policy):
     """Open N maisons de santé a year in EPCIs chosen by a rule. Their GPs gain activity (+2 %)
     and lists (+13 %), MSPs attract young GPs in the installation choice and retain GPs
     (parameters msp_*); cost from the reported funding: 153.5 M EUR for 1,918 MSPs in 2023
-    = 80,000 EUR per MSP a year (FACTS.md §3.4)."""
+    = 80,000 EUR per MSP a year (docs/sources.md §3.4)."""
 
     kind = "msp_rollout"
     PARAMS = {
@@ -502,7 +502,7 @@ class Telemedicine(Policy):
     """A higher teleconsultation share (within the 20 % cap per GP) and pharmacy-assisted
     teleconsultation points in under-served communes (APL < 2.5), where uptake rises.
     Cost: 23 EUR per teleconsultation above the baseline share (266 M EUR reimbursed for
-    11.6 M in 2023) and 1,225 EUR per pharmacy point the first year (FACTS.md §6)."""
+    11.6 M in 2023) and 1,225 EUR per pharmacy point the first year (docs/sources.md §6)."""
 
     kind = "telemedicine"
     PARAMS = {
@@ -590,7 +590,7 @@ class DocteursJuniors(Policy):
     first, for one year, at about 200 acts a month; a share then installs where they trained.
     Residents are supervised and hold no médecin-traitant list until they install.
     Cost per junior-month: pay 2,374.62 + 417 (autonomy) + 1,000 (ZIP) + 83 (activity bonus,
-    500 per semester) + supervisor 1,800 + 800 (ZIP) = 6,474.62 EUR gross (FACTS.md §7.3)."""
+    500 per semester) + supervisor 1,800 + 800 (ZIP) = 6,474.62 EUR gross (docs/sources.md §7.3)."""
 
     kind = "docteurs_juniors"
     DEFAULT_START = "2026-11"
