@@ -38,6 +38,7 @@ class ToyBoost(policies.Policy):
 
     kind = "toy_boost"
     PARAMS = {"extra_share": Param(0.1, "extra capacity", "A", "a test", 0, 1)}
+    SLIDERS = (policies.Slider("toy_extra", "extra_share", "toy: extra capacity", 0.1),)
 
     def adjust_capacity(self, model, cap, extra):
         return cap * (1 + self.v.extra_share), extra
@@ -210,3 +211,19 @@ def test_calibration_is_explicit_and_written_where_asked(tmp_path, monkeypatch):
     sc.write_text('[scenario]\nname = "s"\ncalibration = "missing.json"\n', encoding="utf-8")
     with pytest.raises(scenario.ScenarioError, match=r"calibration.*cannot read"):
         scenario.load(sc)
+
+
+def test_toy_policy_reaches_the_dashboard(toys):
+    pytest.importorskip("solara")
+    from accesssim import app
+
+    control = app.model_params()["toy_extra"]
+    assert (control["min"], control["max"], control["value"]) == (0, 1, 0.0)
+    m = app.DashboardModel(territory="48 Lozère", toy_extra=0.2)
+    (pol,) = m.policies
+    assert pol.kind == "toy_boost" and pol.v.extra_share == 0.2
+    m.step()
+    assert m.week_totals["in_person"] > m.baseline.week_totals["in_person"]
+    assert app.DashboardModel(territory="48 Lozère").policies == []  # controls at off
+    with pytest.raises(ValueError, match="unknown control"):
+        policies.from_dashboard({"toy_extr": 0.2})

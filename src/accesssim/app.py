@@ -20,7 +20,7 @@ from matplotlib.colors import BoundaryNorm  # noqa: E402
 from mesa.visualization import SolaraViz  # noqa: E402
 from mesa.visualization.utils import update_counter  # noqa: E402
 
-from accesssim import metrics, parameters, plots, policies  # noqa: E402
+from accesssim import metrics, plots, policies  # noqa: E402
 from accesssim import territory as terr  # noqa: E402
 from accesssim.model import AccessModel  # noqa: E402
 
@@ -48,38 +48,16 @@ class DashboardModel(AccessModel):
     def __init__(
         self,
         territory: str = DEFAULT_REGION,
-        participation: float = 0.0,
-        days_per_month: float = 1.0,
-        msp_per_year: int = 0,
-        tele_share: float = parameters.PARAMETERS["tele_share"].default,
-        juniors_per_year: int = 0,
         indicator: str = INDICATORS[0],
         rng: int = 1,
+        **doses,
     ):
+        """``doses``: policy controls by name (``policies.dashboard_sliders``), e.g.
+        ``participation``, ``days_per_month``, ``msp_per_year``, ``tele_share``,
+        ``juniors_per_year``."""
+        doses.pop("scenario", None)  # Mesa's reset adds one to models taking **kwargs; unused
         t = select_territory(territory)
-        chosen = []
-        if participation > 0 and days_per_month > 0:
-            chosen.append(
-                policies.from_spec(
-                    {
-                        "type": "solidarity_days",
-                        "participation": participation,
-                        "days_per_month": days_per_month,
-                    }
-                )
-            )
-        if msp_per_year > 0:
-            chosen.append(
-                policies.from_spec({"type": "msp_rollout", "per_year": int(msp_per_year)})
-            )
-        if abs(tele_share - parameters.PARAMETERS["tele_share"].default) > 1e-9:
-            chosen.append(policies.from_spec({"type": "telemedicine", "tele_share": tele_share}))
-        if juniors_per_year > 0:
-            chosen.append(
-                policies.from_spec(
-                    {"type": "docteurs_juniors", "start": 0, "per_year": juniors_per_year}
-                )
-            )
+        chosen = policies.from_dashboard(doses)
         super().__init__(t, rng=rng, policies=chosen)
         self.label = territory
         self.indicator = indicator
@@ -224,22 +202,7 @@ def _pct(x: float) -> str:
     return f"{100 * x:.2f}%" if np.isfinite(x) else "–"
 
 
-def _slider(cls, key: str, value, step, label: str, low=None, high=None) -> dict:
-    """A slider over a policy parameter's declared bounds (narrowed by ``low``/``high``)."""
-    p = cls.PARAMS[key]
-    integer = p.kind == "integer" or isinstance(step, int)
-    return {
-        "type": "SliderInt" if integer else "SliderFloat",
-        "value": value,
-        "min": p.low if low is None else max(low, p.low),
-        "max": p.high if high is None else min(high, p.high),
-        "step": step,
-        "label": label,
-    }
-
-
 def model_params() -> dict:
-    sol, tele = policies.SolidarityDays, policies.Telemedicine
     return {
         "territory": {
             "type": "Select",
@@ -253,30 +216,7 @@ def model_params() -> dict:
             "values": list(INDICATORS),
             "label": "map colour",
         },
-        "participation": _slider(
-            sol, "participation", 0.0, 0.05, "solidarity: volunteer participation"
-        ),
-        "days_per_month": _slider(
-            sol, "days_per_month", 1.0, 0.5, "solidarity: days per month", low=0.5
-        ),
-        "msp_per_year": _slider(
-            policies.MspRollout, "per_year", 0, 1, "MSP openings per year", high=30
-        ),
-        "tele_share": _slider(
-            tele,
-            "tele_share",
-            parameters.PARAMETERS["tele_share"].default,
-            0.01,
-            "teleconsultation share",
-        ),
-        "juniors_per_year": _slider(
-            policies.DocteursJuniors,
-            "per_year",
-            0,
-            100,
-            "docteurs juniors per year (national)",
-            high=7400,
-        ),
+        **policies.dashboard_sliders(),
         "rng": {"type": "SliderInt", "value": 1, "min": 1, "max": 50, "step": 1, "label": "seed"},
     }
 
