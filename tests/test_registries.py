@@ -227,3 +227,15 @@ def test_toy_policy_reaches_the_dashboard(toys):
     assert app.DashboardModel(territory="48 Lozère").policies == []  # controls at off
     with pytest.raises(ValueError, match="unknown control"):
         policies.from_dashboard({"toy_extr": 0.2})
+
+
+def test_grid_keys_by_name_and_by_position_set_the_same_dose():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    exp = sweep.load(root / "experiments" / "solidarity_dose.toml")  # position-style keys
+    sdata = next(sd for p, sd in exp.scenarios if sd.get("policies"))
+    by_pos, _ = sweep.apply_point(sdata, {"policies.0.participation": 0.3})
+    by_name, applied = sweep.apply_point(sdata, {"solidarity_days.participation": 0.3})
+    assert by_pos == by_name and applied == {"solidarity_days.participation": 0.3}
+    assert by_name["policies"][0]["participation"] == 0.3
