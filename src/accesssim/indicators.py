@@ -311,7 +311,7 @@ class Difference:
 
     def of(self, base: dict, pol: dict) -> float:
         b, p = base.get(self.key, np.nan), pol.get(self.key, np.nan)
-        return float(self.sign * self.scale * (p - b))
+        return float(self.sign * self.scale * (p - b)) + 0.0  # + 0.0: no negative zero
 
     def format(self, v: float) -> str:
         return self.fmt.format(v) if np.isfinite(v) else "n/a"
