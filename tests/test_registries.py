@@ -164,7 +164,7 @@ def test_policy_generator_is_the_model_seed_and_leaves_the_model_stream_alone():
 
 
 def test_solidarity_national_eligible_count_matches_all_of_france():
-    assert policies._national_eligible(60.0) == policies.ELIGIBLE_FRANCE[60.0]
+    assert policies.count_national_eligible(60.0) == policies.ELIGIBLE_FRANCE[60.0]
 
 
 def test_integer_sirens_in_toml(tmp_path):

@@ -418,7 +418,7 @@ class SolidarityDays(Policy):
 
 
 @functools.lru_cache(maxsize=8)
-def _national_eligible(max_travel: float) -> int:
+def count_national_eligible(max_travel: float) -> int:
     """GPs eligible to volunteer in all of France: outside the priority EPCIs (completed
     list) and within ``max_travel`` minutes of one (its site)."""
     from accesssim import priority, travel
@@ -436,8 +436,9 @@ def _national_eligible(max_travel: float) -> int:
     return int(gps[ok].sum())
 
 
-# GPs eligible in all of France at the default 60 minutes, from _national_eligible(60.0) on the
-# embedded territory (tests/test_policies.py recomputes it): a regional run need not load France
+# GPs eligible in all of France at the default 60 minutes: count_national_eligible(60.0) on the
+# embedded territory (tests/test_registries.py recomputes it; refresh it when GP supply or the
+# road model change): a regional run need not load all of France
 ELIGIBLE_FRANCE = {60.0: 11109}
 
 
@@ -446,7 +447,7 @@ def national_eligible(policy: SolidarityDays) -> int:
     per process, only for a limit other than the default)."""
     if policy.max_travel in ELIGIBLE_FRANCE:
         return ELIGIBLE_FRANCE[policy.max_travel]
-    return _national_eligible(policy.max_travel)
+    return count_national_eligible(policy.max_travel)
 
 
 class MspRollout(Policy):
