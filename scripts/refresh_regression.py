@@ -24,9 +24,7 @@ if __name__ == "__main__":
             {
                 "what": "baseline, Lozère (48), seed 42, 2 years: last-year indicators",
                 "accesssim_version": __version__,
-                "calibration": json.loads(parameters.CALIBRATION_FILE.read_text())["fitted"]
-                if parameters.CALIBRATION_FILE.exists()
-                else None,
+                "calibration": parameters.load_calibration()["fitted"],
                 "indicators": new,
             },
             indent=1,

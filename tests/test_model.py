@@ -86,7 +86,7 @@ def test_same_seed_same_results_different_seeds_differ(landes):
     a, b, c = run_year(landes, 7), run_year(landes, 7), run_year(landes, 8)
     assert a.yearly_rows == b.yearly_rows
     assert a.datacollector.model_vars == b.datacollector.model_vars
-    assert a.yearly_rows == a.yearly_rows and a.gp_age.tolist() != c.gp_age.tolist()
+    assert a.gp_age.tolist() != c.gp_age.tolist()
     assert a.datacollector.model_vars["forgone"] != c.datacollector.model_vars["forgone"]
 
 
@@ -104,8 +104,14 @@ def test_mesa_wiring_and_schedules(landes):
     assert len(gps) == int(m.gp_active.sum())
     some = next(iter(gps))
     assert some.cell.coordinate == landes.communes.epci[some.commune]
+    # agents expose the model's state: a GP's weekly capacity is its annual activity / 52
+    assert some.weekly_capacity == pytest.approx(m.gp_annual_activity()[some.index] / 52)
+    assert some.weekly_capacity > 0
+    assert some.practice in ("solo", "group", "msp") and some.list_size >= 0
+    cohort = next(iter(cohorts))
+    assert cohort.size == pytest.approx(m.people[cohort.commune, cohort.band].sum())
     assert m.space.G.number_of_nodes() == len(landes.epcis)
-    pos = m.space._cells[0].position
+    pos = m.space[0].position
     assert np.allclose(pos, (landes.epcis.lon[0], landes.epcis.lat[0]))
     # monthly and yearly events ran on the scheduler: 12 months, 1 year of records
     n_core = int(landes.epcis.core.sum())

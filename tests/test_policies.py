@@ -178,5 +178,5 @@ def test_juniors_hold_no_list_so_their_departure_leaves_attachment_unchanged():
     assert len(juniors) > 0 and np.all(m.gp_list[juniors] == 0)
     assert not m.gp_accepting[juniors].any()
     without_before = m.people[..., 1].sum()
-    m._retire(juniors)
+    m.remove_gps(juniors)
     assert m.people[..., 1].sum() == pytest.approx(without_before)

@@ -1,12 +1,13 @@
 """`accesssim run` end to end on a small département, and the pinned baseline regression."""
 
 import csv
+import hashlib
 import json
 from pathlib import Path
 
 import pytest
 
-from accesssim import cli, runner, scenario
+from accesssim import cli, indicators, parameters, runner, scenario
 
 HERE = Path(__file__).resolve().parent
 REGRESSION = HERE / "data" / "baseline_regression.json"
@@ -49,6 +50,11 @@ def test_run_writes_tables_figures_manifest(tmp_path, capsys):
     assert need_w == pytest.approx(need_e, rel=1e-5)
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["seeds"] == [1, 2] and len(manifest["territory_sha256"]) == 64
+    shipped = parameters.SHIPPED_CALIBRATION.read_bytes()
+    assert manifest["calibration"] == {
+        "origin": "shipped",
+        "sha256": hashlib.sha256(shipped).hexdigest(),
+    }
 
 
 def regression_summary() -> dict:
@@ -60,8 +66,9 @@ def regression_summary() -> dict:
         }
     )
     result = runner.run(sc, show_progress=False)
-    (totals,) = runner.last_year_totals(result).values()
-    return {k: round(float(v), 6) for k, v in runner.indicators(totals).items()}
+    (values,) = indicators.seed_values(result.yearly, result.policy).values()
+    shown = [i.name for i in indicators.INDICATORS.values() if i.summary and i.table == "yearly"]
+    return {k: round(float(values[f"last:{k}"]), 6) for k in shown}
 
 
 def test_pinned_baseline_regression():

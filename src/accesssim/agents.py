@@ -1,16 +1,18 @@
-"""Agent classes. Their state lives in numpy arrays owned by the model; agents are views.
+"""Mesa agents: read-only views of the model's arrays, placed on its network space.
 
-The weekly step is vectorised over all cohorts and GPs at once (DESIGN.md §5-6), so an agent
-object holds only its index into the model's arrays and exposes its state as properties. Agents
-sit on the model's network space at their EPCI, which is what Mesa's tools (dashboard,
-AgentSet queries) work with.
+The weekly step is vectorised over all cohorts and GPs at once (``weekly.py``), so an agent
+holds only its index into the model's arrays and exposes that state as properties (a GP's
+commune, age, weekly capacity, practice, list, accepting, utilisation; a cohort's size,
+people without a médecin traitant, backlog, forgone care this year). Agents sit on the
+network space at their EPCI, which is what Mesa's tools (AgentSet queries, visualisation)
+work with; nothing in the dynamics reads them. GPs who leave are removed from the space.
 """
 
 from __future__ import annotations
 
 from mesa.discrete_space import CellAgent
 
-PRACTICE_TYPES = ("solo", "group", "msp", "health_centre")
+from accesssim.workforce import PRACTICE_TYPES
 
 
 class PatientCohort(CellAgent):
@@ -60,7 +62,8 @@ class GP(CellAgent):
 
     @property
     def weekly_capacity(self) -> float:
-        return float(self.model.gp_capacity[self.index])
+        """Consultations a week (activity, MSP gain included; 0 once the GP has left)."""
+        return float(self.model.gp_annual_activity()[self.index] / 52)
 
     @property
     def practice(self) -> str:

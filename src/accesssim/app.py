@@ -48,38 +48,16 @@ class DashboardModel(AccessModel):
     def __init__(
         self,
         territory: str = DEFAULT_REGION,
-        participation: float = 0.0,
-        days_per_month: float = 1.0,
-        msp_per_year: int = 0,
-        tele_share: float = 0.03,
-        juniors_per_year: int = 0,
         indicator: str = INDICATORS[0],
         rng: int = 1,
+        **doses,
     ):
+        """``doses``: policy controls by name (``policies.dashboard_sliders``), e.g.
+        ``participation``, ``days_per_month``, ``msp_per_year``, ``tele_share``,
+        ``juniors_per_year``."""
+        doses.pop("scenario", None)  # Mesa's reset adds one to models taking **kwargs; unused
         t = select_territory(territory)
-        chosen = []
-        if participation > 0 and days_per_month > 0:
-            chosen.append(
-                policies.from_spec(
-                    {
-                        "type": "solidarity_days",
-                        "participation": participation,
-                        "days_per_month": days_per_month,
-                    }
-                )
-            )
-        if msp_per_year > 0:
-            chosen.append(
-                policies.from_spec({"type": "msp_rollout", "per_year": int(msp_per_year)})
-            )
-        if abs(tele_share - 0.03) > 1e-9:
-            chosen.append(policies.from_spec({"type": "telemedicine", "tele_share": tele_share}))
-        if juniors_per_year > 0:
-            chosen.append(
-                policies.from_spec(
-                    {"type": "docteurs_juniors", "start": 0, "per_year": juniors_per_year}
-                )
-            )
+        chosen = policies.from_dashboard(doses)
         super().__init__(t, rng=rng, policies=chosen)
         self.label = territory
         self.indicator = indicator
@@ -238,46 +216,7 @@ def model_params() -> dict:
             "values": list(INDICATORS),
             "label": "map colour",
         },
-        "participation": {
-            "type": "SliderFloat",
-            "value": 0.0,
-            "min": 0.0,
-            "max": 1.0,
-            "step": 0.05,
-            "label": "solidarity: volunteer participation",
-        },
-        "days_per_month": {
-            "type": "SliderFloat",
-            "value": 1.0,
-            "min": 0.5,
-            "max": 2.0,
-            "step": 0.5,
-            "label": "solidarity: days per month",
-        },
-        "msp_per_year": {
-            "type": "SliderInt",
-            "value": 0,
-            "min": 0,
-            "max": 30,
-            "step": 1,
-            "label": "MSP openings per year",
-        },
-        "tele_share": {
-            "type": "SliderFloat",
-            "value": 0.03,
-            "min": 0.0,
-            "max": 0.2,
-            "step": 0.01,
-            "label": "teleconsultation share",
-        },
-        "juniors_per_year": {
-            "type": "SliderInt",
-            "value": 0,
-            "min": 0,
-            "max": 7400,
-            "step": 100,
-            "label": "docteurs juniors per year (national)",
-        },
+        **policies.dashboard_sliders(),
         "rng": {"type": "SliderInt", "value": 1, "min": 1, "max": 50, "step": 1, "label": "seed"},
     }
 

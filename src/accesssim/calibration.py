@@ -1,6 +1,6 @@
 """Calibration: fit the free parameters to published national figures, and report the fit.
 
-Procedure (rerunnable: ``accesssim calibrate --write``): run the baseline on all of France
+Procedure (rerunnable: ``accesssim calibrate --write PATH``): run the baseline on all of France
 (or a given selection) for two years, compare the second year with the targets, and update each free
 parameter multiplicatively towards its target; repeat. Each parameter has one target that
 it drives almost alone, so the fixed point converges in a few rounds:
@@ -8,7 +8,7 @@ it drives almost alone, so the fixed point converges in a few rounds:
 =========================== =============================================== ==============
 parameter                   target                                          source
 =========================== =============================================== ==============
-consultations_per_inhabitant GP consultations served per inhabitant, 3.4     FACTS §2 (D)
+consultations_per_inhabitant GP consultations served per inhabitant, 3.4     sources §2 (D)
 forgo_base                  people 15+ who forwent care in the year, 3.1 %  DREES ER 1200
 ed_without_mt_rate          (1 - ed_unmet_share) × 5.64 M avoidable ED      DREES ER 1320
 ed_unserved_rate            ed_unmet_share × 5.64 M avoidable ED visits     DREES ER 1320
@@ -16,7 +16,8 @@ mt_registration_rate        adults without a médecin traitant, 11 %         CNA
 =========================== =============================================== ==============
 
 Targets are national, so on a selection they are scaled by population (ED visits) or used as
-rates. The fitted values and every round are written to ``data/calibration.json``.
+rates. The fitted values and every round are written where ``--write PATH`` says; the package
+ships the fit of ``data/calibration.json`` (``parameters.SHIPPED_CALIBRATION``).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from accesssim import io as aio
 from accesssim import territory as terr
 from accesssim.model import AccessModel
 
-FRANCE_POPULATION = 68_350_798  # the embedded territory's 2026 population (metro + DROM)
+FRANCE_POPULATION = parameters.PARAMETERS["france_population"].default
 TARGETS = {
     "consultations_per_inhabitant": 3.4,
     "share_people_forwent_15plus": 0.031,
@@ -47,23 +48,30 @@ FREE = (
 YEARS = 2  # fit on the 2nd year: the 1st year-end's exits and registrations have acted
 
 
-def run_year(territory, params: dict, seed: int = 1) -> dict:
-    m = AccessModel(territory, params=params, rng=seed)
+def run_year(territory, params: dict, seed: int = 1, calibration=None) -> dict:
+    m = AccessModel(territory, params=params, rng=seed, calibration=calibration)
     m.run_for(52 * YEARS)
     return m.last_year
 
 
-def fit(territory=None, rounds: int = 5, seed: int = 1, log=print) -> dict:
-    """Fit the free parameters; returns the record written to calibration.json."""
+def fit(
+    territory=None,
+    rounds: int = 5,
+    seed: int = 1,
+    log=print,
+    start=parameters.SHIPPED_CALIBRATION,
+) -> dict:
+    """Fit the free parameters from the values of calibration ``start`` (the shipped one
+    unless told; None: the table's defaults); returns the record ``write`` saves."""
     t = territory or terr.load()
-    base = parameters.defaults()
+    base = parameters.defaults(start)
     params = {k: base[k] for k in FREE}
     scale = t.communes.population[t.communes.core].sum() / FRANCE_POPULATION
     ed_target = base["avoidable_ed_visits"] * scale
     s = base["ed_unmet_share"]
     history = []
     for r in range(rounds):
-        got = run_year(t, params, seed)
+        got = run_year(t, params, seed, start)
         history.append({"round": r, "params": dict(params), "observed": got})
         log(f"round {r}: " + ", ".join(f"{k}={v:.4g}" for k, v in params.items()))
         log(
@@ -92,7 +100,7 @@ def fit(territory=None, rounds: int = 5, seed: int = 1, log=print) -> dict:
             * got["share_without_mt_15plus"]
             / TARGETS["share_without_mt_15plus"],
         )
-    final = run_year(t, params, seed)
+    final = run_year(t, params, seed, start)
     history.append({"round": rounds, "params": dict(params), "observed": final})
     return {
         "fitted": params,
@@ -109,75 +117,11 @@ def fit(territory=None, rounds: int = 5, seed: int = 1, log=print) -> dict:
         "accesssim_version": __version__,
         "date": dt.date.today().isoformat(),
         "procedure": "accesssim.calibration.fit (multiplicative fixed point, one target per "
-        "parameter); rerun with `accesssim calibrate --write`",
+        "parameter); rerun with `accesssim calibrate --write PATH`",
     }
 
 
-def write(record: dict) -> None:
-    aio.atomic_write_text(
-        parameters.CALIBRATION_FILE, json.dumps(record, indent=1, ensure_ascii=False, default=float)
-    )
-
-
-# published national figures beside the model (value, tolerance, source)
-REPORT = [
-    ("apl", "mean APL", 3.3, 0.5, "DREES 2023"),
-    ("apl_bottom_decile", "APL, mean of the 10% lowest", 1.4, 0.4, "DREES 2023"),
-    ("apl_top_decile", "APL, mean of the 10% highest", 5.6, 1.0, "DREES 2023"),
-    (
-        "consultations_per_inhabitant",
-        "GP consultations per inhabitant",
-        3.4,
-        0.2,
-        "230-254 M acts / 68 M (D)",
-    ),
-    ("tele_share", "teleconsultation share", 0.03, 0.01, "Cour des comptes 2025"),
-    (
-        "share_people_forwent_15plus",
-        "people 15+ who forwent care in a year",
-        0.031,
-        0.005,
-        "DREES ER 1200 (16+, all medical care)",
-    ),
-    ("ed_visits", "avoidable ED visits a year", 5.64e6, 0.56e6, "27% of 20.9 M, DREES"),
-    ("share_without_mt_15plus", "adults without médecin traitant", 0.11, 0.015, "CNAM 2021"),
-    ("exits", "GP cessations a year", 2327, 250, "CNAM 2022"),
-    ("installations", "GP installations a year", 2357, 250, "CNAM 2022"),
-]
-
-
-def report_markdown(observed: dict, scale: float = 1.0) -> str:
-    """Model beside published figures, with a tolerance each and whether it is met."""
-    lines = [
-        "| indicator | model | published | tolerance | within | source |",
-        "|---|---:|---:|---:|:---:|---|",
-    ]
-    for key, label, value, tol, source in REPORT:
-        if key not in observed:
-            continue
-        v = observed[key]
-        target, tolerance = value, tol
-        if key in ("ed_visits", "exits", "installations"):
-            target, tolerance = value * scale, tol * scale
-        rate = isinstance(value, float) and value < 1
-        fmt = (
-            (lambda x: f"{100 * x:.1f}%")
-            if rate
-            else (lambda x: f"{x:,.2f}" if x < 100 else f"{x:,.0f}")
-        )
-        ok = "yes" if abs(v - target) <= tolerance else "**no**"
-        lines.append(
-            f"| {label} | {fmt(v)} | {fmt(target)} | ±{fmt(tolerance)} | {ok} | {source} |"
-        )
-    lines += [
-        "",
-        "Renoncement gradient: people 15+ who forwent care, in communes with APL < 1.5: "
-        f"{100 * observed.get('forwent_apl_below_1_5', float('nan')):.1f}%, elsewhere "
-        f"{100 * observed.get('forwent_apl_above_1_5', float('nan')):.1f}%. DREES's "
-        "'poor people in very under-served zones renounce 8× more than the rest' cannot be "
-        "checked: the model has no income data, so it does not report a poverty gradient.",
-        "",
-        "Forgone consultations map to people by assuming forgone events are Poisson-spread over "
-        "a cohort: P(at least one in the year) = 1 - exp(-forgone / people).",
-    ]
-    return "\n".join(lines)
+def write(record: dict, path) -> None:
+    """Write a calibration record to ``path`` (atomically); use it with
+    ``[scenario] calibration = "PATH"`` or ``AccessModel(..., calibration=PATH)``."""
+    aio.atomic_write_text(path, json.dumps(record, indent=1, ensure_ascii=False, default=float))

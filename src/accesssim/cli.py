@@ -12,15 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from accesssim import __version__, access, metrics, reference, travel
+from accesssim import __version__, access, metrics, reports, travel
 from accesssim import io as aio
 from accesssim import territory as terr
-
-MODELLED_NOTE = (
-    "Modelled: GP supply = CNAM 2024 private-practice GP head-counts per département spread "
-    "over communes by SIRENE 2019 GP establishments; demand = 2026 population, not "
-    "age-standardised; road times from a commune-adjacency proxy (assumptions in travel.py)."
-)
 
 
 def _territory(args) -> terr.Territory:
@@ -42,72 +36,14 @@ def cmd_apl(args) -> int:
     )
     core = c.core
     pop = c.population.astype(float)
-    summary = access.summarize_apl(apl[core], pop[core])
     ed_minutes = travel.nearest_minutes(t, t.emergency.commune)
     gp_minutes = travel.nearest_minutes(t, np.flatnonzero(c.gp > 0))
 
-    out = sys.stdout
-    print(f"APL to general practitioners: {t.label}", file=out)
-    print(
-        f"{int(pop[core].sum()):,} inhabitants in {int(core.sum()):,} communes; "
-        f"{int(c.gp[core].sum()):,} GPs (modelled); {args.acts_per_gp:,.0f} consultations "
-        f"per GP per year; decay bands {args.bands}",
-        file=out,
-    )
-    print(f"\n{'indicator':<34}{'model':>9}   {'published':<48}{'gap':>7}", file=out)
-    for key, pub in reference.APL.items():
-        val = summary[key]
-        share = key.startswith("share")
-        fmt = (lambda v: f"{100 * v:.1f}%") if share else (lambda v: f"{v:.2f}")
-        if pub.value is None:
-            ptxt, gap = "not published", ""
-        else:
-            ptxt = f"{fmt(pub.value)} {pub.label.split('(')[-1].rstrip(')')}"
-            gap = f"{100 * (val - pub.value):+.1f}pt" if share else f"{val - pub.value:+.2f}"
-        print(f"{pub.label.split(' (')[0]:<34}{fmt(val):>9}   {ptxt:<48}{gap:>7}", file=out)
-    deciles = " ".join(f"{summary[f'p{q}']:.2f}" for q in range(10, 100, 10))
-    print(f"\ndeciles P10..P90: {deciles}", file=out)
-    if t.label != "France":
-        print(
-            "note: published figures are national; a selection is not comparable one to one",
-            file=out,
-        )
-    print(
-        "sources: "
-        + "; ".join(
-            f"{p.label}: {p.source}" for p in reference.APL.values() if p.value is not None
-        ),
-        file=out,
-    )
-
-    # nearest GP and emergency department by density class (plausibility of travel times)
-    print(
-        f"\n{'travel time, minutes (pop-weighted)':<38}{'nearest GP':>12}{'nearest ED':>12}"
-        f"{'ED > 30 min':>13}",
-        file=out,
-    )
-    for k, name in enumerate(terr.DENSITY_CLASSES):
-        sel = core & (c.density_class == k)
-        if not sel.any() or pop[sel].sum() == 0:
-            continue
-        gp_m = metrics.weighted_mean(np.minimum(gp_minutes[sel], 240), pop[sel])
-        ed_m = metrics.weighted_mean(np.minimum(ed_minutes[sel], 240), pop[sel])
-        ed30 = metrics.share_below(-ed_minutes[sel], pop[sel], -30)
-        print(f"  {name + ' communes':<36}{gp_m:>12.1f}{ed_m:>12.1f}{100 * ed30:>12.1f}%", file=out)
-
     epci_apl = metrics.group_mean(apl[core], pop[core], c.epci[core], len(t.epcis))
-    e = t.epcis
-    ranked = [k for k in np.argsort(epci_apl) if np.isfinite(epci_apl[k]) and e.core[k]]
-    print("\n10 EPCIs with the lowest APL", file=out)
-    for k in ranked[:10]:
-        flag = "  [priority, confirmed]" if e.priority_confirmed[k] else ""
-        print(
-            f"  {epci_apl[k]:5.2f}  {e.name[k]} ({e.siren[k]}), "
-            f"{int(e.population[k]):,} inhabitants{flag}",
-            file=out,
-        )
-    print(f"\n{MODELLED_NOTE}", file=out)
-
+    out = sys.stdout
+    print(
+        reports.apl_report(t, apl, gp_minutes, ed_minutes, args.acts_per_gp, args.bands), file=out
+    )
     if args.csv:
         _write_commune_csv(args.csv, t, apl, gp_minutes, ed_minutes)
         print(f"wrote {args.csv}", file=out)
@@ -120,8 +56,8 @@ def cmd_apl(args) -> int:
             args.map,
             title=f"Accessibility to GPs (APL) by EPCI — {t.label}",
             label="APL, consultations per year per inhabitant (modelled)",
-            source=f"accesssim {__version__}. {MODELLED_NOTE} Sub-dense threshold: 2.5.",
-            outline=e.priority_confirmed,
+            source=f"accesssim {__version__}. {reports.MODELLED_NOTE} Sub-dense threshold: 2.5.",
+            outline=t.epcis.priority_confirmed,
             outline_label="priority EPCIs confirmed on the 2025 list of 151",
         )
         print(f"wrote {args.map}", file=out)
@@ -135,12 +71,12 @@ def cmd_run(args) -> int:
     sc = scenario.load(args.scenario, seeds=args.seeds)
     out = args.out or f"results/{sc.name}"
     print(
-        f"running {sc.name}: {sc.years} years, seeds {sc.seeds}, {runner.territory_label(sc)}",
+        f"running {sc.name}: {sc.years} years, seeds {sc.seeds}, {sc.territory_label}",
         file=sys.stderr,
     )
     result = runner.run(sc, communes=args.communes, debug=args.debug)
     files = runner.write(result, out, figures=not args.no_figures)
-    print(runner.summary_markdown(result))
+    print(reports.run_summary(result))
     print(f"wrote {len(files)} files to {out}/ in {result.seconds:.1f} s of simulation")
     return 0
 
@@ -151,7 +87,7 @@ def cmd_compare(args) -> int:
     cmp = compare.compare(args.scenarios, seeds=args.seeds, ed_sensitivity=args.ed_sensitivity)
     out = args.out or f"results/compare_{cmp.baseline.scenario.name}"
     files = compare.write(cmp, out)
-    print(compare.report_markdown(cmp))
+    print(reports.compare_report(cmp))
     print(f"wrote {len(files)} files to {out}/")
     return 0
 
@@ -285,20 +221,11 @@ def cmd_calibrate(args) -> int:
     rec = calibration.fit(
         t, rounds=args.rounds, seed=args.seed, log=lambda msg: print(msg, file=sys.stderr)
     )
-    scale = t.communes.population[t.communes.core].sum() / calibration.FRANCE_POPULATION
-    report = (
-        f"# Calibration report ({t.label}, seed {args.seed}, year {calibration.YEARS} of the "
-        "baseline)\n\n"
-        f"Fitted: "
-        + ", ".join(f"{k} = {v:.4g}" for k, v in rec["fitted"].items())
-        + "\n\n"
-        + calibration.report_markdown(rec["observed"], scale)
-        + "\n"
-    )
+    report = reports.calibration_report(rec, t, args.seed)
     print(report)
     if args.write:
-        calibration.write(rec)
-        print(f"wrote {calibration.parameters.CALIBRATION_FILE}", file=sys.stderr)
+        calibration.write(rec, args.write)
+        print(f"wrote {args.write}", file=sys.stderr)
     if args.report:
         aio.atomic_write_text(args.report, report)
     return 0
@@ -518,8 +445,8 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--seed", type=int, default=1, help="seed of the calibration run (default 1)")
     k.add_argument(
         "--write",
-        action="store_true",
-        help="write the fitted values to the package's calibration.json",
+        metavar="PATH",
+        help="write the fitted values to PATH (use it with [scenario] calibration = PATH)",
     )
     k.add_argument("--report", metavar="FILE.md", help="also write the report to a file")
     k.add_argument(

@@ -11,21 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
+from accesssim import indicators, reports, runner, scenario
 from accesssim import io as aio
-from accesssim import runner, scenario
-
-METRICS = {
-    "forgone_avoided": "forgone consultations avoided (whole horizon)",
-    "ed_avoided": "ED visits avoided (whole horizon)",
-    "renoncement_change_priority_pp": "change in forgone/needed, priority EPCIs (points)",
-    "renoncement_change_other_pp": "change in forgone/needed, other EPCIs (points)",
-    "apl_change": "change in mean APL (last year)",
-    "below_2_5_change": "change in population under APL 2.5 (last year)",
-    "cost_eur": "cost (euros, whole horizon)",
-    "eur_per_forgone_avoided": "euros per forgone consultation avoided",
-}
 
 
 @dataclass
@@ -68,55 +55,23 @@ def load_all(paths, seeds: int | None = None) -> tuple[scenario.Scenario, list]:
 
 
 def _by_seed(result: runner.RunResult, priority: frozenset) -> dict[int, dict]:
-    """Per seed: horizon totals, last-year rates by group, last-year APL figures, cost."""
-    last = max(r["year"] for r in result.yearly)
-    out: dict[int, dict] = {}
-    for r in result.yearly:
-        d = out.setdefault(
-            r["seed"],
-            dict.fromkeys(
-                ("forgone", "ed", "f_p", "n_p", "f_o", "n_o", "apl_pop", "pop", "below", "cost"),
-                0.0,
-            ),
-        )
-        d["forgone"] += r["forgone"]
-        d["ed"] += r["ed_visits"]
-        if r["year"] == last:
-            grp = "p" if r["epci"] in priority else "o"
-            d[f"f_{grp}"] += r["forgone"]
-            d[f"n_{grp}"] += r["needed"]
-            d["apl_pop"] += r["apl"] * r["population"]
-            d["pop"] += r["population"]
-            d["below"] += r["population_below_2_5"]
-    for r in result.policy:
-        out[r["seed"]]["cost"] += r["cost_eur"]
-    return out
+    """Per seed: every indicator (``indicators.seed_values``), in priority EPCIs and others."""
+    return indicators.seed_values(
+        result.yearly,
+        result.policy,
+        {"priority": lambda r: r["epci"] in priority, "other": lambda r: r["epci"] not in priority},
+    )
 
 
-def _rate(f, n):
-    return f / n if n > 0 else np.nan
-
-
-def differences(base: dict, pol: dict) -> dict[str, float]:
-    d = {
-        "forgone_avoided": base["forgone"] - pol["forgone"],
-        "ed_avoided": base["ed"] - pol["ed"],
-        "renoncement_change_priority_pp": 100
-        * (_rate(pol["f_p"], pol["n_p"]) - _rate(base["f_p"], base["n_p"])),
-        "renoncement_change_other_pp": 100
-        * (_rate(pol["f_o"], pol["n_o"]) - _rate(base["f_o"], base["n_o"])),
-        "apl_change": pol["apl_pop"] / max(pol["pop"], 1) - base["apl_pop"] / max(base["pop"], 1),
-        "below_2_5_change": pol["below"] - base["below"],
-        "cost_eur": pol["cost"],
+def summarize(rows: list[dict]) -> dict[str, tuple[float, float, float]]:
+    """Median and 90 % interval of every difference, and euros per avoided consultation."""
+    summ = {
+        d.name: indicators.interval([r[d.name] for r in rows]) for d in indicators.differences()
     }
-    return d
-
-
-def interval(values) -> tuple[float, float, float]:
-    v = np.asarray([x for x in values if np.isfinite(x)], float)
-    if not len(v):
-        return (np.nan, np.nan, np.nan)
-    return (float(np.median(v)), float(np.percentile(v, 5)), float(np.percentile(v, 95)))
+    summ[indicators.COST_PER_AVOIDED[0]] = indicators.cost_per_avoided(
+        [r["cost_eur"] for r in rows], [r["forgone_avoided"] for r in rows]
+    )
+    return summ
 
 
 def compare(
@@ -140,18 +95,10 @@ def compare(
         p = _by_seed(res, prio)
         rows = []
         for seed in base_sc.seeds:
-            d = differences(b[seed], p[seed])
+            d = indicators.seed_differences(b[seed], p[seed])
             rows.append(d)
             cmp.per_seed.append({"scenario": sc.name, "seed": seed, **d})
-        summ = {k: interval([r[k] for r in rows]) for k in rows[0]}
-        avoided = summ["forgone_avoided"]
-        if avoided[1] > 0 and summ["cost_eur"][0] > 0:
-            summ["eur_per_forgone_avoided"] = interval(
-                [r["cost_eur"] / r["forgone_avoided"] for r in rows]
-            )
-        else:
-            summ["eur_per_forgone_avoided"] = (np.nan, np.nan, np.nan)
-        cmp.summary[sc.name] = summ
+        cmp.summary[sc.name] = summarize(rows)
     if ed_sensitivity:
         cmp.sensitivity = ed_unmet_sensitivity(base_sc, others, prio, show_progress)
     return cmp
@@ -173,24 +120,26 @@ def ed_unmet_sensitivity(base_sc, others, prio, show_progress=None, values=(0.0,
                         "seeds": sc.seeds,
                     },
                     "territory": dict(sc.territory),
-                    "parameters": {**sc.parameters, **_ed_params(v)},
+                    "parameters": {**sc.parameters, **_ed_params(v, sc.calibration)},
                     "policies": sc.policies,
                 }
             )
+            s.calibration = sc.calibration
             return runner.run(s, show_progress=show_progress)
 
         b = _by_seed(with_share(base_sc), prio)
         for sc in others:
             p = _by_seed(with_share(sc), prio)
-            out[sc.name][v] = interval([b[s]["ed"] - p[s]["ed"] for s in base_sc.seeds])
+            ed = next(d for d in indicators.CURATED_DIFFERENCES if d.name == "ed_avoided")
+            out[sc.name][v] = indicators.interval([ed.of(b[s], p[s]) for s in base_sc.seeds])
     return out
 
 
-def _ed_params(share: float) -> dict:
+def _ed_params(share: float, calibration) -> dict:
     """ED rates rescaled so the baseline's avoidable ED total is unchanged at another split."""
     from accesssim import parameters
 
-    p = parameters.defaults()
+    p = parameters.defaults(calibration)
     s0 = p["ed_unmet_share"]
     return {
         "ed_unmet_share": share,
@@ -200,87 +149,9 @@ def _ed_params(share: float) -> dict:
 
 
 # ---------------------------------------------------------------------- outputs
-def _fmt(key, v) -> str:
-    if not np.isfinite(v):
-        return "n/a"
-    if key.endswith("_pp"):
-        return f"{v:+.3f}"
-    if key == "apl_change":
-        return f"{v:+.3f}"
-    if key in ("cost_eur", "eur_per_forgone_avoided"):
-        return f"{v:,.0f}"
-    return f"{v:+,.0f}"
-
-
 def report_markdown(cmp: Comparison) -> str:
-    sc = cmp.baseline.scenario
-    n = len(sc.seeds)
-    names = list(cmp.summary)
-    lines = [
-        f"# Policy comparison: {', '.join(names)} against {sc.name}",
-        "",
-        f"Territory: {runner.territory_label(sc)}; {sc.years} years from {sc.start_year}; "
-        f"{n} seeds shared by every scenario (common random numbers). Each cell: median "
-        f"[90 % interval] across seeds of the difference with the baseline.",
-        "",
-        f"> {runner.SYNTHETIC_NOTE}",
-        "",
-        "| | " + " | ".join(names) + " |",
-        "|---|" + "---:|" * len(names),
-    ]
-    for key, label in METRICS.items():
-        cells = []
-        for name in names:
-            med, lo, hi = cmp.summary[name][key]
-            if key == "eur_per_forgone_avoided" and not np.isfinite(med):
-                cells.append("not supported¹")
-            else:
-                cells.append(f"{_fmt(key, med)} [{_fmt(key, lo)}; {_fmt(key, hi)}]")
-        lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    lines += [
-        "",
-        "¹ Printed only when the forgone consultations avoided are above zero over the whole "
-        "90 % interval and the policy has a cost.",
-        "",
-        "Priority EPCIs: the 2025 list (58 confirmed EPCIs completed to 151 by the model's "
-        "index, `priority.py`). A positive change in forgone/needed for the other EPCIs is care "
-        "displaced by the policy (volunteers' home patients lose the days they give).",
-        "",
-        "## What the ED results depend on",
-        "",
-        "National and regional studies found no correlation between GP accessibility and ED "
-        "use (CNAM 2024, ORU Occitanie 2021). The share of avoidable ED visits caused by unmet "
-        "GP need (`ed_unmet_share`) is therefore an assumption (0.3, range 0–0.6); ED visits "
-        "avoided scale with it.",
-    ]
-    if cmp.sensitivity:
-        lines += [
-            "",
-            "| ED visits avoided, ed_unmet_share = | "
-            + " | ".join(f"{v:g}" for v in next(iter(cmp.sensitivity.values())))
-            + " |",
-            "|---|" + "---:|" * len(next(iter(cmp.sensitivity.values()))),
-        ]
-        for name, by_v in cmp.sensitivity.items():
-            lines.append(
-                f"| {name} | "
-                + " | ".join(
-                    f"{_fmt('ed', m)} [{_fmt('ed', lo)}; {_fmt('ed', hi)}]"
-                    for m, lo, hi in by_v.values()
-                )
-                + " |"
-            )
-    else:
-        lines += ["", "Rerun with `--ed-sensitivity` to see ED visits avoided at 0 and 0.6."]
-    lines += [
-        "",
-        "Forgone care and APL do not depend on that parameter. Other assumptions that matter: "
-        "volunteer uptake calibrated to the pilot's reported figures (0.22 days a month per "
-        "volunteer), the extra capacity GPs give under pressure (`capacity_flex`), and the "
-        "travel-time proxy. See docs/ODD.md and parameters.py.",
-        "",
-    ]
-    return "\n".join(lines)
+    """The comparison report (``reports.compare_report``)."""
+    return reports.compare_report(cmp)
 
 
 def write(cmp: Comparison, out: str | Path) -> list[Path]:
@@ -299,6 +170,6 @@ def write(cmp: Comparison, out: str | Path) -> list[Path]:
     aio.atomic_write_text(out / "compare_summary.csv", runner.csv_text(rows))
     files.append(out / "compare_summary.csv")
     files += plots.compare_figures(cmp, out)
-    aio.atomic_write_text(out / "compare.md", report_markdown(cmp))
+    aio.atomic_write_text(out / "compare.md", reports.compare_report(cmp))
     files.append(out / "compare.md")
     return files

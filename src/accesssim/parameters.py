@@ -1,6 +1,6 @@
 """Every model parameter in one place: default, unit, status and source.
 
-Status: ``S`` sourced (FACTS.md, with the reference), ``D`` derived from sourced figures,
+Status: ``S`` sourced (docs/sources.md, with the reference), ``D`` derived from sourced figures,
 ``A`` assumption (no source found; a free or sensitivity parameter), ``C`` calibrated by
 ``accesssim calibrate`` (the fitted values live in ``data/calibration.json`` with the
 procedure's record; the default here is the value used before any calibration).
@@ -10,13 +10,18 @@ Scenario files override parameters by name under ``[parameters]``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
-CALIBRATION_FILE = Path(__file__).parent / "data" / "calibration.json"
+# the fitted values shipped with the package (``accesssim calibrate --write PATH`` writes
+# elsewhere; pass that file as ``calibration`` to use it)
+SHIPPED_CALIBRATION = Path(__file__).parent / "data" / "calibration.json"
+CALIBRATION_FILE = SHIPPED_CALIBRATION
 
 AGE_BANDS = ("0-14", "15-29", "30-44", "45-59", "60-74", "75+")
+ADULT_BANDS = slice(1, None)  # 15+ (médecin traitant and renoncement are adult measures)
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,8 @@ class Param:
     source: str
     low: float | None = None  # validation bounds (inclusive)
     high: float | None = None
+    kind: str = "number"  # number, integer, bool, choice (one of options), sirens
+    options: tuple = ()
 
 
 PARAMETERS: dict[str, Param] = {
@@ -35,7 +42,7 @@ PARAMETERS: dict[str, Param] = {
         3.4,
         "GP consultations per inhabitant per year",
         "D",
-        "230-254 M GP acts / ~68 M inhabitants (FACTS.md §2, parameter table)",
+        "230-254 M GP acts / ~68 M inhabitants (docs/sources.md §2, parameter table)",
         0.5,
         10,
     ),
@@ -43,19 +50,19 @@ PARAMETERS: dict[str, Param] = {
         (0.170, 0.174, 0.186, 0.197, 0.173, 0.100),
         "share of population per age band",
         "A",
-        "approximate INSEE 2024 age pyramid (not in FACTS.md); per-commune ages not shipped",
+        "approximate INSEE 2024 age pyramid (not in docs/sources.md); per-commune ages not shipped",
     ),
     "age_share_density_adjustment": Param(
         (0.85, 0.95, 1.10, 1.30),
         "multiplier of the 60+ shares by density class",
         "A",
-        "older rural population, younger cities (DESIGN.md §2 allows this, labelled)",
+        "older rural population, younger cities (labelled assumption)",
     ),
     "age_consultation_weights": Param(
         (0.85, 0.65, 0.80, 1.00, 1.40, 1.95),
         "relative GP use per age band",
         "A",
-        "age weights not found (FACTS.md §2); a plausible gradient scaled so the national "
+        "age weights not found (docs/sources.md §2); a plausible gradient scaled so the national "
         "mean is consultations_per_inhabitant",
     ),
     # --- supply
@@ -63,7 +70,7 @@ PARAMETERS: dict[str, Param] = {
         5000.0,
         "consultations+visits per GP per year",
         "S",
-        "IQVIA 2018 via Le Quotidien du médecin (FACTS.md §3.3)",
+        "IQVIA 2018 via Le Quotidien du médecin (docs/sources.md §3.3)",
         1000,
         12000,
     ),
@@ -79,7 +86,7 @@ PARAMETERS: dict[str, Param] = {
         0.6,
         "activity of GPs aged 65+ relative to others",
         "A",
-        "cumul emploi-retraite GPs work less (FACTS.md §3.1)",
+        "cumul emploi-retraite GPs work less (docs/sources.md §3.1)",
         0,
         1,
     ),
@@ -94,7 +101,7 @@ PARAMETERS: dict[str, Param] = {
         ),
         "GP age distribution (from, to, share)",
         "A",
-        "60+ ~0.28 (CNOM, all doctors, FACTS.md §3.1), mean ~51 vs 50.3 for GPs (S)",
+        "60+ ~0.28 (CNOM, all doctors, docs/sources.md §3.1), mean ~51 vs 50.3 for GPs (S)",
     ),
     "practice_shares": Param(
         (0.31, 0.534, 0.156, 0.0),
@@ -106,7 +113,7 @@ PARAMETERS: dict[str, Param] = {
         0.02,
         "extra acts of a GP in an MSP",
         "S",
-        "IRDES rapport 559: acts +2% (FACTS.md §3.4)",
+        "IRDES rapport 559: acts +2% (docs/sources.md §3.4)",
         0,
         0.5,
     ),
@@ -114,7 +121,7 @@ PARAMETERS: dict[str, Param] = {
         0.13,
         "extra registered patients of a GP in an MSP",
         "S",
-        "IRDES rapport 559: file active +13% (FACTS.md §3.4)",
+        "IRDES rapport 559: file active +13% (docs/sources.md §3.4)",
         0,
         1,
     ),
@@ -130,7 +137,7 @@ PARAMETERS: dict[str, Param] = {
         960.0,
         "adult médecin-traitant patients per GP (mean)",
         "S",
-        "CNAM 2021 (FACTS.md §3.3)",
+        "CNAM 2021 (docs/sources.md §3.3)",
         100,
         5000,
     ),
@@ -139,13 +146,18 @@ PARAMETERS: dict[str, Param] = {
     ),
     # --- flows
     "cessations_per_year": Param(
-        2327.0, "GP cessations per year, France", "S", "CNAM 2022 (FACTS.md §3.2)", 0, 20000
+        2327.0, "GP cessations per year, France", "S", "CNAM 2022 (docs/sources.md §3.2)", 0, 20000
     ),
     "installations_per_year": Param(
-        2357.0, "GP installations per year, France", "S", "CNAM 2022 (FACTS.md §3.2)", 0, 20000
+        2357.0,
+        "GP installations per year, France",
+        "S",
+        "CNAM 2022 (docs/sources.md §3.2)",
+        0,
+        20000,
     ),
     "installation_age": Param(
-        35.0, "mean age at installation", "S", "CNAM 2023 (FACTS.md §3.2)", 25, 60
+        35.0, "mean age at installation", "S", "CNAM 2023 (docs/sources.md §3.2)", 25, 60
     ),
     "install_beta_colleagues": Param(
         0.5,
@@ -167,7 +179,7 @@ PARAMETERS: dict[str, Param] = {
         0.2,
         "logit weight of priority status (installation aid)",
         "A",
-        "aid amounts not retrieved (FACTS.md §7.4)",
+        "aid amounts not retrieved (docs/sources.md §7.4)",
         -5,
         5,
     ),
@@ -179,7 +191,7 @@ PARAMETERS: dict[str, Param] = {
         30.0,
         "furthest GP a patient considers, minutes",
         "A",
-        "APL uses 20; patients bypass the nearest GP by ~15 min (FACTS.md §2)",
+        "APL uses 20; patients bypass the nearest GP by ~15 min (docs/sources.md §2)",
         5,
         60,
     ),
@@ -187,7 +199,7 @@ PARAMETERS: dict[str, Param] = {
         8.0,
         "distance decay exp(-t/tau) of the GP choice",
         "A",
-        "~60% of consultations in the nearest equipped commune (FACTS.md §2) is the check",
+        "~60% of consultations in the nearest equipped commune (docs/sources.md §2) is the check",
         1,
         60,
     ),
@@ -196,7 +208,7 @@ PARAMETERS: dict[str, Param] = {
         "extra share of capacity GPs give when demand exceeds it",
         "A",
         "GPs in under-served zones see more patients in the same hours, with "
-        "shorter consultations (Insee Analyses n°51, FACTS.md §1.3; size "
+        "shorter consultations (Insee Analyses n°51, docs/sources.md §1.3; size "
         "not published)",
         0,
         1,
@@ -213,7 +225,7 @@ PARAMETERS: dict[str, Param] = {
         0.11,
         "share of adults without a médecin traitant",
         "S",
-        "CNAM 2021, Pacte 2025 (FACTS.md §4.3)",
+        "CNAM 2021, Pacte 2025 (docs/sources.md §4.3)",
         0,
         1,
     ),
@@ -239,7 +251,7 @@ PARAMETERS: dict[str, Param] = {
         0.03,
         "teleconsultation share of GP acts",
         "S",
-        "Cour des comptes 2025, DREES ER 1249 (FACTS.md §6)",
+        "Cour des comptes 2025, DREES ER 1249 (docs/sources.md §6)",
         0,
         1,
     ),
@@ -247,7 +259,7 @@ PARAMETERS: dict[str, Param] = {
         0.20,
         "maximum teleconsultation share of a GP's activity",
         "S",
-        "avenant 9, convention 2024 (FACTS.md §6)",
+        "avenant 9, convention 2024 (docs/sources.md §6)",
         0,
         1,
     ),
@@ -288,7 +300,7 @@ PARAMETERS: dict[str, Param] = {
         0.5,
         "relative rise of forgoing per week of waiting",
         "A",
-        "waiting is the main reason in polls (FACTS.md §4.2)",
+        "waiting is the main reason in polls (docs/sources.md §4.2)",
         0,
         10,
     ),
@@ -305,7 +317,7 @@ PARAMETERS: dict[str, Param] = {
         0.3,
         "share of avoidable ED visits caused by unmet GP need",
         "A",
-        "CNAM/ORU Occitanie: no APL-ED correlation (FACTS.md §5); the rest "
+        "CNAM/ORU Occitanie: no APL-ED correlation (docs/sources.md §5); the rest "
         "comes from lacking a médecin traitant. Sensitivity 0-0.6",
         0,
         1,
@@ -314,7 +326,7 @@ PARAMETERS: dict[str, Param] = {
         0.15,
         "share of need of people without MT going to ED",
         "C",
-        "fitted: avoidable ED visits 27% of 20.9 M (FACTS.md §5)",
+        "fitted: avoidable ED visits 27% of 20.9 M (docs/sources.md §5)",
         0,
         1,
     ),
@@ -332,15 +344,85 @@ PARAMETERS: dict[str, Param] = {
         "D",
         "0.27 × 20.9 M (DREES ER 1320, Enquête urgences 2013)",
     ),
+    "installation_solo_share": Param(
+        0.13,
+        "share of new GPs outside an MSP commune who install alone",
+        "A",
+        "young GPs mostly join groups (DREES 2022: 69 % in groups overall); no figure for "
+        "installations",
+        0,
+        1,
+    ),
+    "exit_hazard_age_limits": Param(
+        (60, 65, 70),
+        "ages where the yearly exit hazard steps up",
+        "A",
+        "retirement ages; the hazards below are scaled to cessations_per_year",
+    ),
+    "exit_hazards": Param(
+        (0.01, 0.06, 0.18, 0.35),
+        "relative yearly exit hazard before 60, 60-64, 65-69, 70+",
+        "A",
+        "shape assumed (CNOM: 60+ are ~28 % of doctors); the level is scaled so exits equal "
+        "cessations_per_year at the start",
+    ),
+    # --- national totals that scale national figures to a territory
+    "france_population": Param(
+        68_350_798,
+        "inhabitants of France (metropolitan + DROM), 2026",
+        "S",
+        "INSEE populations légales as embedded in data/territory.npz (DATA.md)",
+        1,
+        1e9,
+    ),
+    "gps_france": Param(
+        55_546,
+        "private-practice GPs in France",
+        "S",
+        "CNAM 2024 head-counts (DATA.md)",
+        1,
+        1e6,
+    ),
 }
 
 
-def defaults() -> dict:
-    """Default values, with calibrated values from ``data/calibration.json`` if present."""
+def load_calibration(calibration=SHIPPED_CALIBRATION) -> dict:
+    """Fitted values and their origin: ``calibration`` is a calibration file (as written by
+    ``accesssim calibrate --write``), a dict of fitted values, or None for none (the table's
+    defaults). Returns ``{"fitted": {...}, "origin": ..., "sha256": ...}``."""
+    if calibration is None:
+        return {"fitted": {}, "origin": None, "sha256": None}
+    if isinstance(calibration, dict):
+        fitted = dict(calibration)
+        text = json.dumps(fitted, sort_keys=True)
+        origin = "given as values"
+    else:
+        path = Path(calibration)
+        try:
+            text = path.read_text(encoding="utf-8")
+            fitted = json.loads(text).get("fitted", {})
+        except OSError as exc:
+            raise ValueError(f"{path}: cannot read the calibration file ({exc.strerror})") from exc
+        except (ValueError, AttributeError) as exc:
+            raise ValueError(
+                f"{path}: not a calibration file (expected JSON with a 'fitted' table): {exc}"
+            ) from exc
+        origin = "shipped" if path.resolve() == SHIPPED_CALIBRATION.resolve() else str(path)
+    unknown = sorted(set(fitted) - set(PARAMETERS))
+    if unknown:
+        raise ValueError(f"calibration {origin}: unknown parameter(s) {unknown}")
+    return {
+        "fitted": validate(fitted, where=f"calibration {origin}"),
+        "origin": origin,
+        "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+    }
+
+
+def defaults(calibration=SHIPPED_CALIBRATION) -> dict:
+    """Default values with the fitted ones of ``calibration`` (see ``load_calibration``; the
+    shipped file unless told otherwise, None for the table's own defaults)."""
     values = {k: p.default for k, p in PARAMETERS.items()}
-    if CALIBRATION_FILE.exists():
-        fitted = json.loads(CALIBRATION_FILE.read_text(encoding="utf-8")).get("fitted", {})
-        values.update({k: v for k, v in fitted.items() if k in PARAMETERS})
+    values.update(load_calibration(calibration)["fitted"])
     return values
 
 

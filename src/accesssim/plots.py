@@ -15,6 +15,7 @@ from matplotlib.collections import PolyCollection  # noqa: E402
 from matplotlib.colors import BoundaryNorm  # noqa: E402
 
 from accesssim import io as aio  # noqa: E402
+from accesssim.indicators import INDICATORS, SYNTHETIC_NOTE, interval  # noqa: E402
 from accesssim.territory import Territory  # noqa: E402
 
 OVERSEAS = {
@@ -163,19 +164,21 @@ def _bands(x_rows, key, value):
     for r in x_rows:
         by.setdefault(key(r), []).append(value(r))
     xs = sorted(by)
-    v = [np.asarray(by[x], float) for x in xs]
-    return (
-        np.array(xs),
-        np.array([np.median(a) for a in v]),
-        np.array([a.min() for a in v]),
-        np.array([a.max() for a in v]),
-    )
+    med, lo, hi = np.array([interval(by[x], 0, 100) for x in xs]).reshape(-1, 3).T
+    return np.array(xs), med, lo, hi
+
+
+def _yearly_indicator(rows, name: str) -> list[dict]:
+    """One item per (seed, year): the registered indicator ``name`` over ``rows``."""
+    by: dict = {}
+    for r in rows:
+        by.setdefault((r["seed"], r["year"]), []).append(r)
+    ind = INDICATORS[name]
+    return [{"year": k[1], "v": ind.value(v)} for k, v in by.items()]
 
 
 def run_figures(result, out) -> list[Path]:
     """Time series with bands across seeds, a map by renoncement, priority vs other EPCIs."""
-    from accesssim.runner import SYNTHETIC_NOTE, territory_label
-
     out = Path(out)
     sc = result.scenario
     files = []
@@ -207,7 +210,7 @@ def run_figures(result, out) -> list[Path]:
     axes[0, 0].legend(fontsize=8)
     for ax in axes[1]:
         ax.set_xlabel("year")
-    fig.suptitle(f"{sc.name}: weekly series, {territory_label(sc)}")
+    fig.suptitle(f"{sc.name}: weekly series, {sc.territory_label}")
     fig.text(0.01, 0.005, SYNTHETIC_NOTE, fontsize=6.5, wrap=True)
     fig.tight_layout(rect=(0, 0.04, 1, 0.97))
     files.append(_save(fig, out / "timeseries.png"))
@@ -218,23 +221,13 @@ def run_figures(result, out) -> list[Path]:
         rows = [r for r in result.yearly if r["priority_confirmed"] == flag]
         if not rows:
             continue
-        agg: dict = {}
-        for r in rows:
-            a = agg.setdefault((r["seed"], r["year"]), [0.0, 0.0, 0.0, 0.0])
-            a[0] += r["forgone"]
-            a[1] += r["needed"]
-            a[2] += r["ed_visits"]
-            a[3] += r["population"]
-        items = [
-            {"year": k[1], "ren": v[0] / max(v[1], 1e-9), "ed": 1000 * v[2] / max(v[3], 1)}
-            for k, v in agg.items()
-        ]
         for ax, key, title in (
-            (axes[0], "ren", "forgone / needed consultations (%)"),
-            (axes[1], "ed", "ED visits from lack of access per 1,000"),
+            (axes[0], "renoncement_rate", "forgone / needed consultations (%)"),
+            (axes[1], "ed_per_1000", "ED visits from lack of access per 1,000"),
         ):
-            x, med, lo, hi = _bands(items, lambda r: r["year"], lambda r, key=key: r[key])
-            s = 100 if key == "ren" else 1
+            items = _yearly_indicator(rows, key)
+            x, med, lo, hi = _bands(items, lambda r: r["year"], lambda r: r["v"])
+            s = 100 if key == "renoncement_rate" else 1
             ax.fill_between(x, lo * s, hi * s, alpha=0.25)
             ax.plot(x, med * s, marker="o", label=group)
             ax.set_title(title, fontsize=10)
@@ -278,8 +271,6 @@ CHANGE_BINS = (-1.0, -0.02, -0.01, -0.005, -0.001, 0.001, 0.005, 0.01, 0.02, 1.0
 
 def compare_figures(cmp, out) -> list[Path]:
     """Bars with 90 % intervals, maps of the change by EPCI, yearly forgone per scenario."""
-    from accesssim.runner import SYNTHETIC_NOTE
-
     out = Path(out)
     files = []
     names = list(cmp.summary)
@@ -311,10 +302,7 @@ def compare_figures(cmp, out) -> list[Path]:
     # yearly forgone consultations per scenario
     fig, ax = plt.subplots(figsize=(8, 4.2))
     for name, res in (("baseline", cmp.baseline), *cmp.policies.items()):
-        agg: dict = {}
-        for r in res.yearly:
-            agg[(r["seed"], r["year"])] = agg.get((r["seed"], r["year"]), 0.0) + r["forgone"]
-        items = [{"year": k[1], "v": v} for k, v in agg.items()]
+        items = _yearly_indicator(res.yearly, "forgone")
         x, med, lo, hi = _bands(items, lambda r: r["year"], lambda r: r["v"])
         ax.fill_between(x, lo, hi, alpha=0.2)
         ax.plot(x, med, marker="o", label=name)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from accesssim import access, metrics, parameters
+from accesssim.parameters import ADULT_BANDS
 
 
 def _by(groups, values, n):
@@ -17,8 +18,6 @@ def _by(groups, values, n):
 
 def record_year(m) -> None:
     """Append this year's rows to ``m.yearly_rows``, ``m.group_rows`` (and communes)."""
-    from accesssim.model import ADULT_BANDS
-
     t = m.territory
     c, e = t.communes, t.epcis
     core = m.core
@@ -105,8 +104,6 @@ def record_year(m) -> None:
 
 def national_year(m) -> dict:
     """National (core) totals of the year just ended, for calibration and quick checks."""
-    from accesssim.model import ADULT_BANDS
-
     core = m.core
     acc = m.year_acc
     pop = float(m.people.sum(axis=(1, 2)) @ core)
@@ -139,8 +136,6 @@ def national_year(m) -> dict:
 
 
 def _share_forwent(m, forwent, mask) -> float:
-    from accesssim.model import ADULT_BANDS
-
     sel = mask & m.core
     ppl = m.people[sel][:, ADULT_BANDS].sum()
     return float(forwent[sel][:, ADULT_BANDS].sum() / ppl) if ppl > 0 else float("nan")

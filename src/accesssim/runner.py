@@ -12,19 +12,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 from tqdm import tqdm
 
-from accesssim import __version__, export, parameters, provenance
+from accesssim import __version__, export, parameters, provenance, reports
 from accesssim import io as aio
+from accesssim.indicators import SYNTHETIC_NOTE
 from accesssim.model import AccessModel
 from accesssim.scenario import Scenario
-
-SYNTHETIC_NOTE = (
-    "All figures are modelled by accesssim on the embedded territory: GP supply spread from "
-    "département head-counts, road times from a proxy, behaviour parameters partly assumed "
-    "(see parameters.py and docs/ODD.md). They are not observations."
-)
 
 
 @dataclass
@@ -61,6 +55,7 @@ def run_one(
         start_year=scenario.start_year,
         policies=scenario.build_policies(),
         debug=debug,
+        calibration=scenario.calibration,
     )
     model.record_communes = communes
     for week in range(scenario.weeks):
@@ -131,6 +126,7 @@ def write(result: RunResult, out: str | Path, figures: bool = True) -> list[Path
         if rows:
             files += export.write_table(out, name, export.with_places(rows, result.territory))
     files += export.run_layers(result, out)
+    calib = parameters.load_calibration(sc.calibration)
     manifest = {
         "accesssim_version": __version__,
         "scenario": sc.name,
@@ -141,7 +137,8 @@ def write(result: RunResult, out: str | Path, figures: bool = True) -> list[Path
         "start_year": sc.start_year,
         "territory": sc.territory or "France",
         "territory_sha256": result.territory_checksum,
-        "parameters": parameters.defaults() | sc.parameters,
+        "parameters": parameters.defaults(sc.calibration) | sc.parameters,
+        "calibration": {k: v for k, v in calib.items() if k != "fitted"},
         "parameter_overrides": sc.parameters,
         "policies": sc.policies,
         "python": platform.python_version(),
@@ -156,131 +153,7 @@ def write(result: RunResult, out: str | Path, figures: bool = True) -> list[Path
         from accesssim import plots
 
         files += plots.run_figures(result, out)
-    summary = summary_markdown(result)
+    summary = reports.run_summary(result)
     aio.atomic_write_text(out / "summary.md", summary)
     files.append(out / "summary.md")
     return files
-
-
-# ---------------------------------------------------------------------- summaries
-# yearly EPCI fields that add up over EPCIs
-SUMMED = (
-    "population",
-    "needed",
-    "in_person",
-    "tele",
-    "forgone",
-    "people_forwent",
-    "ed_visits",
-    "population_below_2_5",
-    "gps",
-)
-
-
-def last_year_totals(result: RunResult, sel=lambda r: True) -> dict[int, dict]:
-    """Per seed: sums over EPCIs of the last simulated year (rows passing ``sel``)."""
-    last = max(r["year"] for r in result.yearly)
-    out: dict[int, dict] = {}
-    for r in result.yearly:
-        if r["year"] != last or not sel(r):
-            continue
-        d = out.setdefault(
-            r["seed"], dict.fromkeys((*SUMMED, "apl_x_pop", "without_mt_x_pop"), 0.0)
-        )
-        for k in SUMMED:
-            d[k] += r[k]
-        d["apl_x_pop"] += r["apl"] * r["population"]
-        d["without_mt_x_pop"] += r["share_without_mt"] * r["population"]
-    return out
-
-
-def indicators(totals: dict) -> dict[str, float]:
-    pop = max(totals["population"], 1.0)
-    return {
-        "renoncement_rate": totals["forgone"] / max(totals["needed"], 1e-9),
-        "share_people_forwent": totals["people_forwent"] / pop,
-        "forgone": totals["forgone"],
-        "ed_visits": totals["ed_visits"],
-        "ed_per_1000": 1000 * totals["ed_visits"] / pop,
-        "consultations_per_inhabitant": (totals["in_person"] + totals["tele"]) / pop,
-        "tele_share": totals["tele"] / max(totals["in_person"] + totals["tele"], 1e-9),
-        "apl": totals["apl_x_pop"] / pop,
-        "share_below_2_5": totals["population_below_2_5"] / pop,
-        "share_without_mt": totals["without_mt_x_pop"] / pop,
-        "gps": totals["gps"],
-    }
-
-
-LABELS = {
-    "renoncement_rate": ("forgone / needed consultations", "{:.2%}"),
-    "share_people_forwent": ("people who forwent care at least once", "{:.2%}"),
-    "forgone": ("forgone consultations", "{:,.0f}"),
-    "ed_visits": ("ED visits from lack of GP access", "{:,.0f}"),
-    "ed_per_1000": ("  per 1,000 inhabitants", "{:.1f}"),
-    "consultations_per_inhabitant": ("GP consultations per inhabitant", "{:.2f}"),
-    "tele_share": ("teleconsultation share", "{:.1%}"),
-    "apl": ("mean APL", "{:.2f}"),
-    "share_below_2_5": ("population under APL 2.5", "{:.1%}"),
-    "share_without_mt": ("share without médecin traitant (15+)", "{:.1%}"),
-    "gps": ("GPs", "{:,.0f}"),
-}
-
-
-def territory_label(sc: Scenario) -> str:
-    sel = {k: v for k, v in sc.territory.items() if k != "buffer_km"}
-    if not sel:
-        return "all of France"
-    ((kind, value),) = sel.items()
-    shown = ", ".join(value) if isinstance(value, list) else value
-    return f"{kind} {shown} (with a {sc.territory.get('buffer_km', 30):g} km buffer)"
-
-
-def summary_markdown(result: RunResult) -> str:
-    sc = result.scenario
-    last = max(r["year"] for r in result.yearly)
-    groups = {
-        "all": lambda r: True,
-        "priority EPCIs (confirmed)": lambda r: r["priority_confirmed"],
-        "other EPCIs": lambda r: not r["priority_confirmed"],
-    }
-    stats = {
-        g: [indicators(t) for t in last_year_totals(result, sel).values()]
-        for g, sel in groups.items()
-    }
-    lines = [
-        f"# {sc.name}: summary",
-        "",
-        f"{sc.description}".strip(),
-        "",
-        f"Territory: {territory_label(sc)}; {sc.years} years from {sc.start_year}; "
-        f"seeds {sc.seeds}. Figures for {last} (the last simulated year): median across seeds "
-        f"[min–max].",
-        "",
-        f"> {SYNTHETIC_NOTE}",
-        "",
-        "| indicator | " + " | ".join(g for g in groups if stats[g]) + " |",
-        "|---|" + "---:|" * sum(1 for g in groups if stats[g]),
-    ]
-    for key, (label, fmt) in LABELS.items():
-        cells = []
-        for g in groups:
-            if not stats[g]:
-                continue
-            v = np.array([s[key] for s in stats[g]])
-            med = fmt.format(float(np.median(v)))
-            cells.append(
-                med
-                if len(v) == 1 or np.ptp(v) == 0
-                else f"{med} [{fmt.format(v.min())}–{fmt.format(v.max())}]"
-            )
-        lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    lines += [
-        "",
-        "Files: national_weekly.csv (Mesa DataCollector series), epci_yearly.csv, "
-        "epci_monthly.csv, groups_yearly.csv (priority status × age band), with .csvt and "
-        ".parquet (parquet extra) beside them; epci.geojson and layers.gpkg (gis extra), maps "
-        "for QGIS; manifest.json, "
-        "figures (*.png). Columns and units: docs/outputs.md in the repository.",
-        "",
-    ]
-    return "\n".join(lines)

@@ -7,6 +7,7 @@ Every error names the file, the key and what is expected. Example::
     start_year = 2025
     years = 5
     seeds = 3                  # or an explicit list: [1, 2, 3]
+    # calibration = "my_fit.json"   # from `accesssim calibrate --write`; "none": table values
 
     [territory]                # omit for all of France
     region = "Centre-Val de Loire"   # or departement = "18", or epcis = ["241800507"]
@@ -21,6 +22,7 @@ Every error names the file, the key and what is expected. Example::
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import tomllib
 from dataclasses import dataclass, field
@@ -28,6 +30,7 @@ from pathlib import Path
 
 from accesssim import parameters
 from accesssim import territory as terr
+from accesssim.parameters import SHIPPED_CALIBRATION
 
 
 class ScenarioError(ValueError):
@@ -35,7 +38,14 @@ class ScenarioError(ValueError):
 
 
 SECTIONS = {"scenario", "territory", "parameters", "policies"}
-SCENARIO_KEYS = {"name": str, "description": str, "start_year": int, "years": int, "seeds": None}
+SCENARIO_KEYS = {
+    "name": str,
+    "description": str,
+    "start_year": int,
+    "years": int,
+    "seeds": None,
+    "calibration": str,
+}
 TERRITORY_KEYS = {"region": str, "departement": str, "epcis": list, "buffer_km": float}
 
 
@@ -51,10 +61,22 @@ class Scenario:
     parameters: dict = field(default_factory=dict)
     policies: list[dict] = field(default_factory=list)
     sha256: str = ""
+    calibration: Path | None = SHIPPED_CALIBRATION  # None: the table's defaults
+    policy_objects: list | None = field(default=None, repr=False, compare=False)
 
     @property
     def weeks(self) -> int:
         return self.years * 52
+
+    @property
+    def territory_label(self) -> str:
+        """The selection in words, e.g. "region Bretagne (with a 30 km buffer)"."""
+        sel = {k: v for k, v in self.territory.items() if k != "buffer_km"}
+        if not sel:
+            return "all of France"
+        ((kind, value),) = sel.items()
+        shown = ", ".join(map(str, value)) if isinstance(value, list) else value
+        return f"{kind} {shown} (with a {self.territory.get('buffer_km', 30):g} km buffer)"
 
     def load_territory(self, base: terr.Territory | None = None) -> terr.Territory:
         t = base or terr.load()
@@ -68,9 +90,13 @@ class Scenario:
             raise ScenarioError(f"{self.path}: [territory] {exc}") from exc
 
     def build_policies(self):
-        from accesssim import policies
+        """Fresh policy objects for one run (a policy keeps its run's state), copied from
+        those parsed and validated once when the scenario was read."""
+        if self.policy_objects is None or len(self.policy_objects) != len(self.policies):
+            from accesssim import policies
 
-        return [policies.from_spec(spec, self) for spec in self.policies]
+            self.policy_objects = [policies.from_spec(spec, self) for spec in self.policies]
+        return [copy.deepcopy(p) for p in self.policy_objects]
 
 
 def _type_name(t) -> str:
@@ -144,6 +170,14 @@ def from_dict(data: dict, path=None, raw_bytes: bytes = b"", seeds: int | None =
     seed_list = parse_seeds(
         head.get("seeds", 1) if seeds is None else seeds, f"{where}: [scenario].seeds"
     )
+    calibration = parameters.SHIPPED_CALIBRATION
+    if "calibration" in head:  # a file written by `accesssim calibrate --write`, or "none"
+        raw = head["calibration"]
+        calibration = None if raw == "none" else Path(path).parent / raw if path else Path(raw)
+        try:
+            parameters.load_calibration(calibration)
+        except ValueError as exc:
+            raise ScenarioError(f"{where}: [scenario].calibration: {exc}") from exc
 
     territory = data.get("territory", {})
     if not isinstance(territory, dict):
@@ -155,6 +189,17 @@ def from_dict(data: dict, path=None, raw_bytes: bytes = b"", seeds: int | None =
                 f"{sorted(TERRITORY_KEYS)}"
             )
         territory[key] = _check(f"{where}: [territory]", key, territory[key], TERRITORY_KEYS[key])
+    if "epcis" in territory:  # SIRENs as strings; integers (epcis = [241800507]) accepted
+        sirens = territory["epcis"]
+        if not sirens or not all(
+            (isinstance(s, int) and not isinstance(s, bool) and s > 0) or (isinstance(s, str) and s)
+            for s in sirens
+        ):
+            raise ScenarioError(
+                f'{where}: [territory].epcis: expected a list of EPCI SIRENs, e.g. ["241800507"]'
+                f", got {sirens!r}"
+            )
+        territory["epcis"] = [f"{s:09d}" if isinstance(s, int) else s for s in sirens]
     if sum(k in territory for k in ("region", "departement", "epcis")) > 1:
         raise ScenarioError(f"{where}: [territory] give one of region, departement or epcis")
     if territory:  # the default buffer, written out so equal selections compare equal
@@ -182,9 +227,10 @@ def from_dict(data: dict, path=None, raw_bytes: bytes = b"", seeds: int | None =
         parameters=params,
         policies=policies,
         sha256=hashlib.sha256(raw_bytes).hexdigest() if raw_bytes else "",
+        calibration=calibration,
     )
     try:
-        sc.build_policies()  # validates every policy spec now, before anything runs
+        sc.build_policies()  # parses and validates every policy now, before anything runs
     except ValueError as exc:
         raise ScenarioError(str(exc)) from exc
     return sc

@@ -8,15 +8,15 @@ An experiment file (TOML, ``experiments/``)::
     seeds = 5                        # or a list; shared by every run (common random numbers)
     outputs = ["epci_yearly", "national_weekly", "policy_yearly"]
 
-    [grid]                           # cartesian product; dotted keys into the scenario
-    "policies.0.participation" = [0.01, 0.05, 0.1]
-    "policies.0.days_per_month" = [0.5, 2]
+    [grid]                           # cartesian product; keys by name
+    "solidarity_days.participation" = [0.01, 0.05, 0.1]   # <policy name>.<key>
+    "solidarity_days.days_per_month" = [0.5, 2]           # (policies.0.<key> works too)
 
     # or instead of [grid], explicit points:
     # [[points]]
     # "parameters.ed_unmet_share" = 0.1
 
-A grid key that a scenario does not have (e.g. ``policies.0.*`` for the baseline) leaves that
+A grid key that a scenario does not have (e.g. a policy dose for the baseline) leaves that
 scenario's point unchanged, so a baseline runs once per seed. Each run writes its results and a
 manifest under ``results/<experiment>/runs/<run-id>/`` through a temporary folder renamed when
 complete; a rerun skips complete runs, so an interrupted sweep resumes. A failing run records its
@@ -42,7 +42,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from accesssim import __version__, export, parameters, provenance, runner, scenario
+from accesssim import __version__, export, indicators, parameters, provenance, runner, scenario
 from accesssim import io as aio
 from accesssim.scenario import ScenarioError
 
@@ -170,16 +170,24 @@ def expand(data: dict, where: str) -> list[dict]:
     return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*grid.values())]
 
 
+def _policy_names(sdata: dict) -> list[str]:
+    return [str(pol.get("name", pol.get("type"))) for pol in sdata.get("policies", [])]
+
+
 def valid_keys(sdata: dict) -> set[str]:
-    """Dotted keys a grid may set in this scenario."""
+    """Keys a grid may set in this scenario: ``parameters.<name>``, ``scenario.years``,
+    ``scenario.start_year``, and a policy's dose by its name (``solidarity_days.participation``;
+    a policy's name defaults to its type) or by position (``policies.0.participation``)."""
     from accesssim import policies
 
     keys = {f"parameters.{k}" for k in parameters.PARAMETERS}
     keys |= {"scenario.years", "scenario.start_year"}
-    for i, pol in enumerate(sdata.get("policies", [])):
+    pols = sdata.get("policies", [])
+    for i, (pol, name) in enumerate(zip(pols, _policy_names(sdata), strict=True)):
         cls = policies.POLICY_TYPES.get(pol.get("type"))
         if cls is not None:
-            keys |= {f"policies.{i}.{k}" for k in cls.KEYS}
+            keys |= {f"policies.{i}.{k}" for k in cls.keys()}
+            keys |= {f"{name}.{k}" for k in cls.keys()}
     return keys
 
 
@@ -187,15 +195,21 @@ def apply_point(sdata: dict, point: dict) -> tuple[dict, dict]:
     """A copy of the scenario with the point's keys set; returns it and the keys applied."""
     data = json.loads(json.dumps(sdata))
     keys = valid_keys(sdata)
+    names = _policy_names(sdata)
     applied = {}
     for key, value in point.items():
         if key not in keys:
             continue  # a key of another scenario (e.g. a policy dose on the baseline)
-        parts = key.split(".")
-        if parts[0] == "policies":
-            data["policies"][int(parts[1])][parts[2]] = value
+        head, rest = key.split(".", 1)
+        if head == "policies":
+            index, field_name = rest.split(".", 1)
+            data["policies"][int(index)][field_name] = value
+        elif head in ("parameters", "scenario"):
+            data.setdefault(head, {})[rest] = value
         else:
-            data.setdefault(parts[0], {})[parts[1]] = value
+            for i, name in enumerate(names):  # every policy of that name
+                if name == head:
+                    data["policies"][i][rest] = value
         applied[key] = value
     return data, applied
 
@@ -288,14 +302,10 @@ def execute(run: Run, runs_dir: str, outputs: tuple[str, ...]) -> dict:
 
 
 def key_outputs(result: runner.RunResult) -> dict:
-    """Horizon totals and last-year indicators of one run (what summaries need)."""
-    (seed_totals,) = runner.last_year_totals(result).values()
-    out = {f"last_{k}": v for k, v in runner.indicators(seed_totals).items()}
-    out["horizon_forgone"] = sum(r["forgone"] for r in result.yearly)
-    out["horizon_ed_visits"] = sum(r["ed_visits"] for r in result.yearly)
-    out["horizon_needed"] = sum(r["needed"] for r in result.yearly)
-    out["horizon_cost_eur"] = sum(r["cost_eur"] for r in result.policy)
-    return out
+    """Every registered indicator of one run (``indicators.seed_values``): last-year values
+    ``last_<name>`` and horizon totals ``horizon_<name>`` (what summaries need)."""
+    (values,) = indicators.seed_values(result.yearly, result.policy).values()
+    return {k.replace(":", "_", 1): v for k, v in values.items()}
 
 
 # ---------------------------------------------------------------------- the sweep

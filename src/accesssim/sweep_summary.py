@@ -8,25 +8,31 @@ euros per avoided forgone consultation.
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
 import numpy as np
 
+from accesssim import indicators, reports, runner, scenario
 from accesssim import io as aio
-from accesssim import runner, scenario
 
-METRICS = (
-    "forgone_avoided",
-    "ed_avoided",
-    "horizon_cost_eur",
-    "eur_per_forgone_avoided",
-    "last_renoncement_rate",
-    "last_share_people_forwent",
-    "last_apl",
-    "last_share_without_mt",
-)
+
+def metrics() -> list[str]:
+    """Columns banded per grid point: the differences with the baseline (those a sweep can
+    compute: no EPCI groups), euros per avoided consultation, horizon totals and every
+    indicator's last year."""
+    diffs = [d.name for d in indicators.differences() if d.group is None]
+    inds = indicators.INDICATORS.values()
+    horizon = [f"horizon_{i.name}" for i in inds if i.horizon]
+    last = [f"last_{i.name}" for i in inds if i.table == "yearly"]
+    return [*diffs, indicators.COST_PER_AVOIDED[0], *horizon, *last]
+
+
+def _values(row: dict) -> dict:
+    """A run's key outputs back in ``indicators.seed_values`` form (``last:apl``)."""
+    return {
+        k.replace("_", ":", 1): v for k, v in row.items() if k.startswith(("last_", "horizon_"))
+    }
 
 
 def collect(root: Path) -> tuple[list[dict], list[str]]:
@@ -58,13 +64,8 @@ def collect(root: Path) -> tuple[list[dict], list[str]]:
         b = base.get(r["seed"])
         if b is None or r["scenario"] in baselines:
             continue
-        r["forgone_avoided"] = b["horizon_forgone"] - r["horizon_forgone"]
-        r["ed_avoided"] = b["horizon_ed_visits"] - r["horizon_ed_visits"]
-        r["eur_per_forgone_avoided"] = (
-            r["horizon_cost_eur"] / r["forgone_avoided"]
-            if r["forgone_avoided"] > 0
-            else float("nan")
-        )
+        diffs = indicators.seed_differences(_values(b), _values(r))
+        r.update({d.name: diffs[d.name] for d in indicators.differences() if d.group is None})
     grid_keys = sorted({k for r in rows for k in r if k.startswith("grid:")})
     return rows, grid_keys
 
@@ -82,15 +83,16 @@ def bands(rows: list[dict], grid_keys: list[str]) -> list[dict]:
             **{k: json.loads(v) for k, v in zip(grid_keys, point, strict=True)},
             "seeds": len(members),
         }
-        for metric in METRICS:
-            v = np.array([m.get(metric, np.nan) for m in members], float)
-            v = v[np.isfinite(v)]
-            for stat, fn in (
-                ("median", np.median),
-                ("p05", lambda a: np.percentile(a, 5)),
-                ("p95", lambda a: np.percentile(a, 95)),
-            ):
-                row[f"{metric}:{stat}"] = float(fn(v)) if len(v) else float("nan")
+        for metric in metrics():
+            if metric == indicators.COST_PER_AVOIDED[0]:
+                band = indicators.cost_per_avoided(
+                    [m.get("cost_eur", np.nan) for m in members],
+                    [m.get("forgone_avoided", np.nan) for m in members],
+                )
+            else:
+                band = indicators.interval([m.get(metric, np.nan) for m in members])
+            for stat, v in zip(("median", "p05", "p95"), band, strict=True):
+                row[f"{metric}:{stat}"] = v
         out.append(row)
     return out
 
@@ -108,7 +110,9 @@ def summarize(root: str | Path) -> list[Path]:
     aio.atomic_write_text(root / "sweep_summary.csv", runner.csv_text(_uniform(table)))
     files += [root / "sweep_runs.csv", root / "sweep_summary.csv"]
     files += dose_response_figures(table, grid_keys, root)
-    aio.atomic_write_text(root / "summary.md", report(root, table, grid_keys, len(rows)))
+    aio.atomic_write_text(
+        root / "summary.md", reports.sweep_report(root, table, grid_keys, len(rows))
+    )
     files.append(root / "summary.md")
     return files
 
@@ -163,46 +167,8 @@ def dose_response_figures(table, grid_keys, out: Path) -> list[Path]:
             ax.axhline(0, color="grey", lw=0.8)
             ax.grid(alpha=0.3)
         axes[0].legend(fontsize=7)
-        fig.text(0.01, 0.005, runner.SYNTHETIC_NOTE, fontsize=6.5, wrap=True)
+        fig.text(0.01, 0.005, indicators.SYNTHETIC_NOTE, fontsize=6.5, wrap=True)
         fig.tight_layout(rect=(0, 0.06, 1, 1))
         path = out / f"dose_{key[5:].replace('.', '_')}.png"
         files.append(_save(fig, path))
     return files
-
-
-def report(root: Path, table, grid_keys, n_runs: int) -> str:
-    info = json.loads((root / "experiment.json").read_text())
-    buf = io.StringIO()
-    buf.write(f"# Sweep {info['name']}: summary\n\n")
-    buf.write(
-        f"{n_runs} complete runs of {info['runs']} ({len(info['seeds'])} seeds shared by "
-        "every run). Each cell: median [5th–95th percentile] across seeds; 'avoided' is "
-        "against the baseline run of the same seed.\n\n"
-    )
-    buf.write(f"> {runner.SYNTHETIC_NOTE}\n\n")
-    cols = [k[5:] for k in grid_keys]
-    buf.write(
-        "| scenario | " + " | ".join(cols) + " | seeds | forgone avoided | ED avoided | "
-        "cost (EUR) | EUR per forgone avoided |\n"
-    )
-    buf.write("|---|" + "---|" * len(cols) + "---:|---:|---:|---:|---:|\n")
-
-    def cell(r, m, fmt="{:,.0f}"):
-        med = r[f"{m}:median"]
-        if not np.isfinite(med):
-            return "n/a"
-        return f"{fmt.format(med)} [{fmt.format(r[f'{m}:p05'])}–{fmt.format(r[f'{m}:p95'])}]"
-
-    for r in table:
-        buf.write(
-            f"| {r['scenario']} | "
-            + " | ".join(str(r.get(k, "")) for k in grid_keys)
-            + f" | {r['seeds']} | {cell(r, 'forgone_avoided')} | {cell(r, 'ed_avoided')} "
-            f"| {cell(r, 'horizon_cost_eur')} | {cell(r, 'eur_per_forgone_avoided')} |\n"
-        )
-    buf.write(
-        "\nn/a: no baseline in the experiment, or no forgone care avoided (no cost per "
-        "avoided consultation is printed then). ED results depend on the assumed "
-        "`ed_unmet_share` (see docs/ODD.md).\n"
-    )
-    return buf.getvalue()

@@ -1,0 +1,345 @@
+"""Reports in words and tables: run, compare, sweep, calibration and APL.
+
+Every text a command prints or writes as markdown is built here from results (run, compare and
+sweep objects, calibration records, APL arrays) and the indicator registry; nothing here runs
+a model. Front ends (``cli.py``, files written by ``runner``, ``compare``, ``sweep_summary``)
+call these functions.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+
+from accesssim import access, calibration, indicators, metrics, reference
+from accesssim import territory as terr
+from accesssim.indicators import SYNTHETIC_NOTE
+
+MODELLED_NOTE = (
+    "Modelled: GP supply = CNAM 2024 private-practice GP head-counts per département spread "
+    "over communes by SIRENE 2019 GP establishments; demand = 2026 population, not "
+    "age-standardised; road times from a commune-adjacency proxy (assumptions in travel.py)."
+)
+
+
+# ---------------------------------------------------------------------- run
+def run_summary(result) -> str:
+    """Last-year indicators (median [range] across seeds), all EPCIs and by priority status."""
+    sc = result.scenario
+    last = max(r["year"] for r in result.yearly)
+    groups = {
+        "all": None,
+        "priority EPCIs (confirmed)": lambda r: r["priority_confirmed"],
+        "other EPCIs": lambda r: not r["priority_confirmed"],
+    }
+    values = indicators.seed_values(
+        result.yearly, result.policy, {g: s for g, s in groups.items() if s is not None}
+    )
+    shown = [g for g, s in groups.items() if s is None or any(s(r) for r in result.yearly)]
+    lines = [
+        f"# {sc.name}: summary",
+        "",
+        f"{sc.description}".strip(),
+        "",
+        f"Territory: {sc.territory_label}; {sc.years} years from {sc.start_year}; "
+        f"seeds {sc.seeds}. Figures for {last} (the last simulated year): median across seeds "
+        f"[min–max].",
+        "",
+        f"> {SYNTHETIC_NOTE}",
+        "",
+        "| indicator | " + " | ".join(shown) + " |",
+        "|---|" + "---:|" * len(shown),
+    ]
+    for ind in indicators.INDICATORS.values():
+        if not ind.summary or ind.table != "yearly":
+            continue
+        cells = []
+        for g in shown:
+            key = f"last:{ind.name}" + ("" if groups[g] is None else f":{g}")
+            med, lo, hi = indicators.interval([v[key] for v in values.values()], 0, 100)
+            cells.append(indicators.format_interval(ind.format, med, lo, hi))
+        lines.append(f"| {ind.label} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "Files: national_weekly.csv (Mesa DataCollector series), epci_yearly.csv, "
+        "epci_monthly.csv, groups_yearly.csv (priority status × age band), with .csvt and "
+        ".parquet (parquet extra) beside them; epci.geojson and layers.gpkg (gis extra), maps "
+        "for QGIS; manifest.json, figures (*.png). Columns and units: docs/outputs.md in the "
+        "repository.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------- compare
+def compare_report(cmp) -> str:
+    sc = cmp.baseline.scenario
+    n = len(sc.seeds)
+    names = list(cmp.summary)
+    lines = [
+        f"# Policy comparison: {', '.join(names)} against {sc.name}",
+        "",
+        f"Territory: {sc.territory_label}; {sc.years} years from {sc.start_year}; "
+        f"{n} seeds shared by every scenario (common random numbers). Each cell: median "
+        f"[90 % interval] across seeds of the difference with the baseline.",
+        "",
+        f"> {indicators.SYNTHETIC_NOTE}",
+        "",
+        "| | " + " | ".join(names) + " |",
+        "|---|" + "---:|" * len(names),
+    ]
+    for d in indicators.differences():
+        cells = [
+            indicators.format_interval(d.format, *cmp.summary[name][d.name], style="band")
+            for name in names
+        ]
+        lines.append(f"| {d.label} | " + " | ".join(cells) + " |")
+    key, label = indicators.COST_PER_AVOIDED
+    cells = []
+    for name in names:
+        med, lo, hi = cmp.summary[name][key]
+        if not np.isfinite(med):
+            cells.append("not supported¹")
+        else:
+            cells.append(indicators.format_interval("{:,.0f}".format, med, lo, hi, style="band"))
+    lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "¹ Printed only when the forgone consultations avoided are above zero over the whole "
+        "90 % interval and the policy has a cost.",
+        "",
+        "Priority EPCIs: the 2025 list (58 confirmed EPCIs completed to 151 by the model's "
+        "index, `priority.py`). A positive change in forgone/needed for the other EPCIs is care "
+        "displaced by the policy (volunteers' home patients lose the days they give).",
+        "",
+        "## What the ED results depend on",
+        "",
+        "National and regional studies found no correlation between GP accessibility and ED "
+        "use (CNAM 2024, ORU Occitanie 2021). The share of avoidable ED visits caused by unmet "
+        "GP need (`ed_unmet_share`) is therefore an assumption (0.3, range 0–0.6); ED visits "
+        "avoided scale with it.",
+    ]
+    if cmp.sensitivity:
+        lines += [
+            "",
+            "| ED visits avoided, ed_unmet_share = | "
+            + " | ".join(f"{v:g}" for v in next(iter(cmp.sensitivity.values())))
+            + " |",
+            "|---|" + "---:|" * len(next(iter(cmp.sensitivity.values()))),
+        ]
+        ed = next(d for d in indicators.CURATED_DIFFERENCES if d.name == "ed_avoided")
+        for name, by_v in cmp.sensitivity.items():
+            lines.append(
+                f"| {name} | "
+                + " | ".join(
+                    indicators.format_interval(ed.format, m, lo, hi, style="band")
+                    for m, lo, hi in by_v.values()
+                )
+                + " |"
+            )
+    else:
+        lines += ["", "Rerun with `--ed-sensitivity` to see ED visits avoided at 0 and 0.6."]
+    lines += [
+        "",
+        "Forgone care and APL do not depend on that parameter. Other assumptions that matter: "
+        "volunteer uptake calibrated to the pilot's reported figures (0.22 days a month per "
+        "volunteer), the extra capacity GPs give under pressure (`capacity_flex`), and the "
+        "travel-time proxy. See docs/ODD.md and parameters.py.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------- sweep
+def sweep_report(root: Path, table, grid_keys, n_runs: int) -> str:
+    info = json.loads((root / "experiment.json").read_text())
+    buf = io.StringIO()
+    buf.write(f"# Sweep {info['name']}: summary\n\n")
+    buf.write(
+        f"{n_runs} complete runs of {info['runs']} ({len(info['seeds'])} seeds shared by "
+        "every run). Each cell: median [5th–95th percentile] across seeds; 'avoided' is "
+        "against the baseline run of the same seed.\n\n"
+    )
+    buf.write(f"> {indicators.SYNTHETIC_NOTE}\n\n")
+    cols = [k[5:] for k in grid_keys]
+    buf.write(
+        "| scenario | " + " | ".join(cols) + " | seeds | forgone avoided | ED avoided | "
+        "cost (EUR) | EUR per forgone avoided |\n"
+    )
+    buf.write("|---|" + "---|" * len(cols) + "---:|---:|---:|---:|---:|\n")
+
+    def cell(r, m, fmt="{:,.0f}"):
+        med = r[f"{m}:median"]
+        if not np.isfinite(med):
+            return "n/a"
+        return f"{fmt.format(med)} [{fmt.format(r[f'{m}:p05'])}–{fmt.format(r[f'{m}:p95'])}]"
+
+    for r in table:
+        buf.write(
+            f"| {r['scenario']} | "
+            + " | ".join(str(r.get(k, "")) for k in grid_keys)
+            + f" | {r['seeds']} | {cell(r, 'forgone_avoided')} | {cell(r, 'ed_avoided')} "
+            f"| {cell(r, 'horizon_cost_eur')} | {cell(r, 'eur_per_forgone_avoided')} |\n"
+        )
+    buf.write(
+        "\nn/a: no baseline in the experiment, or no forgone care avoided (no cost per "
+        "avoided consultation is printed then). ED results depend on the assumed "
+        "`ed_unmet_share` (see docs/ODD.md).\n"
+    )
+    return buf.getvalue()
+
+
+# ---------------------------------------------------------------------- calibration
+# published national figures beside the model (value, tolerance, source)
+REPORT = [
+    ("apl", "mean APL", 3.3, 0.5, "DREES 2023"),
+    ("apl_bottom_decile", "APL, mean of the 10% lowest", 1.4, 0.4, "DREES 2023"),
+    ("apl_top_decile", "APL, mean of the 10% highest", 5.6, 1.0, "DREES 2023"),
+    (
+        "consultations_per_inhabitant",
+        "GP consultations per inhabitant",
+        3.4,
+        0.2,
+        "230-254 M acts / 68 M (D)",
+    ),
+    ("tele_share", "teleconsultation share", 0.03, 0.01, "Cour des comptes 2025"),
+    (
+        "share_people_forwent_15plus",
+        "people 15+ who forwent care in a year",
+        0.031,
+        0.005,
+        "DREES ER 1200 (16+, all medical care)",
+    ),
+    ("ed_visits", "avoidable ED visits a year", 5.64e6, 0.56e6, "27% of 20.9 M, DREES"),
+    ("share_without_mt_15plus", "adults without médecin traitant", 0.11, 0.015, "CNAM 2021"),
+    ("exits", "GP cessations a year", 2327, 250, "CNAM 2022"),
+    ("installations", "GP installations a year", 2357, 250, "CNAM 2022"),
+]
+
+
+def calibration_table(observed: dict, scale: float = 1.0) -> str:
+    """Model beside published figures, with a tolerance each and whether it is met."""
+    lines = [
+        "| indicator | model | published | tolerance | within | source |",
+        "|---|---:|---:|---:|:---:|---|",
+    ]
+    for key, label, value, tol, source in REPORT:
+        if key not in observed:
+            continue
+        v = observed[key]
+        target, tolerance = value, tol
+        if key in ("ed_visits", "exits", "installations"):
+            target, tolerance = value * scale, tol * scale
+        rate = isinstance(value, float) and value < 1
+        fmt = (
+            (lambda x: f"{100 * x:.1f}%")
+            if rate
+            else (lambda x: f"{x:,.2f}" if x < 100 else f"{x:,.0f}")
+        )
+        ok = "yes" if abs(v - target) <= tolerance else "**no**"
+        lines.append(
+            f"| {label} | {fmt(v)} | {fmt(target)} | ±{fmt(tolerance)} | {ok} | {source} |"
+        )
+    lines += [
+        "",
+        "Renoncement gradient: people 15+ who forwent care, in communes with APL < 1.5: "
+        f"{100 * observed.get('forwent_apl_below_1_5', float('nan')):.1f}%, elsewhere "
+        f"{100 * observed.get('forwent_apl_above_1_5', float('nan')):.1f}%. DREES's "
+        "'poor people in very under-served zones renounce 8× more than the rest' cannot be "
+        "checked: the model has no income data, so it does not report a poverty gradient.",
+        "",
+        "Forgone consultations map to people by assuming forgone events are Poisson-spread over "
+        "a cohort: P(at least one in the year) = 1 - exp(-forgone / people).",
+    ]
+    return "\n".join(lines)
+
+
+def calibration_report(rec: dict, territory, seed: int) -> str:
+    """The calibration report printed by ``accesssim calibrate``: fitted values, then the
+    model beside the published figures."""
+    scale = (
+        territory.communes.population[territory.communes.core].sum() / calibration.FRANCE_POPULATION
+    )
+    return (
+        f"# Calibration report ({territory.label}, seed {seed}, year {calibration.YEARS} of the "
+        "baseline)\n\n"
+        f"Fitted: "
+        + ", ".join(f"{k} = {v:.4g}" for k, v in rec["fitted"].items())
+        + "\n\n"
+        + calibration_table(rec["observed"], scale)
+        + "\n"
+    )
+
+
+# ---------------------------------------------------------------------- APL
+def apl_report(t, apl, gp_minutes, ed_minutes, acts_per_gp: float, bands: str) -> str:
+    """APL of a territory beside the published national figures, travel times by density
+    class, the 10 EPCIs with the lowest APL (what ``accesssim apl`` prints)."""
+    c = t.communes
+    core = c.core
+    pop = c.population.astype(float)
+    summary = access.summarize_apl(apl[core], pop[core])
+    lines: list[str] = []
+
+    def _p(text: str) -> None:
+        lines.append(text)
+
+    _p(f"APL to general practitioners: {t.label}")
+    _p(
+        f"{int(pop[core].sum()):,} inhabitants in {int(core.sum()):,} communes; "
+        f"{int(c.gp[core].sum()):,} GPs (modelled); {acts_per_gp:,.0f} consultations "
+        f"per GP per year; decay bands {bands}",
+    )
+    _p(f"\n{'indicator':<34}{'model':>9}   {'published':<48}{'gap':>7}")
+    for key, pub in reference.APL.items():
+        val = summary[key]
+        share = key.startswith("share")
+        fmt = (lambda v: f"{100 * v:.1f}%") if share else (lambda v: f"{v:.2f}")
+        if pub.value is None:
+            ptxt, gap = "not published", ""
+        else:
+            ptxt = f"{fmt(pub.value)} {pub.label.split('(')[-1].rstrip(')')}"
+            gap = f"{100 * (val - pub.value):+.1f}pt" if share else f"{val - pub.value:+.2f}"
+        _p(f"{pub.label.split(' (')[0]:<34}{fmt(val):>9}   {ptxt:<48}{gap:>7}")
+    deciles = " ".join(f"{summary[f'p{q}']:.2f}" for q in range(10, 100, 10))
+    _p(f"\ndeciles P10..P90: {deciles}")
+    if t.label != "France":
+        _p(
+            "note: published figures are national; a selection is not comparable one to one",
+        )
+    _p(
+        "sources: "
+        + "; ".join(
+            f"{p.label}: {p.source}" for p in reference.APL.values() if p.value is not None
+        ),
+    )
+
+    # nearest GP and emergency department by density class (plausibility of travel times)
+    _p(
+        f"\n{'travel time, minutes (pop-weighted)':<38}{'nearest GP':>12}{'nearest ED':>12}"
+        f"{'ED > 30 min':>13}",
+    )
+    for k, name in enumerate(terr.DENSITY_CLASSES):
+        sel = core & (c.density_class == k)
+        if not sel.any() or pop[sel].sum() == 0:
+            continue
+        gp_m = metrics.weighted_mean(np.minimum(gp_minutes[sel], 240), pop[sel])
+        ed_m = metrics.weighted_mean(np.minimum(ed_minutes[sel], 240), pop[sel])
+        ed30 = metrics.share_below(-ed_minutes[sel], pop[sel], -30)
+        _p(f"  {name + ' communes':<36}{gp_m:>12.1f}{ed_m:>12.1f}{100 * ed30:>12.1f}%")
+
+    epci_apl = metrics.group_mean(apl[core], pop[core], c.epci[core], len(t.epcis))
+    e = t.epcis
+    ranked = [k for k in np.argsort(epci_apl) if np.isfinite(epci_apl[k]) and e.core[k]]
+    _p("\n10 EPCIs with the lowest APL")
+    for k in ranked[:10]:
+        flag = "  [priority, confirmed]" if e.priority_confirmed[k] else ""
+        _p(
+            f"  {epci_apl[k]:5.2f}  {e.name[k]} ({e.siren[k]}), "
+            f"{int(e.population[k]):,} inhabitants{flag}",
+        )
+    _p(f"\n{MODELLED_NOTE}")
+    return "\n".join(lines)
