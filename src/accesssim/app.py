@@ -671,7 +671,8 @@ def SeriesView(snap: Snapshot):
         ax.yaxis.set_major_formatter(
             matplotlib.ticker.FuncFormatter(lambda v, _: ff.number(v, 2 if v < 10 else 0))
         )
-    axes[0].legend(fontsize=8)
+    if snap.months:
+        axes[0].legend(fontsize=8)
     fig.tight_layout()
     with solara.Card("Évolution mensuelle (le dernier mois peut être partiel)"):
         solara.FigureMatplotlib(fig, format="png")
@@ -730,7 +731,7 @@ def Page():
     preset = solara.use_reactive(NO_PRESET)
     base = solara.use_reactive(())
     indicator = solara.use_reactive(next(iter(INDICATORS)))
-    view = solara.use_reactive(VIEWS[2])
+    view = solara.use_reactive(VIEWS[0])
     weeks = solara.use_reactive(52)
     current = Settings(
         territory.value, int(seed.value), dict(values.value), preset.value, base.value
@@ -776,8 +777,8 @@ def Page():
                           value=territory)  # fmt: skip
             if territory.value == FRANCE:
                 solara.Warning(
-                    "France entière : deux modèles de 35 000 communes ; la construction prend "
-                    "quelques dizaines de secondes et une semaine environ une seconde."
+                    "France entière : deux simulations de 35 000 communes ; la construction "
+                    "prend 10 à 20 s et chaque semaine environ 0,3 s (un an : 15 à 20 s)."
                 )
 
             def on_preset(label):
@@ -797,7 +798,9 @@ def Page():
             solara.Select("Scénario prédéfini (mesures seulement)",
                           values=[NO_PRESET, *presets()], value=preset.value,
                           on_value=on_preset)  # fmt: skip
-            solara.SliderInt("Graine aléatoire", value=seed, min=1, max=50)
+            with solara.Column(classes=["slider-seed"], gap="0px"):
+                solara.Text(f"Graine aléatoire : {seed.value}")
+                solara.SliderInt("", value=seed, min=1, max=50, thumb_label=False)
         with solara.Card("Mesures (doses)"):
             for sl in SLIDERS:
                 v = values.value[sl.name]
@@ -805,20 +808,21 @@ def Page():
                 def on_value(x, sl=sl):
                     values.set({**values.value, sl.name: int(x) if sl.integer else float(x)})
 
-                solara.HTML(
-                    tag="div",
-                    unsafe_innerHTML=f"<div style='font-size:13px'>{html.escape(sl.label)}"
-                    f"<br><b>{html.escape(sl.show(v))}</b></div>",
-                )
-                (solara.SliderInt if sl.integer else solara.SliderFloat)(
-                    sl.label,
-                    value=v,
-                    min=sl.min,
-                    max=sl.max,
-                    step=sl.step,
-                    on_value=on_value,
-                    thumb_label=False,
-                )
+                with solara.Column(classes=[f"slider-{sl.name}"], gap="0px"):
+                    solara.HTML(
+                        tag="div",
+                        unsafe_innerHTML=f"<div style='font-size:13px'>{html.escape(sl.label)} :"
+                        f" <b>{html.escape(sl.show(v))}</b></div>",
+                    )
+                    (solara.SliderInt if sl.integer else solara.SliderFloat)(
+                        "",
+                        value=v,
+                        min=sl.min,
+                        max=sl.max,
+                        step=sl.step,
+                        on_value=on_value,
+                        thumb_label=False,
+                    )
             if base.value:
                 solara.Text(
                     "Le scénario garde ses dates de début et ses autres réglages ; "
@@ -838,10 +842,12 @@ def Page():
                               color="primary", disabled=disabled or s is None)  # fmt: skip
                 solara.Button("▶ Lecture continue", on_click=lambda: start("play", 10**6),
                               disabled=disabled or s is None)  # fmt: skip
-                solara.Button("⏸ Pause", on_click=stop.set, disabled=not disabled)
-                with solara.Column(style={"min-width": "220px"}):
-                    solara.SliderInt("Semaines à lancer", value=weeks, min=1, max=156,
-                                     disabled=disabled)  # fmt: skip
+                solara.Button("Pause", on_click=stop.set, disabled=not disabled)
+            with solara.Row(style={"align-items": "center"}, classes=["slider-weeks"]):
+                solara.Text(f"Semaines à lancer : {weeks.value}")
+                with solara.Column(style={"width": "420px"}):
+                    solara.SliderInt("", value=weeks, min=1, max=156, disabled=bool(busy.value),
+                                     thumb_label=False)  # fmt: skip
             if busy.value:
                 solara.ProgressLinear(True)
                 solara.Text(busy.value)

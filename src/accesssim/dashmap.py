@@ -200,7 +200,9 @@ def legend_html(classes: Classes, unit: str, has_buffer: bool) -> str:
         f"<div>{line.format('dashed')}EPCI prioritaire (liste complétée à 151 par "
         "l'indice du modèle)</div>"
     )
-    return '<div style="font-size:13px;line-height:1.6">' + "".join(rows) + "</div>"
+    return (
+        '<div class="map-legend" style="font-size:13px;line-height:1.6">' + "".join(rows) + "</div>"
+    )
 
 
 def png(
