@@ -291,9 +291,10 @@ def test_end_to_end_in_headless_chromium(dashboard, tmp_path):
         def until(cond):
             try:
                 return waiter.until(cond)
-            except Exception:
+            except Exception as exc:
                 d.save_screenshot(str(shots / "dashboard_failure.png"))
-                raise AssertionError(d.find_element(By.TAG_NAME, "body").text[:3000]) from None
+                text = d.find_element(By.TAG_NAME, "body").text[:4000]
+                raise AssertionError(f"{exc!r}\n{text}") from None
 
     def body():
         return d.find_element(By.TAG_NAME, "body").text
@@ -308,8 +309,11 @@ def test_end_to_end_in_headless_chromium(dashboard, tmp_path):
         return not button("Pause").is_enabled()
 
     def status_week():
-        text = d.find_element(By.CSS_SELECTOR, "p.status").text
-        return int(text.split("semaine ")[1].split()[0])
+        try:
+            text = d.find_element(By.CSS_SELECTOR, "p.status").text
+            return int(text.split("semaine ")[1].split()[0])
+        except Exception:  # the page is redrawing
+            return -1
 
     def choose(label, item):
         field = d.find_element(
@@ -409,7 +413,27 @@ def test_end_to_end_in_headless_chromium(dashboard, tmp_path):
         assert '"' + rows[1][0] + '"' in target.read_text(encoding="utf-8")
         assert {r[4] for r in rows[1:]} == {"52"}
 
-        # 6. no 404 or script error in the console
+        # 6. the map colour switches at once (no Reset), and downloads as a PNG
+        choose("Couleur de la carte", "APL")
+        wait.until(lambda d: "APL, différence (mesures − référence) — Creuse (23)" in body())
+        button("Télécharger la carte").click()
+        png = downloads / "accesssim_carte.png"
+        for _ in range(60):
+            if png.exists() and png.stat().st_size > 0:
+                break
+            time.sleep(0.25)
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+        # 7. play, then pause: the run stops and stays stopped
+        button("Lecture continue").click()
+        wait.until(lambda d: status_week() >= 56)
+        button("Pause").click()
+        wait.until(lambda d: idle())
+        paused = status_week()
+        time.sleep(1.5)
+        assert status_week() == paused and f"({paused} semaines)" in body()
+
+        # 8. no 404 or script error in the console
         bad = [e for e in d.get_log("browser") if e["level"] == "SEVERE"]
         assert not bad, bad
         assert "Traceback" not in server_log.read_text()

@@ -636,7 +636,13 @@ def MapView(snap: Snapshot, indicator: solara.Reactive, view: solara.Reactive):
             solara.Select("Couleur de la carte", values=list(INDICATORS), value=indicator)
             solara.ToggleButtonsSingle(value=view, values=list(VIEWS))
         with solara.Columns([3, 1]):
-            solara.HTML(tag="div", unsafe_innerHTML=svg)
+            with solara.Column():
+                solara.HTML(tag="div", unsafe_innerHTML=svg)
+                solara.FileDownload(
+                    lambda: map_png(snap, indicator.value, view.value),
+                    filename="accesssim_carte.png",
+                    label="Télécharger la carte (PNG)",
+                )
             with solara.Column():
                 solara.HTML(
                     tag="div",
@@ -645,11 +651,6 @@ def MapView(snap: Snapshot, indicator: solara.Reactive, view: solara.Reactive):
                     ),
                 )
                 solara.Text("Survolez un EPCI pour voir son nom et sa valeur.")
-                solara.FileDownload(
-                    lambda: map_png(snap, indicator.value, view.value),
-                    filename="accesssim_carte.png",
-                    label="Télécharger la carte (PNG)",
-                )
 
 
 @solara.component
@@ -662,15 +663,17 @@ def SeriesView(snap: Snapshot):
             ax.plot(x, scale * s[f"{key}_baseline"], color="grey", lw=3, alpha=0.6,
                     label="référence (sans mesure)")  # fmt: skip
             ax.plot(x, scale * s[f"{key}_policy"], color="C0", lw=1.5, label="avec mesures")
-            step = max(1, len(x) // 8)
+            step = int(np.ceil(len(x) / 6))
             ax.set_xticks(x[::step], snap.months[::step], fontsize=8)
     axes[0].set_title("Consultations renoncées / demandées, par mois (%)", fontsize=10)
     axes[1].set_title("Passages aux urgences évitables par semaine (moyenne du mois)", fontsize=10)
     for ax in axes:
         ax.grid(alpha=0.3)
-        ax.yaxis.set_major_formatter(
-            matplotlib.ticker.FuncFormatter(lambda v, _: ff.number(v, 2 if v < 10 else 0))
-        )
+        ticks = ax.get_yticks()
+        spacing = np.diff(ticks).min() if len(ticks) > 1 else 1.0
+        decimals = int(max(0, np.ceil(-np.log10(spacing) - 1e-6))) if spacing > 0 else 0
+        ax.set_yticks(ticks, [ff.number(t, decimals) for t in ticks])
+        ax.set_ylim(ticks[0], ticks[-1])
     if snap.months:
         axes[0].legend(fontsize=8)
     fig.tight_layout()

@@ -159,10 +159,10 @@ def svg(
         "<style>.epci-map path.e:hover{stroke:#000;stroke-width:2}</style>",
     ]
     for k, d in by_epci.items():
-        fill = colors[k] if e.core[k] else BUFFER_GREY
+        fill, edge = (colors[k], "#8c8c8c") if e.core[k] else (BUFFER_GREY, "#ffffff")
         parts.append(
-            f'<path class="e" d="{" ".join(d)}" fill="{fill}" stroke="#ffffff" '
-            f'stroke-width="0.5"><title>{html.escape(titles[k])}</title></path>'
+            f'<path class="e" d="{" ".join(d)}" fill="{fill}" stroke="{edge}" '
+            f'stroke-width="0.6"><title>{html.escape(titles[k])}</title></path>'
         )
     for k, d in by_epci.items():
         if priority[k] or confirmed[k]:
