@@ -218,7 +218,21 @@ def free_port() -> int:
 @pytest.fixture()
 def dashboard(tmp_path):
     port = free_port()
-    env = {**os.environ, "ACCESSSIM_DASHBOARD_REGION": "18 Cher"}
+    # the repository's presets, plus one whose policy cannot be set up in Creuse (its target
+    # EPCI, in Cher, is outside the territory): an error the page must show and survive
+    presets = tmp_path / "scenarios"
+    presets.mkdir()
+    for f in (Path(__file__).parents[1] / "scenarios").glob("*.toml"):
+        shutil.copy(f, presets)
+    (presets / "bad_target.toml").write_text(
+        '[scenario]\nname = "bad_target"\ndescription = "Test : cible hors du territoire"\n'
+        '[[policies]]\ntype = "solidarity_days"\ntargets = ["200000933"]\n'
+    )
+    env = {
+        **os.environ,
+        "ACCESSSIM_DASHBOARD_REGION": "18 Cher",
+        "ACCESSSIM_SCENARIO_DIR": str(presets),
+    }
     log = open(tmp_path / "server.log", "w")
     proc = subprocess.Popen(
         cli.dashboard_command("127.0.0.1", port),
@@ -433,10 +447,24 @@ def test_end_to_end_in_headless_chromium(dashboard, tmp_path):
         time.sleep(1.5)
         assert status_week() == paused and f"({paused} semaines)" in body()
 
-        # 8. no 404 or script error in the console
+        # 8. hover titles name the EPCIs
+        titles = d.find_elements(By.CSS_SELECTOR, "svg.epci-map path.e title")
+        names = [t.get_attribute("textContent") for t in titles]
+        assert any(n.startswith("CC Creuse Sud Ouest (") for n in names), names[:5]
+
+        # 9. no 404 or script error in the console, no error on the server so far
         bad = [e for e in d.get_log("browser") if e["level"] == "SEVERE"]
         assert not bad, bad
         assert "Traceback" not in server_log.read_text()
+
+        # 10. an error: a message on the page, the last run and the controls intact, a log
+        choose("Scénario prédéfini (mesures seulement)", "Test : cible hors du territoire")
+        button("Réinitialiser").click()
+        wait.until(lambda d: "Erreur" in body() and idle())
+        assert "unknown EPCI SIREN(s) ['200000933']" in body()
+        assert status_week() == paused and button("Lancer 52 semaines").is_enabled()
+        log_text = server_log.read_text()
+        assert "dashboard reset failed" in log_text and "Traceback" in log_text
     finally:
         d.quit()
 

@@ -748,7 +748,12 @@ def Page():
                 snap.set(session.advance(n, stop, snap.set))
         except Exception as exc:  # shown on the page, logged on the server
             log.exception("dashboard %s failed", kind)
-            error.set(f"{type(exc).__name__} : {exc}")
+            what = (
+                "la simulation n'a pas pu être construite (la précédente reste affichée)"
+                if kind == "reset"
+                else "la simulation s'est arrêtée"
+            )
+            error.set(f"{what} : {type(exc).__name__}: {exc}")
         finally:
             busy.set("")
 
