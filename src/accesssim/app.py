@@ -54,6 +54,7 @@ START_YEAR = 2025
 BASELINE_TELE_SHARE = parameters.defaults()["tele_share"]
 NO_PRESET = "Aucun (réglages libres)"
 PUBLISH_EVERY_S = 0.3  # a running batch refreshes the page at most this often
+PLAY_WEEKS = 20 * 52  # "play" stops by itself after 20 years
 
 
 # ---------------------------------------------------------------------- sliders
@@ -330,6 +331,7 @@ class Snapshot:
     priority: np.ndarray  # per EPCI: on the completed list of 151
     confirmed: np.ndarray  # per EPCI: on the confirmed list
     step_ms: float
+    delivered: list  # (policy name, {what it did: total since the start})
 
     @property
     def date(self) -> str:
@@ -351,6 +353,23 @@ def month_of_week(week: int) -> int:
     """Month index (0 = January of the start year) of step ``week`` (1-based)."""
     year, within = divmod(week - 1, WEEKS_PER_YEAR)
     return 12 * year + int(np.searchsorted(MONTH_ENDS, within + 1, side="left"))
+
+
+DELIVERED_LABELS = {  # policy year-row keys (policies.py), in French
+    "volunteers": "médecins volontaires",
+    "days": "jours donnés",
+    "consultations_offered": "consultations offertes sur place",
+    "consultations_delivered": "consultations réalisées sur place",
+    "home_consultations_displaced": "consultations perdues au cabinet d'origine",
+    "msps_opened": "MSP ouvertes",
+    "extra_teleconsultations": "téléconsultations en plus",
+    "pharmacy_points": "points de téléconsultation en pharmacie",
+    "juniors_active": "docteurs juniors en poste (au plus)",
+    "juniors_installed": "docteurs juniors installés ensuite",
+    "installations_redirected_cap_epcis": "EPCI fermés aux installations",
+}
+DELIVERED_STOCKS = {"volunteers", "pharmacy_points", "juniors_active", "msps_running",
+                    "installations_redirected_cap_epcis"}  # fmt: skip
 
 
 class TwinRun:
@@ -397,6 +416,20 @@ class TwinRun:
         m = self.models["policy"]
         booked = sum(r["cost_eur"] for r in m.policy_rows)
         return booked + sum(p.year.get("cost_eur", 0.0) for p in m.policies)
+
+    def delivered(self) -> list[tuple[str, dict]]:
+        """What each policy did since the start, from its yearly rows and the current year:
+        flows summed, stocks (volunteers, MSPs running...) at their largest."""
+        m = self.models["policy"]
+        out = []
+        for p in m.policies:
+            rows = [r for r in m.policy_rows if r["policy"] == p.name] + [p.year]
+            total = {}
+            for k in p.year:
+                vals = [float(r.get(k, 0.0)) for r in rows]
+                total[k] = max(vals) if k in DELIVERED_STOCKS else sum(vals)
+            out.append((p.name, total))
+        return out
 
     def _per_commune(self, w: str) -> dict[str, np.ndarray]:
         """Totals since the start; people who forwent care at least once, as in
@@ -452,6 +485,7 @@ class TwinRun:
             priority=self.priority,
             confirmed=np.asarray(e.priority_confirmed, bool),
             step_ms=self.step_ms,
+            delivered=self.delivered(),
         )
 
     def _monthly(self):
@@ -485,15 +519,19 @@ class Session:
             return run.snapshot()
 
     def advance(self, weeks: int, stop: threading.Event, publish) -> Snapshot:
+        """Step ``weeks`` weeks (until ``stop`` is set), publishing snapshots on the way at
+        most every PUBLISH_EVERY_S, or less often when drawing them is slow (France)."""
         with self.lock:
-            last = time.perf_counter()
+            last, every = time.perf_counter(), PUBLISH_EVERY_S
             for _ in range(weeks):
                 if stop.is_set():
                     break
                 self.run.step()
-                if time.perf_counter() - last > PUBLISH_EVERY_S:
+                if time.perf_counter() - last > every:
+                    t0 = time.perf_counter()
                     publish(self.run.snapshot())
                     last = time.perf_counter()
+                    every = max(PUBLISH_EVERY_S, 3 * (last - t0))
             return self.run.snapshot()
 
 
@@ -595,6 +633,19 @@ def EffectView(snap: Snapshot):
     per = ef["eur_per_avoided"]
     with solara.Card(f"Effet des mesures depuis le début ({snap.week} semaines)"):
         solara.HTML(tag="div", unsafe_innerHTML=_table(head, rows))
+        done = [
+            f"<b>{html.escape(POLICY_NAMES.get(name, name))}</b> : "
+            + ", ".join(
+                f"{ff.number(v)} {lab}" for k, lab in DELIVERED_LABELS.items() if (v := d.get(k))
+            )
+            for name, d in snap.delivered
+        ]
+        if done:
+            solara.HTML(
+                tag="div",
+                unsafe_innerHTML="<p style='font-size:13px;margin:8px 0 0'>Ce que les mesures "
+                "ont fait : " + " · ".join(done) + "</p>",
+            )
         solara.HTML(
             tag="div",
             unsafe_innerHTML=(
@@ -609,9 +660,10 @@ def EffectView(snap: Snapshot):
                 )
                 + "</p><p style='font-size:12px;color:#555'>Comparaison avec la référence "
                 "de même graine aléatoire (mêmes tirages, sans mesure). Un nombre négatif est "
-                "une hausse : par exemple des médecins volontaires qui quittent leur cabinet "
-                "pour un EPCI prioritaire y font moins de consultations (déplacement visible "
-                "dans la colonne « Ailleurs »). Personnes ayant renoncé : au moins une fois "
+                "une hausse. Une consultation offerte ne réduit le renoncement que là où des "
+                "patients attendent ; les jours de solidarité sont pris sur le cabinet "
+                "d'origine du volontaire (sans remplaçant), d'où des hausses possibles "
+                "« Ailleurs » (déplacement). Personnes ayant renoncé : au moins une fois "
                 "depuis le début, estimation du modèle. Toutes les valeurs sont modélisées.</p>"
             ),
         )
@@ -770,7 +822,11 @@ def Page():
         stop.clear()
         task(kind, n, current)
 
-    solara.use_effect(lambda: start("reset"), [])
+    def mount():
+        start("reset")
+        return stop.set  # on leaving the page, a running batch stops
+
+    solara.use_effect(mount, [])
     s: Snapshot | None = snap.value
     pending = s is not None and s.settings != current
 
@@ -848,7 +904,7 @@ def Page():
                 solara.Button(f"Lancer {weeks.value} semaines",
                               on_click=lambda: start("run", int(weeks.value)),
                               color="primary", disabled=disabled or s is None)  # fmt: skip
-                solara.Button("▶ Lecture continue", on_click=lambda: start("play", 10**6),
+                solara.Button("▶ Lecture continue", on_click=lambda: start("play", PLAY_WEEKS),
                               disabled=disabled or s is None)  # fmt: skip
                 solara.Button("Pause", on_click=stop.set, disabled=not disabled)
             with solara.Row(style={"align-items": "center"}, classes=["slider-weeks"]):
