@@ -198,6 +198,21 @@ def test_session_runs_one_command_at_a_time():
     assert np.array_equal(last.monthly["rate_policy"], last.monthly["rate_baseline"])
 
 
+def test_what_a_policy_delivered_adds_up_to_its_cost():
+    """Solidarity days are paid 200 EUR a day given (policies.py): the cost on the page is
+    the days delivered times 200, across the year end."""
+    from accesssim import app
+
+    v = app.default_values() | {"participation": 0.05, "days_per_month": 1.0}
+    run = app.TwinRun(app.Settings("18 Cher", values=v))
+    for _ in range(56):
+        run.step()
+    ((kind, done),) = run.delivered()
+    assert kind == "solidarity_days" and done["days"] > 0 and done["volunteers"] > 0
+    assert run.cost() == pytest.approx(200 * done["days"])
+    assert run.snapshot().effects["cost"] == pytest.approx(run.cost())
+
+
 # ---------------------------------------------------------------------- browser
 def find_browser():
     for b, d in (

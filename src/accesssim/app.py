@@ -331,7 +331,7 @@ class Snapshot:
     priority: np.ndarray  # per EPCI: on the completed list of 151
     confirmed: np.ndarray  # per EPCI: on the confirmed list
     step_ms: float
-    delivered: list  # (policy name, {what it did: total since the start})
+    delivered: list  # (policy kind, {what it did: total since the start})
 
     @property
     def date(self) -> str:
@@ -428,7 +428,7 @@ class TwinRun:
             for k in p.year:
                 vals = [float(r.get(k, 0.0)) for r in rows]
                 total[k] = max(vals) if k in DELIVERED_STOCKS else sum(vals)
-            out.append((p.name, total))
+            out.append((p.kind, total))
         return out
 
     def _per_commune(self, w: str) -> dict[str, np.ndarray]:
@@ -634,11 +634,16 @@ def EffectView(snap: Snapshot):
     with solara.Card(f"Effet des mesures depuis le début ({snap.week} semaines)"):
         solara.HTML(tag="div", unsafe_innerHTML=_table(head, rows))
         done = [
-            f"<b>{html.escape(POLICY_NAMES.get(name, name))}</b> : "
-            + ", ".join(
-                f"{ff.number(v)} {lab}" for k, lab in DELIVERED_LABELS.items() if (v := d.get(k))
+            f"<b>{html.escape(POLICY_NAMES.get(kind, kind))}</b> : "
+            + (
+                ", ".join(
+                    f"{ff.number(v)} {lab}"
+                    for k, lab in DELIVERED_LABELS.items()
+                    if (v := d.get(k))
+                )
+                or "pas encore commencé"
             )
-            for name, d in snap.delivered
+            for kind, d in snap.delivered
         ]
         if done:
             solara.HTML(
