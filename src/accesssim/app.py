@@ -85,33 +85,38 @@ class SliderSpec:
 
 
 # ALL slider specifications, in one table (to be generated from the policies' declared
-# parameters later). Bounds stay inside the ranges policies.py accepts.
+# parameters later). Bounds stay inside the ranges policies.py accepts; the maxima are choices
+# of this page: every volunteer (mandatory mode), 2 days a month (the bill), 30 MSPs a year
+# in one territory, 20 % of consultations by video (the cap per GP), twice the 3,700 juniors.
 SLIDERS: tuple[SliderSpec, ...] = (
     SliderSpec(
-        "participation", "Jours de solidarité : médecins volontaires", "des médecins éligibles",
-        0.0, 1.0, 0.001, 0.0, "solidarity_days", "participation", "participation", 0.0,
-        percent=True,
+        name="participation", label="Jours de solidarité : médecins volontaires",
+        unit="des médecins éligibles", min=0.0, max=1.0, step=0.001, default=0.0, none=0.0,
+        policy="solidarity_days", key="participation", attr="participation", percent=True,
     ),
     SliderSpec(
-        "days_per_month", "Jours de solidarité : jours par mois et par volontaire", "j/mois",
-        0.0, 2.0, 0.01, 1.0, "solidarity_days", "days_per_month", "days_per_month", 0.0,
+        name="days_per_month", label="Jours de solidarité : jours par mois et par volontaire",
+        unit="j/mois", min=0.0, max=2.0, step=0.01, default=1.0, none=0.0,
+        policy="solidarity_days", key="days_per_month", attr="days_per_month",
     ),
     SliderSpec(
-        "msp_per_year", "Maisons de santé : ouvertures par an (EPCI les moins dotés)", "par an",
-        0, 30, 1, 0, "msp_rollout", "per_year", "per_year", 0, integer=True,
+        name="msp_per_year", label="Maisons de santé : ouvertures par an (EPCI les moins dotés)",
+        unit="par an", min=0, max=30, step=1, default=0, none=0,
+        policy="msp_rollout", key="per_year", attr="per_year", integer=True,
     ),
     SliderSpec(
-        "tele_share", "Téléconsultation : part des consultations éligibles",
-        f"(référence {ff.percent(BASELINE_TELE_SHARE, 0)})", 0.0, 0.2, 0.005,
-        BASELINE_TELE_SHARE, "telemedicine", "tele_share", "share", BASELINE_TELE_SHARE,
-        percent=True,
+        name="tele_share", label="Téléconsultation : part des consultations éligibles",
+        unit=f"(référence {ff.percent(BASELINE_TELE_SHARE, 0)})", min=0.0, max=0.2, step=0.005,
+        default=BASELINE_TELE_SHARE, none=BASELINE_TELE_SHARE,
+        policy="telemedicine", key="tele_share", attr="share", percent=True,
     ),
     SliderSpec(
-        "juniors_per_year", "Docteurs juniors : arrivées par an (France, au prorata du territoire)",
-        "par an", 0, 7400, 100, 0, "docteurs_juniors", "per_year", "per_year", 0, integer=True,
+        name="juniors_per_year",
+        label="Docteurs juniors : arrivées par an (France, au prorata du territoire)",
+        unit="par an", min=0, max=7400, step=100, default=0, none=0,
+        policy="docteurs_juniors", key="per_year", attr="per_year", integer=True,
     ),
 )  # fmt: skip
-SLIDER = {s.name: s for s in SLIDERS}
 POLICY_NAMES = {
     "solidarity_days": "Jours de solidarité",
     "msp_rollout": "Maisons de santé",
@@ -136,7 +141,7 @@ def policy_specs(values: dict[str, float], base: list[dict] = ()) -> list[dict]:
 
     def doses(kind):
         sl = by_policy[kind]
-        if any(values[s.name] == s.none for s in sl):
+        if any(abs(values[s.name] - s.none) < s.step / 2 for s in sl):
             return None
         return {s.key: int(values[s.name]) if s.integer else float(values[s.name]) for s in sl}
 
@@ -199,6 +204,23 @@ def load_preset(path: Path) -> tuple[dict[str, float], list[dict]]:
     return values, [dict(p) for p in sc.policies]
 
 
+EXTRA_KEYS = {  # other keys of the scenario files, in French
+    "mode": lambda v: {"voluntary": "volontariat", "mandatory": "obligatoire"}.get(v, v),
+    "targets": lambda v: {
+        "completed": "vers les EPCI prioritaires (liste complétée)",
+        "confirmed": "vers les EPCI prioritaires (liste confirmée)",
+    }.get(v, f"vers {len(v)} EPCI désignés" if isinstance(v, list) else v),
+    "rule": lambda v: {
+        "underserved": "les EPCI les moins dotés d'abord",
+        "random": "EPCI tirés au sort",
+        "list": "EPCI désignés",
+    }.get(v, v),
+    "install_share": lambda v: f"{ff.percent(v, 0)} s'installent ensuite",
+    "pharmacy_points": lambda v: "points en pharmacie" if v else "sans points en pharmacie",
+    "well_served_apl": lambda v: f"EPCI bien dotés : APL ≥ {ff.number(v, 1)}",
+}
+
+
 def describe(specs: list[dict]) -> list[str]:
     """One French line per policy of a run: its doses and when it starts."""
     if not specs:
@@ -215,7 +237,7 @@ def describe(specs: list[dict]) -> list[str]:
                 s.policy == kind and s.key == k for s in SLIDERS
             ):
                 continue
-            parts.append(f"{k} = {v}")
+            parts.append(EXTRA_KEYS[k](v) if k in EXTRA_KEYS else f"{k} = {v}")
         start = spec.get("start", 0)
         if isinstance(start, str):
             y, m = (int(x) for x in start.split("-")[:2])
@@ -292,7 +314,7 @@ class Settings:
     base: tuple = ()  # the preset's [[policies]] specs
 
 
-INDICATORS = {  # name: (unit, format, colormap, diverging colormap, higher is better)
+INDICATORS = {  # name: (unit, number format, colormap, colormap of differences)
     "Renoncement aux soins": (
         "consultations renoncées / demandées",
         lambda v: ff.percent(v, 2),
@@ -875,7 +897,8 @@ def Page():
                 v = values.value[sl.name]
 
                 def on_value(x, sl=sl):
-                    values.set({**values.value, sl.name: int(x) if sl.integer else float(x)})
+                    x = int(x) if sl.integer else round(float(x), 6)  # no 0.030000000000000002
+                    values.set({**values.value, sl.name: x})
 
                 with solara.Column(classes=[f"slider-{sl.name}"], gap="0px"):
                     solara.HTML(
