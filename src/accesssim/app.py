@@ -949,8 +949,14 @@ def Page():
                     unsafe_innerHTML=(
                         f"<p style='font-size:16px;margin:4px 0' class='status'>"
                         f"<b>{html.escape(s.territory.label)} — semaine {s.week}</b> "
-                        f"({html.escape(s.date)}) · dernière semaine simulée en "
-                        f"{ff.number(s.step_ms)} ms (les deux simulations)</p>"
+                        f"({html.escape(s.date)})"
+                        + (
+                            f" · dernière semaine simulée en {ff.number(s.step_ms)} ms (les "
+                            "deux simulations)"
+                            if s.week
+                            else " · prête : lancez des semaines"
+                        )
+                        + "</p>"
                         "<p style='font-size:13px;margin:0'>Mesures de cette simulation : "
                         + " · ".join(html.escape(x) for x in describe(s.specs))
                         + "</p>"
