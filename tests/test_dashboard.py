@@ -157,22 +157,24 @@ def test_zero_dose_policies_show_no_difference_and_the_csv_has_epci_codes():
     assert '"' + codes[0] + '"' in app.epci_csv(snap)  # quoted: read as text
 
 
-def test_every_territory_in_the_list_builds_and_steps():
-    """The fast loop: each choice selects communes and a baseline week runs (the page's
-    Reset builds the same two models); France entière is checked for selection only."""
+def test_every_territory_in_the_list_resets_steps_and_draws():
+    """The fast loop over the whole list: each choice is reset as the page's Réinitialiser
+    does (both simulations and a snapshot), run one week, and its map drawn in every view.
+    France entière is checked for selection only (about 15 s to build)."""
     from accesssim import app
-    from accesssim.model import AccessModel
 
     choices = app.territory_choices()
     assert choices[0] == app.FRANCE and "Bretagne" in choices and "18 Cher" in choices
     assert not any("Saint-Martin" in c or "Wallis" in c for c in choices)
     assert len(app.select_territory(app.FRANCE).communes) > 30_000
+    session, stop = app.Session(), threading.Event()
     for choice in choices[1:]:
-        t = app.select_territory(choice)
-        assert t.communes.core.any(), choice
-        m = AccessModel(t, rng=1)
-        m.step()
-        assert m.week_totals["needed"] > 0, choice
+        assert session.reset(app.Settings(choice)).week == 0, choice
+        snap = session.advance(1, stop, lambda s: None)
+        assert snap.effects["all"]["needed_baseline"] > 0, choice
+        for view in app.VIEWS:
+            svg, classes = app.map_svg(snap, "Renoncement aux soins", view)
+            assert svg.count("<title>") == len(snap.territory.epcis), (choice, view)
 
 
 def test_session_runs_one_command_at_a_time():

@@ -603,6 +603,22 @@ def map_title(snap: Snapshot, indicator: str, view: str) -> str:
     return f"{indicator}, {view.lower()} — {snap.territory.label}, semaine {snap.week}"
 
 
+def map_svg(snap: Snapshot, indicator: str, view: str) -> tuple[str, dashmap.Classes]:
+    """The map for the page, with the EPCI name and value on hover, and its classes."""
+    values, classes = map_classes(snap, indicator, view)
+    e = snap.territory.epcis
+    fmt = DIFF_FORMAT[indicator] if view == VIEWS[2] else INDICATORS[indicator][1]
+    titles = [
+        f"{e.name[k]} ({e.siren[k]}) : {fmt(values[k])}"
+        + (" · prioritaire" if snap.priority[k] else "")
+        if e.core[k]
+        else f"{e.name[k]} : zone tampon, non compté"
+        for k in range(len(e))
+    ]
+    colors = classes.color_of(values)
+    return dashmap.svg(snap.territory, colors, titles, snap.priority, snap.confirmed), classes
+
+
 def map_png(snap: Snapshot, indicator: str, view: str) -> bytes:
     values, classes = map_classes(snap, indicator, view)
     return dashmap.png(
@@ -698,18 +714,8 @@ def EffectView(snap: Snapshot):
 
 @solara.component
 def MapView(snap: Snapshot, indicator: solara.Reactive, view: solara.Reactive):
-    values, classes = map_classes(snap, indicator.value, view.value)
+    svg, classes = map_svg(snap, indicator.value, view.value)
     e = snap.territory.epcis
-    fmt = DIFF_FORMAT[indicator.value] if view.value == VIEWS[2] else INDICATORS[indicator.value][1]
-    colors = classes.color_of(values)
-    titles = [
-        f"{e.name[k]} ({e.siren[k]}) : {fmt(values[k])}"
-        + (" · prioritaire" if snap.priority[k] else "")
-        if e.core[k]
-        else f"{e.name[k]} : zone tampon, non compté"
-        for k in range(len(e))
-    ]
-    svg = dashmap.svg(snap.territory, colors, titles, snap.priority, snap.confirmed)
     with solara.Card(map_title(snap, indicator.value, view.value)):
         with solara.Row():
             solara.Select("Couleur de la carte", values=list(INDICATORS), value=indicator)
