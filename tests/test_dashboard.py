@@ -31,6 +31,14 @@ def test_french_number_formats():
     assert fmt.month(2025, 22) == "nov. 2026"
 
 
+def test_weeks_fall_in_the_months_of_the_model():
+    """The model closes its months at weeks round(52 k / 12): 4, 9, 13, ... 52."""
+    from accesssim import app
+
+    weeks = (1, 4, 5, 13, 14, 52, 53, 104, 105)
+    assert [app.month_of_week(w) for w in weeks] == [0, 0, 1, 2, 3, 11, 12, 23, 24]
+
+
 def test_policy_specs_follow_the_sliders_and_leave_zero_doses_out():
     from accesssim import app
 

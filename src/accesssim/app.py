@@ -359,9 +359,7 @@ class Snapshot:
     def date(self) -> str:
         if self.week == 0:
             return f"début janv. {START_YEAR}"
-        year, within = divmod(self.week - 1, WEEKS_PER_YEAR)
-        m = int(np.searchsorted(MONTH_ENDS, within + 1, side="left"))
-        return ff.month(START_YEAR, 12 * year + m)
+        return ff.month(START_YEAR, month_of_week(self.week))
 
     def values(self, indicator: str, view: str) -> np.ndarray:
         if view == VIEWS[0]:
