@@ -12,7 +12,7 @@ LAYERS = [
     {"weekly", "workforce", "agents", "records", "model", "policies", "scenario"},
     {"indicators"},
     {"plots", "reports", "export", "calibration"},
-    {"runner", "compare", "sweep", "sweep_summary", "cli", "app", "__main__"},
+    {"runner", "compare", "sweep", "sweep_summary", "cli", "app", "dashmap", "fmt", "__main__"},
 ]
 
 

@@ -1,14 +1,33 @@
-"""Dashboard (Mesa SolaraViz): a territory, policy doses on sliders, run / pause / step.
+"""Dashboard (Solara): a territory, policy doses on sliders, the effect against a baseline.
 
-No model logic here: ``DashboardModel`` only turns the sliders into policies (``policies.py``)
-and keeps a baseline twin with the same seed, so every view can show the policy against the
-baseline. Start it with ``accesssim dashboard [--region R]`` (needs the ``viz`` extra).
+No model logic here. A run is a pair of ``AccessModel`` s with the same seed, one with the
+chosen policies and one without (the baseline twin), stepped together; the policies' random
+draws use their own streams (``policies.Policy._rng``), so with no policy the two runs are
+identical and every difference on screen is the policy's effect.
+
+Correct under any clicking: the page owns its controls (it does not use Mesa's SolaraViz
+controller, whose play loop, interval sliders and buttons cannot be locked or hidden). One
+command runs at a time: the buttons are disabled while it runs, a click that arrives before
+they are is dropped, and the models are stepped under a lock. The views never read the live
+models: after each batch of steps the run publishes an immutable ``Snapshot`` (week, series,
+maps, effects), and everything on screen comes from the same snapshot.
+
+Start it with ``accesssim dashboard [--region R | --departement D]`` (needs the ``viz`` extra).
 """
 
 from __future__ import annotations
 
+import csv
+import functools
+import html
+import io
+import logging
 import os
+import threading
 import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
 
 import matplotlib
 
@@ -16,226 +35,951 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import solara  # noqa: E402
-from matplotlib.colors import BoundaryNorm  # noqa: E402
-from mesa.visualization import SolaraViz  # noqa: E402
-from mesa.visualization.utils import update_counter  # noqa: E402
+import solara.lab  # noqa: E402
 
-from accesssim import metrics, plots, policies  # noqa: E402
+from accesssim import dashmap, metrics, parameters, policies, priority  # noqa: E402
+from accesssim import fmt as ff  # noqa: E402
+from accesssim import scenario as scn  # noqa: E402
 from accesssim import territory as terr  # noqa: E402
-from accesssim.model import AccessModel  # noqa: E402
+from accesssim.model import MONTH_ENDS, WEEKS_PER_YEAR, AccessModel  # noqa: E402
 
-DEFAULT_REGION = os.environ.get("ACCESSSIM_DASHBOARD_REGION", "Centre-Val de Loire")
-INDICATORS = ("forgone care", "APL", "ED visits per 1,000")
+log = logging.getLogger("accesssim.dashboard")
+
+FRANCE = "France entière"
+DEFAULT_TERRITORY = os.environ.get("ACCESSSIM_DASHBOARD_REGION", "Centre-Val de Loire")
+SCENARIO_DIR = Path(
+    os.environ.get("ACCESSSIM_SCENARIO_DIR", Path(__file__).resolve().parents[2] / "scenarios")
+)
+START_YEAR = 2025
+BASELINE_TELE_SHARE = parameters.defaults()["tele_share"]
+NO_PRESET = "Aucun (réglages libres)"
+PUBLISH_EVERY_S = 0.3  # a running batch refreshes the page at most this often
+PLAY_WEEKS = 20 * 52  # "play" stops by itself after 20 years
 
 
+# ---------------------------------------------------------------------- sliders
+@dataclass(frozen=True)
+class SliderSpec:
+    """One policy dose on a slider. ``key`` is the policy's spec key, ``attr`` the policy
+    object's attribute holding the resolved value (read when a preset is loaded), ``none``
+    the value meaning "no policy": a policy runs only when none of its sliders is at it."""
+
+    name: str
+    label: str
+    unit: str
+    min: float
+    max: float
+    step: float
+    default: float
+    policy: str
+    key: str
+    attr: str
+    none: float
+    percent: bool = False
+    integer: bool = False
+
+    def show(self, v: float) -> str:
+        if self.percent:
+            return f"{ff.percent(v, 1)} {self.unit}".strip()
+        return f"{ff.number(v, 0 if self.integer else 2)} {self.unit}".strip()
+
+
+# ALL slider specifications, in one table (to be generated from the policies' declared
+# parameters later). Bounds stay inside the ranges policies.py accepts; the maxima are choices
+# of this page: every volunteer (mandatory mode), 2 days a month (the bill), 30 MSPs a year
+# in one territory, 20 % of consultations by video (the cap per GP), twice the 3,700 juniors.
+SLIDERS: tuple[SliderSpec, ...] = (
+    SliderSpec(
+        name="participation", label="Jours de solidarité : médecins volontaires",
+        unit="des médecins éligibles", min=0.0, max=1.0, step=0.001, default=0.0, none=0.0,
+        policy="solidarity_days", key="participation", attr="participation", percent=True,
+    ),
+    SliderSpec(
+        name="days_per_month", label="Jours de solidarité : jours par mois et par volontaire",
+        unit="j/mois", min=0.0, max=2.0, step=0.01, default=1.0, none=0.0,
+        policy="solidarity_days", key="days_per_month", attr="days_per_month",
+    ),
+    SliderSpec(
+        name="msp_per_year", label="Maisons de santé : ouvertures par an (EPCI les moins dotés)",
+        unit="par an", min=0, max=30, step=1, default=0, none=0,
+        policy="msp_rollout", key="per_year", attr="per_year", integer=True,
+    ),
+    SliderSpec(
+        name="tele_share", label="Téléconsultation : part des consultations éligibles",
+        unit=f"(référence {ff.percent(BASELINE_TELE_SHARE, 0)})", min=0.0, max=0.2, step=0.005,
+        default=BASELINE_TELE_SHARE, none=BASELINE_TELE_SHARE,
+        policy="telemedicine", key="tele_share", attr="share", percent=True,
+    ),
+    SliderSpec(
+        name="juniors_per_year",
+        label="Docteurs juniors : arrivées par an (France, au prorata du territoire)",
+        unit="par an", min=0, max=7400, step=100, default=0, none=0,
+        policy="docteurs_juniors", key="per_year", attr="per_year", integer=True,
+    ),
+)  # fmt: skip
+POLICY_NAMES = {
+    "solidarity_days": "Jours de solidarité",
+    "msp_rollout": "Maisons de santé",
+    "telemedicine": "Téléconsultation",
+    "docteurs_juniors": "Docteurs juniors",
+    "installation_regulation": "Régulation de l'installation",
+}
+
+
+def default_values() -> dict[str, float]:
+    return {s.name: s.default for s in SLIDERS}
+
+
+def policy_specs(values: dict[str, float], base: list[dict] = ()) -> list[dict]:
+    """The ``[[policies]]`` specs a run uses: the preset's specs (``base``) with their doses
+    replaced by the slider values, plus the slider policies the preset lacks (starting at
+    week 0). A slider policy at its "none" value is left out, so a run without any policy
+    is the baseline itself."""
+    by_policy: dict[str, list[SliderSpec]] = {}
+    for s in SLIDERS:
+        by_policy.setdefault(s.policy, []).append(s)
+
+    def doses(kind):
+        sl = by_policy[kind]
+        if any(abs(values[s.name] - s.none) < s.step / 2 for s in sl):
+            return None
+        return {s.key: int(values[s.name]) if s.integer else float(values[s.name]) for s in sl}
+
+    out = []
+    for spec in base:
+        kind = spec.get("type")
+        if kind not in by_policy:
+            out.append(dict(spec))
+        elif (d := doses(kind)) is not None:
+            out.append({**spec, **d})
+    in_base = {spec.get("type") for spec in base}
+    for kind in by_policy:
+        if kind not in in_base and (d := doses(kind)) is not None:
+            out.append({"type": kind, "start": 0, **d})
+    return out
+
+
+# ---------------------------------------------------------------------- presets
+PRESET_NAMES = {
+    "pacte_2025": "Pacte 2025 (toutes les mesures)",
+    "solidarity_2025": "Jours de solidarité (volontaires, sept. 2025)",
+    "solidarity_mandatory": "Jours de solidarité obligatoires (2 j/mois, 2026)",
+    "msp_rollout": "Maisons de santé (10 par an)",
+    "telemedicine": "Téléconsultation (6 %, points en pharmacie)",
+    "docteurs_juniors": "Docteurs juniors (nov. 2026)",
+}
+
+
+@functools.lru_cache(maxsize=1)
+def presets() -> dict[str, Path]:
+    """Scenario files with policies, by French label (the scenario's territory is not used:
+    the preset applies its policies to the territory chosen on the page)."""
+    out = {}
+    for path in sorted(SCENARIO_DIR.glob("*.toml")):
+        try:
+            sc = scn.load(path)
+        except scn.ScenarioError as exc:
+            log.warning("preset skipped: %s", exc)
+            continue
+        if sc.policies:
+            out[PRESET_NAMES.get(sc.name, sc.description or sc.name)] = path
+    return out
+
+
+def load_preset(path: Path) -> tuple[dict[str, float], list[dict]]:
+    """Slider values and base specs of a scenario file: each slider takes the value its
+    policy resolves to (the policy's default when the file omits the key); sliders of
+    policies absent from the file go to "none"."""
+    sc = scn.load(path)
+    values = {s.name: s.none for s in SLIDERS}
+    for spec, pol in zip(sc.policies, sc.build_policies(), strict=True):
+        for s in SLIDERS:
+            if s.policy != spec["type"]:
+                continue
+            v = getattr(pol, s.attr)
+            if v is None and s.name == "participation":  # calibrated to ~300 volunteers
+                v = min(1.0, pol.VOLUNTEERS_REPORTED / max(policies.national_eligible(pol), 1))
+            v = min(max(round(float(v) / s.step) * s.step, s.min), s.max)
+            values[s.name] = int(round(v)) if s.integer else round(v, 6)
+    return values, [dict(p) for p in sc.policies]
+
+
+EXTRA_KEYS = {  # other keys of the scenario files, in French
+    "mode": lambda v: {"voluntary": "volontariat", "mandatory": "obligatoire"}.get(v, v),
+    "targets": lambda v: {
+        "completed": "vers les EPCI prioritaires (liste complétée)",
+        "confirmed": "vers les EPCI prioritaires (liste confirmée)",
+    }.get(v, f"vers {len(v)} EPCI désignés" if isinstance(v, list) else v),
+    "rule": lambda v: {
+        "underserved": "les EPCI les moins dotés d'abord",
+        "random": "EPCI tirés au sort",
+        "list": "EPCI désignés",
+    }.get(v, v),
+    "install_share": lambda v: f"{ff.percent(v, 0)} s'installent ensuite",
+    "pharmacy_points": lambda v: "points en pharmacie" if v else "sans points en pharmacie",
+    "well_served_apl": lambda v: f"EPCI bien dotés : APL ≥ {ff.number(v, 1)}",
+}
+
+
+def describe(specs: list[dict]) -> list[str]:
+    """One French line per policy of a run: its doses and when it starts."""
+    if not specs:
+        return ["Aucune mesure : la simulation est la référence elle-même."]
+    lines = []
+    for spec in specs:
+        kind = spec["type"]
+        parts = []
+        for s in SLIDERS:
+            if s.policy == kind and s.key in spec:
+                parts.append(f"{s.label.split(' : ', 1)[-1]} {s.show(spec[s.key])}")
+        for k, v in spec.items():
+            if k in ("type", "start", "name") or any(
+                s.policy == kind and s.key == k for s in SLIDERS
+            ):
+                continue
+            parts.append(EXTRA_KEYS[k](v) if k in EXTRA_KEYS else f"{k} = {v}")
+        start = spec.get("start", 0)
+        if isinstance(start, str):
+            y, m = (int(x) for x in start.split("-")[:2])
+            when = f"à partir de {ff.month(START_YEAR, 12 * (y - START_YEAR) + m - 1)}"
+        else:
+            when = "dès le début" if not start else f"à partir de la semaine {start}"
+        detail = "; ".join(parts)
+        lines.append(f"{POLICY_NAMES.get(kind, kind)} : {detail + ', ' if detail else ''}{when}")
+    return lines
+
+
+# ---------------------------------------------------------------------- territories
+@functools.lru_cache(maxsize=1)
 def territory_choices() -> list[str]:
+    """France entière, then the régions and départements that hold communes (some
+    collectivités, e.g. Saint-Martin or Wallis-et-Futuna, are named but have none)."""
     t = terr.load()
-    regions = sorted(t.names["region"].values())
-    deps = [f"{k} {v}" for k, v in sorted(t.names["departement"].items())]
-    return regions + deps
+    c = t.communes
+    regions = sorted(n for k, n in t.names["region"].items() if (c.region == k).any())
+    deps = [f"{k} {n}" for k, n in sorted(t.names["departement"].items())]
+    deps = [d for d in deps if (c.departement == d.split(" ", 1)[0]).any()]
+    return [FRANCE, *regions, *deps]
 
 
 def select_territory(choice: str) -> terr.Territory:
     t = terr.load()
+    if choice == FRANCE:
+        return t
     if choice in t.names["region"].values():
         return t.select(region=choice)
     return t.select(departement=choice.split(" ", 1)[0])
 
 
-class DashboardModel(AccessModel):
-    """The model with its policies built from slider values, and a same-seed baseline twin."""
+# ---------------------------------------------------------------------- effects
+def policy_effects(
+    policy: dict[str, np.ndarray],
+    baseline: dict[str, np.ndarray],
+    in_priority: np.ndarray,
+    core: np.ndarray,
+    cost: float,
+) -> dict:
+    """Every effect figure on the page, in one place: for the priority EPCIs, elsewhere and
+    in all, consultations forgone, GP-treatable ED visits and people who forwent care,
+    with policies and in the baseline, and what was avoided (baseline - policy); the cost
+    and the euros per avoided forgone consultation (only when clearly positive: at least
+    10 and 0.1 % of the baseline's forgone consultations, else None).
 
-    def __init__(
-        self,
-        territory: str = DEFAULT_REGION,
-        indicator: str = INDICATORS[0],
-        rng: int = 1,
-        **doses,
-    ):
-        """``doses``: policy controls by name (``policies.dashboard_sliders``), e.g.
-        ``participation``, ``days_per_month``, ``msp_per_year``, ``tele_share``,
-        ``juniors_per_year``."""
-        doses.pop("scenario", None)  # Mesa's reset adds one to models taking **kwargs; unused
-        t = select_territory(territory)
-        chosen = policies.from_dashboard(doses)
-        super().__init__(t, rng=rng, policies=chosen)
-        self.label = territory
-        self.indicator = indicator
-        self.baseline = AccessModel(t, rng=rng)
-        n = len(t.communes)
-        self.total = {k: np.zeros(n) for k in ("needed", "forgone", "ed")}
-        self.series = {"week": [], "policy": [], "baseline": [], "ed_policy": [], "ed_baseline": []}
-        self.last_step_ms = 0.0
-
-    def step(self):
-        t0 = time.perf_counter()
-        super().step()
-        self.baseline.step()
-        for key, flow in (("needed", "needed"), ("forgone", "forgone"), ("ed", "ed")):
-            self.total[key] += self.week_flows[flow].sum(1)
-        for name, m in (("policy", self), ("baseline", self.baseline)):
-            w = m.week_totals
-            self.series[name].append(w["forgone"] / max(w["needed"], 1e-9))
-            self.series[f"ed_{name}"].append(w["ed"])
-        self.series["week"].append(self.steps)
-        self.last_step_ms = 1000 * (time.perf_counter() - t0)
-
-    def cost_so_far(self) -> float:
-        booked = sum(r["cost_eur"] for r in self.policy_rows)
-        return booked + sum(p.year.get("cost_eur", 0.0) for p in self.policies)
-
-    def epci_values(self, indicator: str) -> np.ndarray:
-        c, e = self.territory.communes, self.territory.epcis
-        n = len(e)
-        core = self.core
-        if indicator == "APL":
-            return metrics.group_mean(self.current_apl(), c.population * core, c.epci, n)
-        by = {k: np.bincount(c.epci, weights=v * core, minlength=n) for k, v in self.total.items()}
-        if indicator == "forgone care":
-            return np.divide(
-                by["forgone"], by["needed"], out=np.full(n, np.nan), where=by["needed"] > 0
-            )
-        pop = np.bincount(c.epci, weights=c.population * core, minlength=n)
-        weeks = max(self.steps, 1)
-        return np.divide(1000 * by["ed"] * 52 / weeks, pop, out=np.full(n, np.nan), where=pop > 0)
+    ``policy`` and ``baseline`` hold per-commune totals since the start ("needed",
+    "forgone", "ed", "forwent"); ``in_priority`` and ``core`` are per-commune masks."""
+    groups = {"priority": core & in_priority, "elsewhere": core & ~in_priority, "all": core}
+    out: dict = {"cost": float(cost)}
+    for g, mask in groups.items():
+        row = {}
+        for k in ("needed", "forgone", "ed", "forwent"):
+            row[f"{k}_policy"] = float(policy[k][mask].sum())
+            row[f"{k}_baseline"] = float(baseline[k][mask].sum())
+            row[f"{k}_avoided"] = row[f"{k}_baseline"] - row[f"{k}_policy"]
+        for w in ("policy", "baseline"):
+            row[f"rate_{w}"] = row[f"forgone_{w}"] / row[f"needed_{w}"] if row[f"needed_{w}"] else 0
+        out[g] = row
+    avoided = out["all"]["forgone_avoided"]
+    clear = avoided >= max(10.0, 1e-3 * out["all"]["forgone_baseline"])
+    out["eur_per_avoided"] = cost / avoided if clear and cost > 0 else None
+    return out
 
 
-# ---------------------------------------------------------------------- views
-MAP_STYLE = {
-    "forgone care": (plots.RATE_BINS, "YlOrRd", True, "forgone / needed consultations"),
-    "APL": (plots.APL_BINS, "RdYlGn", False, "APL, consultations/yr/inhabitant"),
-    "ED visits per 1,000": (
-        (0, 25, 50, 100, 150, 200, 300, 500, 5000),
-        "PuRd",
-        False,
-        "ED visits from lack of access per 1,000 a year",
+# ---------------------------------------------------------------------- runs
+@dataclass(frozen=True)
+class Settings:
+    territory: str = DEFAULT_TERRITORY
+    seed: int = 1
+    values: dict = field(default_factory=default_values)
+    preset: str = NO_PRESET
+    base: tuple = ()  # the preset's [[policies]] specs
+
+
+INDICATORS = {  # name: (unit, number format, colormap, colormap of differences)
+    "Renoncement aux soins": (
+        "consultations renoncées / demandées",
+        lambda v: ff.percent(v, 2),
+        "YlOrRd",
+        "RdBu_r",
     ),
+    "APL": ("APL (consultations/an/habitant)", lambda v: ff.number(v, 2), "RdYlGn", "RdBu"),
+    "Urgences évitables": (
+        "passages aux urgences évitables / 1 000 hab./an",
+        lambda v: ff.number(v, 1),
+        "PuRd",
+        "RdBu_r",
+    ),
+}
+VIEWS = ("Avec mesures", "Référence (sans mesure)", "Différence (mesures − référence)")
+DIFF_FORMAT = {
+    "Renoncement aux soins": lambda v: ff.points(v, 3),
+    "APL": lambda v: ff.number(v, 3, signed=True),
+    "Urgences évitables": lambda v: ff.number(v, 2, signed=True),
 }
 
 
-@solara.component
-def MapView(model: DashboardModel):
-    update_counter.get()
-    indicator = model.indicator
-    bins, cmap, percent, label = MAP_STYLE[indicator]
-    values = model.epci_values(indicator)
-    fig, ax = plt.subplots(figsize=(6.5, 6))
-    norm = BoundaryNorm(list(bins), plt.get_cmap(cmap).N)
-    plots.draw_epcis(
-        ax, model.territory, values, norm, cmap, outline=model.territory.epcis.priority_confirmed
-    )
-    sm = plt.cm.ScalarMappable(norm=norm, cmap=cmap)
-    cb = fig.colorbar(sm, ax=ax, shrink=0.7)
-    cb.set_label(label + (" (%)" if percent else ""))
-    if percent:
-        cb.ax.set_yticks(list(bins)[:-1], [f"{100 * b:g}" for b in bins[:-1]])
-    ax.set_title(f"{indicator} by EPCI, {model.label} (week {model.steps}; modelled)", fontsize=10)
-    solara.FigureMatplotlib(fig, format="png")
-    plt.close(fig)
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything the page shows, taken from one model state (never mutated)."""
+
+    settings: Settings
+    specs: list
+    territory: terr.Territory
+    week: int
+    epci: dict  # (indicator, "policy" | "baseline") -> value per EPCI
+    by_epci: dict  # "policy" | "baseline" -> {"needed", "forgone", "ed"} per EPCI
+    effects: dict
+    months: list  # month labels
+    monthly: dict  # "rate_policy", "rate_baseline", "ed_policy", "ed_baseline"
+    priority: np.ndarray  # per EPCI: on the completed list of 151
+    confirmed: np.ndarray  # per EPCI: on the confirmed list
+    step_ms: float
+    delivered: list  # (policy kind, {what it did: total since the start})
+
+    @property
+    def date(self) -> str:
+        if self.week == 0:
+            return f"début janv. {START_YEAR}"
+        return ff.month(START_YEAR, month_of_week(self.week))
+
+    def values(self, indicator: str, view: str) -> np.ndarray:
+        if view == VIEWS[0]:
+            return self.epci[(indicator, "policy")]
+        if view == VIEWS[1]:
+            return self.epci[(indicator, "baseline")]
+        return self.epci[(indicator, "policy")] - self.epci[(indicator, "baseline")]
 
 
-@solara.component
-def SeriesView(model: DashboardModel):
-    update_counter.get()
-    s = model.series
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
-    if s["week"]:
-        axes[0].plot(s["week"], 100 * np.array(s["baseline"]), label="baseline", color="grey")
-        axes[0].plot(s["week"], 100 * np.array(s["policy"]), label="with policies")
-        axes[1].plot(s["week"], s["ed_baseline"], label="baseline", color="grey")
-        axes[1].plot(s["week"], s["ed_policy"], label="with policies")
-    axes[0].set_title("forgone / needed consultations (%)", fontsize=9)
-    axes[1].set_title("ED visits from lack of GP access per week", fontsize=9)
-    for ax in axes:
-        ax.set_xlabel("week")
-        ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=8)
-    fig.tight_layout()
-    solara.FigureMatplotlib(fig, format="png")
-    plt.close(fig)
+def month_of_week(week: int) -> int:
+    """Month index (0 = January of the start year) of step ``week`` (1-based)."""
+    year, within = divmod(week - 1, WEEKS_PER_YEAR)
+    return 12 * year + int(np.searchsorted(MONTH_ENDS, within + 1, side="left"))
 
 
-@solara.component
-def SummaryView(model: DashboardModel):
-    update_counter.get()
-    weeks = solara.use_reactive(13)
-    e = model.territory.epcis
-    ren = model.epci_values("forgone care")
-    order = [k for k in np.argsort(-np.nan_to_num(ren, nan=-1)) if e.core[k]][:8]
-    policy_forgone = sum(model.series["policy"])
-    base_forgone = sum(model.series["baseline"])
-    rows = "\n".join(
-        f"| {e.name[k]} | {_pct(ren[k])} | {'yes' if e.priority_confirmed[k] else ''} |"
-        for k in order
-    )
+DELIVERED_LABELS = {  # policy year-row keys (policies.py), in French
+    "volunteers": "médecins volontaires",
+    "days": "jours donnés",
+    "consultations_offered": "consultations offertes sur place",
+    "consultations_delivered": "consultations réalisées sur place",
+    "home_consultations_displaced": "consultations perdues au cabinet d'origine",
+    "msps_opened": "MSP ouvertes",
+    "extra_teleconsultations": "téléconsultations en plus",
+    "pharmacy_points": "points de téléconsultation en pharmacie",
+    "juniors_active": "docteurs juniors en poste (au plus)",
+    "juniors_installed": "docteurs juniors installés ensuite",
+    "installations_redirected_cap_epcis": "EPCI fermés aux installations",
+}
+DELIVERED_STOCKS = {"volunteers", "pharmacy_points", "juniors_active", "msps_running",
+                    "installations_redirected_cap_epcis"}  # fmt: skip
 
-    def run_weeks():
-        for _ in range(int(weeks.value)):
-            model.step()
-        update_counter.value += 1
 
-    task = solara.lab.use_task(run_weeks, dependencies=None, prefer_threaded=True)
-    with solara.Card("Run"), solara.Column():
-        solara.SliderInt("weeks to run", value=weeks, min=1, max=52)
-        solara.Button(
-            f"Run {weeks.value} weeks", on_click=task, color="primary", disabled=task.pending
+class TwinRun:
+    """The policy run and its same-seed baseline, stepped together, with per-commune totals
+    since the start (the model's own records reset each year)."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.territory = t = select_territory(settings.territory)
+        self.specs = policy_specs(settings.values, list(settings.base))
+        where = SimpleNamespace(path="tableau de bord", start_year=START_YEAR, weeks=None)
+        chosen = [policies.from_spec(s, where) for s in self.specs]
+        self.models = {
+            "policy": AccessModel(t, rng=settings.seed, start_year=START_YEAR, policies=chosen),
+            "baseline": AccessModel(t, rng=settings.seed, start_year=START_YEAR),
+        }
+        n, bands = self.models["baseline"].people.shape[:2]
+        self.total = {
+            w: {"needed": np.zeros(n), "ed": np.zeros(n), "forgone": np.zeros((n, bands))}
+            for w in self.models
+        }
+        self.weekly = {w: {"needed": [], "forgone": [], "ed": []} for w in self.models}
+        sirens = priority.national_selection()["sirens"]
+        self.priority = np.isin(t.epcis.siren.astype(str), list(sirens))
+        self.step_ms = 0.0
+
+    @property
+    def week(self) -> int:
+        return self.models["policy"].steps
+
+    def step(self) -> None:
+        t0 = time.perf_counter()
+        for w, m in self.models.items():
+            m.step()
+            f, tot = m.week_flows, self.total[w]
+            tot["needed"] += f["needed"].sum(1)
+            tot["ed"] += f["ed"].sum(1)
+            tot["forgone"] += f["forgone"]
+            for k in ("needed", "forgone", "ed"):
+                self.weekly[w][k].append(m.week_totals[k])
+        self.step_ms = 1000 * (time.perf_counter() - t0)
+
+    def cost(self) -> float:
+        m = self.models["policy"]
+        booked = sum(r["cost_eur"] for r in m.policy_rows)
+        return booked + sum(p.year.get("cost_eur", 0.0) for p in m.policies)
+
+    def delivered(self) -> list[tuple[str, dict]]:
+        """What each policy did since the start, from its yearly rows and the current year:
+        flows summed, stocks (volunteers, MSPs running...) at their largest."""
+        m = self.models["policy"]
+        out = []
+        for p in m.policies:
+            rows = [r for r in m.policy_rows if r["policy"] == p.name] + [p.year]
+            total = {}
+            for k in p.year:
+                vals = [float(r.get(k, 0.0)) for r in rows]
+                total[k] = max(vals) if k in DELIVERED_STOCKS else sum(vals)
+            out.append((p.kind, total))
+        return out
+
+    def _per_commune(self, w: str) -> dict[str, np.ndarray]:
+        """Totals since the start; people who forwent care at least once, as in
+        ``AccessModel.forwent_people`` (Poisson events over a cohort's people)."""
+        tot = self.total[w]
+        people = self.models[w].people.sum(-1)
+        x = np.divide(tot["forgone"], people, out=np.zeros_like(people), where=people > 0)
+        return {
+            "needed": tot["needed"],
+            "forgone": tot["forgone"].sum(1),
+            "ed": tot["ed"],
+            "forwent": (people * (1 - np.exp(-x))).sum(1),
+        }
+
+    def snapshot(self) -> Snapshot:
+        t = self.territory
+        c, e = t.communes, t.epcis
+        n, core = len(e), c.core
+        per = {w: self._per_commune(w) for w in self.models}
+        effects = policy_effects(
+            per["policy"], per["baseline"], self.priority[c.epci], core, self.cost()
         )
-        if task.pending:
-            solara.ProgressLinear(True)
-            solara.Text("Computing…")
-        else:
-            solara.Text(f"Idle. Last simulated week took {model.last_step_ms:.0f} ms.")
-    solara.Markdown(
-        f"**Week {model.steps}** ({model.start_year} + {model.steps / 52:.1f} years). "
-        f"**Cost so far: {model.cost_so_far():,.0f} €.** "
-        f"Mean weekly forgone/needed: with policies "
-        f"{100 * policy_forgone / max(len(model.series['week']), 1):.3f}%, baseline "
-        f"{100 * base_forgone / max(len(model.series['week']), 1):.3f}%.\n\n"
-        "| EPCI with most forgone care | forgone / needed | priority (confirmed) |\n"
-        f"|---|---:|:---:|\n{rows}\n\n"
-        "*All figures are modelled (see the README): GP supply spread from département "
-        "counts, behaviour parameters partly assumed.*"
+        pop = np.bincount(c.epci, weights=c.population * core, minlength=n)
+        weeks = max(self.week, 1)
+        epci, by_epci = {}, {}
+        for w, m in self.models.items():
+            by = {
+                k: np.bincount(c.epci, weights=per[w][k] * core, minlength=n)
+                for k in ("needed", "forgone", "ed")
+            }
+            by_epci[w] = by
+            nan = np.full(n, np.nan)
+            epci[("Renoncement aux soins", w)] = np.divide(
+                by["forgone"], by["needed"], out=nan.copy(), where=by["needed"] > 0
+            )
+            epci[("APL", w)] = metrics.group_mean(m.current_apl(), c.population * core, c.epci, n)
+            epci[("Urgences évitables", w)] = np.divide(
+                1000 * by["ed"] * WEEKS_PER_YEAR / weeks, pop, out=nan.copy(), where=pop > 0
+            )
+            for key in list(epci):
+                epci[key][~e.core] = np.nan
+        monthly, months = self._monthly()
+        return Snapshot(
+            settings=self.settings,
+            specs=self.specs,
+            territory=t,
+            week=self.week,
+            epci=epci,
+            by_epci=by_epci,
+            effects=effects,
+            months=months,
+            monthly=monthly,
+            priority=self.priority,
+            confirmed=np.asarray(e.priority_confirmed, bool),
+            step_ms=self.step_ms,
+            delivered=self.delivered(),
+        )
+
+    def _monthly(self):
+        weeks = len(self.weekly["policy"]["needed"])
+        if not weeks:
+            return {}, []
+        idx = np.array([month_of_week(w) for w in range(1, weeks + 1)])
+        nm = idx[-1] + 1
+        out = {}
+        count = np.bincount(idx, minlength=nm)
+        for w in self.models:
+            s = {k: np.bincount(idx, weights=v, minlength=nm) for k, v in self.weekly[w].items()}
+            out[f"rate_{w}"] = np.divide(
+                s["forgone"], s["needed"], out=np.zeros(nm), where=s["needed"] > 0
+            )
+            out[f"ed_{w}"] = s["ed"] / np.maximum(count, 1)
+        return out, [ff.month(START_YEAR, k) for k in range(nm)]
+
+
+class Session:
+    """One browser page's run: one command at a time, under a lock."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.run: TwinRun | None = None
+
+    def reset(self, settings: Settings) -> Snapshot:
+        with self.lock:
+            run = TwinRun(settings)  # on error the previous run stays on screen
+            self.run = run
+            return run.snapshot()
+
+    def advance(self, weeks: int, stop: threading.Event, publish) -> Snapshot:
+        """Step ``weeks`` weeks (until ``stop`` is set), publishing snapshots on the way at
+        most every PUBLISH_EVERY_S, or less often when drawing them is slow (France)."""
+        with self.lock:
+            last, every = time.perf_counter(), PUBLISH_EVERY_S
+            for _ in range(weeks):
+                if stop.is_set():
+                    break
+                self.run.step()
+                if time.perf_counter() - last > every:
+                    t0 = time.perf_counter()
+                    publish(self.run.snapshot())
+                    last = time.perf_counter()
+                    every = max(PUBLISH_EVERY_S, 3 * (last - t0))
+            return self.run.snapshot()
+
+
+# ---------------------------------------------------------------------- downloads
+CSV_COLUMNS = (
+    "epci_siren", "epci_name", "priority", "population", "weeks", "needed_policy",
+    "forgone_policy", "forgone_baseline", "forgone_avoided", "ed_policy", "ed_baseline",
+    "ed_avoided", "forgone_rate_policy", "forgone_rate_baseline", "apl_policy", "apl_baseline",
+)  # fmt: skip
+
+
+def epci_csv(snap: Snapshot) -> str:
+    """The EPCI table of the current results (core EPCIs; SIRENs quoted, as text)."""
+    e = snap.territory.epcis
+    c = snap.territory.communes
+    pop = np.bincount(c.epci, weights=c.population * c.core, minlength=len(e))
+    p, b = snap.by_epci["policy"], snap.by_epci["baseline"]
+    buf = io.StringIO()
+    w = csv.writer(buf, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
+    w.writerow(CSV_COLUMNS)
+    for k in np.flatnonzero(e.core):
+        status = "confirmed" if snap.confirmed[k] else ("completed" if snap.priority[k] else "")
+        w.writerow(
+            [
+                str(e.siren[k]), str(e.name[k]), status, int(round(pop[k])), snap.week,
+                round(p["needed"][k], 1), round(p["forgone"][k], 1), round(b["forgone"][k], 1),
+                round(b["forgone"][k] - p["forgone"][k], 1), round(p["ed"][k], 1),
+                round(b["ed"][k], 1), round(b["ed"][k] - p["ed"][k], 1),
+                round(float(snap.epci[("Renoncement aux soins", "policy")][k]), 6),
+                round(float(snap.epci[("Renoncement aux soins", "baseline")][k]), 6),
+                round(float(snap.epci[("APL", "policy")][k]), 4),
+                round(float(snap.epci[("APL", "baseline")][k]), 4),
+            ]
+        )  # fmt: skip
+    return buf.getvalue()
+
+
+def map_classes(snap: Snapshot, indicator: str, view: str):
+    unit, fmt, cmap, dcmap = INDICATORS[indicator]
+    values = snap.values(indicator, view)
+    if view == VIEWS[2]:
+        return values, dashmap.class_breaks(values, DIFF_FORMAT[indicator], dcmap, diverging=True)
+    return values, dashmap.class_breaks(values, fmt, cmap)
+
+
+def map_title(snap: Snapshot, indicator: str, view: str) -> str:
+    return f"{indicator}, {view.lower()} — {snap.territory.label}, semaine {snap.week}"
+
+
+def map_svg(snap: Snapshot, indicator: str, view: str) -> tuple[str, dashmap.Classes]:
+    """The map for the page, with the EPCI name and value on hover, and its classes."""
+    values, classes = map_classes(snap, indicator, view)
+    e = snap.territory.epcis
+    fmt = DIFF_FORMAT[indicator] if view == VIEWS[2] else INDICATORS[indicator][1]
+    titles = [
+        f"{e.name[k]} ({e.siren[k]}) : {fmt(values[k])}"
+        + (" · prioritaire" if snap.priority[k] else "")
+        if e.core[k]
+        else f"{e.name[k]} : zone tampon, non compté"
+        for k in range(len(e))
+    ]
+    colors = classes.color_of(values)
+    return dashmap.svg(snap.territory, colors, titles, snap.priority, snap.confirmed), classes
+
+
+def map_png(snap: Snapshot, indicator: str, view: str) -> bytes:
+    values, classes = map_classes(snap, indicator, view)
+    return dashmap.png(
+        snap.territory,
+        classes.color_of(values),
+        snap.priority,
+        snap.confirmed,
+        classes,
+        map_title(snap, indicator, view),
+        INDICATORS[indicator][0],
     )
 
 
-def _pct(x: float) -> str:
-    return f"{100 * x:.2f}%" if np.isfinite(x) else "–"
-
-
-def model_params() -> dict:
-    return {
-        "territory": {
-            "type": "Select",
-            "value": DEFAULT_REGION,
-            "values": territory_choices(),
-            "label": "territory (région or département)",
-        },
-        "indicator": {
-            "type": "Select",
-            "value": INDICATORS[0],
-            "values": list(INDICATORS),
-            "label": "map colour",
-        },
-        **policies.dashboard_sliders(),
-        "rng": {"type": "SliderInt", "value": 1, "min": 1, "max": 50, "step": 1, "label": "seed"},
-    }
-
-
-def make_page(model: DashboardModel | None = None):
-    model = model or DashboardModel()
-    return SolaraViz(
-        model,
-        components=[(MapView, 0), (SummaryView, 0), (SeriesView, 0)],
-        model_params=model_params(),
-        name="accesssim: access to GPs",
-        play_interval=50,
+# ---------------------------------------------------------------------- views
+def _table(head: list[str], rows: list[list[str]], first_left=True) -> str:
+    th = "".join(
+        f'<th style="text-align:{"left" if i == 0 and first_left else "right"};padding:3px 8px">'
+        f"{html.escape(h)}</th>"
+        for i, h in enumerate(head)
     )
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f'<td style="text-align:{"left" if i == 0 and first_left else "right"};'
+            f'padding:3px 8px;border-top:1px solid #ddd">{html.escape(v)}</td>'
+            for i, v in enumerate(r)
+        )
+        + "</tr>"
+        for r in rows
+    )
+    return f'<table style="border-collapse:collapse;font-size:14px"><tr>{th}</tr>{body}</table>'
+
+
+@solara.component
+def EffectView(snap: Snapshot):
+    ef = snap.effects
+    groups = ("priority", "elsewhere", "all")
+    head = ["", "EPCI prioritaires", "Ailleurs", "Total du territoire"]
+
+    def row(label, key, f=ff.number):
+        return [label, *[f(ef[g][key]) for g in groups]]
+
+    rows = [
+        row("Consultations renoncées évitées", "forgone_avoided"),
+        row("Passages aux urgences évitables évités", "ed_avoided"),
+        row("Personnes ayant renoncé : en moins", "forwent_avoided"),
+        row("Renoncement avec mesures", "rate_policy", lambda v: ff.percent(v, 3)),
+        row("Renoncement de référence", "rate_baseline", lambda v: ff.percent(v, 3)),
+    ]
+    per = ef["eur_per_avoided"]
+    with solara.Card(f"Effet des mesures depuis le début ({snap.week} semaines)"):
+        solara.HTML(tag="div", unsafe_innerHTML=_table(head, rows))
+        done = [
+            f"<b>{html.escape(POLICY_NAMES.get(kind, kind))}</b> : "
+            + (
+                ", ".join(
+                    f"{ff.number(v)} {lab}"
+                    for k, lab in DELIVERED_LABELS.items()
+                    if (v := d.get(k))
+                )
+                or "pas encore commencé"
+            )
+            for kind, d in snap.delivered
+        ]
+        if done:
+            solara.HTML(
+                tag="div",
+                unsafe_innerHTML="<p style='font-size:13px;margin:8px 0 0'>Ce que les mesures "
+                "ont fait : " + " · ".join(done) + "</p>",
+            )
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=(
+                f'<p style="font-size:15px;margin-top:8px"><b>Coût des mesures : '
+                f"{ff.euros(ef['cost'])}</b> · <b>€ par consultation renoncée évitée : "
+                f"{ff.euros(per) if per is not None else 'sans objet'}</b>"
+                + (
+                    ""
+                    if per is not None
+                    else " (pas d'effet net clairement positif : moins de 10 consultations ou "
+                    "de 0,1 % du renoncement de référence)"
+                )
+                + "</p><p style='font-size:12px;color:#555'>Comparaison avec la référence "
+                "de même graine aléatoire (mêmes tirages, sans mesure). Un nombre négatif est "
+                "une hausse. Une consultation offerte ne réduit le renoncement que là où des "
+                "patients attendent ; les jours de solidarité sont pris sur le cabinet "
+                "d'origine du volontaire (sans remplaçant), d'où des hausses possibles "
+                "« Ailleurs » (déplacement). Personnes ayant renoncé : au moins une fois "
+                "depuis le début, estimation du modèle. Toutes les valeurs sont modélisées.</p>"
+            ),
+        )
+
+
+@solara.component
+def MapView(snap: Snapshot, indicator: solara.Reactive, view: solara.Reactive):
+    svg, classes = map_svg(snap, indicator.value, view.value)
+    e = snap.territory.epcis
+    with solara.Card(map_title(snap, indicator.value, view.value)):
+        with solara.Row():
+            solara.Select("Couleur de la carte", values=list(INDICATORS), value=indicator)
+            solara.ToggleButtonsSingle(value=view, values=list(VIEWS))
+        with solara.Columns([3, 1]):
+            with solara.Column():
+                solara.HTML(tag="div", unsafe_innerHTML=svg)
+                solara.FileDownload(
+                    lambda: map_png(snap, indicator.value, view.value),
+                    filename="accesssim_carte.png",
+                    label="Télécharger la carte (PNG)",
+                )
+            with solara.Column():
+                solara.HTML(
+                    tag="div",
+                    unsafe_innerHTML=dashmap.legend_html(
+                        classes, INDICATORS[indicator.value][0], not e.core.all()
+                    ),
+                )
+                solara.Text("Survolez un EPCI pour voir son nom et sa valeur.")
+
+
+@solara.component
+def SeriesView(snap: Snapshot):
+    s = snap.monthly
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.4))
+    if snap.months:
+        x = np.arange(len(snap.months))
+        for ax, key, scale in ((axes[0], "rate", 100), (axes[1], "ed", 1)):
+            ax.plot(x, scale * s[f"{key}_baseline"], color="grey", lw=3, alpha=0.6,
+                    label="référence (sans mesure)")  # fmt: skip
+            ax.plot(x, scale * s[f"{key}_policy"], color="C0", lw=1.5, label="avec mesures")
+            step = int(np.ceil(len(x) / 6))
+            ax.set_xticks(x[::step], snap.months[::step], fontsize=8)
+    axes[0].set_title("Consultations renoncées / demandées, par mois (%)", fontsize=10)
+    axes[1].set_title("Passages aux urgences évitables par semaine (moyenne du mois)", fontsize=10)
+    for ax in axes:
+        ax.grid(alpha=0.3)
+        ticks = ax.get_yticks()
+        spacing = np.diff(ticks).min() if len(ticks) > 1 else 1.0
+        decimals = int(max(0, np.ceil(-np.log10(spacing) - 1e-6))) if spacing > 0 else 0
+        ax.set_yticks(ticks, [ff.number(t, decimals) for t in ticks])
+        ax.set_ylim(ticks[0], ticks[-1])
+    if snap.months:
+        axes[0].legend(fontsize=8)
+    fig.tight_layout()
+    with solara.Card("Évolution mensuelle (le dernier mois peut être partiel)"):
+        solara.FigureMatplotlib(fig, format="png")
+    plt.close(fig)
+
+
+@solara.component
+def TableView(snap: Snapshot):
+    e = snap.territory.epcis
+    rp = snap.epci[("Renoncement aux soins", "policy")]
+    rb = snap.epci[("Renoncement aux soins", "baseline")]
+    order = [k for k in np.argsort(-np.nan_to_num(rb, nan=-1), kind="stable") if e.core[k]][:10]
+    bp, bb = snap.by_epci["policy"], snap.by_epci["baseline"]
+    rows = [
+        [
+            str(e.name[k]),
+            "confirmé" if snap.confirmed[k] else ("liste complétée" if snap.priority[k] else ""),
+            ff.percent(rp[k], 2),
+            ff.percent(rb[k], 2),
+            ff.number(bb["forgone"][k] - bp["forgone"][k]),
+            ff.number(bb["ed"][k] - bp["ed"][k]),
+        ]
+        for k in order
+    ]
+    head = ["EPCI (renoncement le plus fort)", "Prioritaire", "Avec mesures", "Référence",
+            "Consult. évitées", "Urgences évitées"]  # fmt: skip
+    with solara.Card("Les 10 EPCI où l'on renonce le plus (référence)"):
+        solara.HTML(tag="div", unsafe_innerHTML=_table(head, rows))
+        solara.FileDownload(
+            lambda: epci_csv(snap).encode("utf-8"),
+            filename="accesssim_epci.csv",
+            label="Télécharger le tableau de tous les EPCI (CSV)",
+        )
+
+
+HOW_TO = (
+    "1. Choisissez un territoire et, si vous voulez, un scénario prédéfini ou des doses de "
+    "mesures. 2. Appuyez sur Réinitialiser pour construire la simulation avec ces réglages. "
+    "3. Lancez 52 semaines (un an) ou avancez semaine par semaine. Les chiffres comparent la "
+    "simulation avec mesures à une référence sans mesure, de même graine aléatoire."
+)
 
 
 @solara.component
 def Page():
-    model = solara.use_memo(DashboardModel, [])
-    return make_page(model)
+    session = solara.use_memo(Session, [])
+    stop = solara.use_memo(threading.Event, [])
+    snap = solara.use_reactive(None)
+    busy = solara.use_reactive("")
+    error = solara.use_reactive("")
+    territory = solara.use_reactive(
+        DEFAULT_TERRITORY if DEFAULT_TERRITORY in territory_choices() else territory_choices()[1]
+    )
+    seed = solara.use_reactive(1)
+    values = solara.use_reactive(default_values())
+    preset = solara.use_reactive(NO_PRESET)
+    base = solara.use_reactive(())
+    indicator = solara.use_reactive(next(iter(INDICATORS)))
+    view = solara.use_reactive(VIEWS[0])
+    weeks = solara.use_reactive(52)
+    current = Settings(
+        territory.value, int(seed.value), dict(values.value), preset.value, base.value
+    )
+
+    def work(kind: str, n: int, settings: Settings):
+        try:
+            if kind == "reset":
+                snap.set(session.reset(settings))
+            else:
+                snap.set(session.advance(n, stop, snap.set))
+        except Exception as exc:  # shown on the page, logged on the server
+            log.exception("dashboard %s failed", kind)
+            what = (
+                "la simulation n'a pas pu être construite (la précédente reste affichée)"
+                if kind == "reset"
+                else "la simulation s'est arrêtée"
+            )
+            error.set(f"{what} : {type(exc).__name__}: {exc}")
+        finally:
+            busy.set("")
+
+    task = solara.lab.use_task(work, dependencies=None, prefer_threaded=True)
+
+    def start(kind: str, n: int = 0):
+        if busy.value:  # a click that arrived before the buttons were disabled
+            return
+        if kind != "reset" and session.run is None:
+            return
+        labels = {"reset": "Construction de la simulation…", "play": "Lecture en cours…"}
+        busy.set(labels.get(kind, f"Calcul de {n} semaine{'s' if n > 1 else ''}…"))
+        error.set("")
+        stop.clear()
+        task(kind, n, current)
+
+    def mount():
+        start("reset")
+        return stop.set  # on leaving the page, a running batch stops
+
+    solara.use_effect(mount, [])
+    s: Snapshot | None = snap.value
+    pending = s is not None and s.settings != current
+
+    solara.Title("accesssim : accès aux médecins généralistes")
+    with solara.AppBar():
+        solara.AppBarTitle("accesssim — accès aux médecins généralistes (simulation)")
+    with solara.Sidebar():
+        with solara.Card("Comment l'utiliser"):
+            solara.Text(HOW_TO)
+        with solara.Card("Territoire et scénario"):
+            solara.Select("Territoire (région ou département)", values=territory_choices(),
+                          value=territory)  # fmt: skip
+            if territory.value == FRANCE:
+                solara.Warning(
+                    "France entière : deux simulations de 35 000 communes ; la construction "
+                    "prend 10 à 20 s et chaque semaine environ 0,3 s (un an : 15 à 20 s)."
+                )
+
+            def on_preset(label):
+                preset.set(label)
+                if label == NO_PRESET:
+                    base.set(())
+                    return
+                try:
+                    v, b = load_preset(presets()[label])
+                except Exception as exc:
+                    log.exception("preset %s failed", label)
+                    error.set(f"Scénario {label!r} illisible : {exc}")
+                    return
+                values.set(v)
+                base.set(tuple(b))
+
+            solara.Select("Scénario prédéfini (mesures seulement)",
+                          values=[NO_PRESET, *presets()], value=preset.value,
+                          on_value=on_preset)  # fmt: skip
+            with solara.Column(classes=["slider-seed"], gap="0px"):
+                solara.Text(f"Graine aléatoire : {seed.value}")
+                solara.SliderInt("", value=seed, min=1, max=50, thumb_label=False)
+        with solara.Card("Mesures (doses)"):
+            for sl in SLIDERS:
+                v = values.value[sl.name]
+
+                def on_value(x, sl=sl):
+                    x = int(x) if sl.integer else round(float(x), 6)  # no 0.030000000000000002
+                    values.set({**values.value, sl.name: x})
+
+                with solara.Column(classes=[f"slider-{sl.name}"], gap="0px"):
+                    solara.HTML(
+                        tag="div",
+                        unsafe_innerHTML=f"<div style='font-size:13px'>{html.escape(sl.label)} :"
+                        f" <b>{html.escape(sl.show(v))}</b></div>",
+                    )
+                    (solara.SliderInt if sl.integer else solara.SliderFloat)(
+                        "",
+                        value=v,
+                        min=sl.min,
+                        max=sl.max,
+                        step=sl.step,
+                        on_value=on_value,
+                        thumb_label=False,
+                    )
+            if base.value:
+                solara.Text(
+                    "Le scénario garde ses dates de début et ses autres réglages ; "
+                    "une dose à zéro retire la mesure."
+                )
+
+    with solara.Column(style={"padding": "8px", "max-width": "1250px"}):
+        with solara.Card():
+            with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+                disabled = bool(busy.value)
+                solara.Button("Réinitialiser", on_click=lambda: start("reset"),
+                              color="primary", disabled=disabled)  # fmt: skip
+                solara.Button("Avancer d'une semaine", on_click=lambda: start("step", 1),
+                              disabled=disabled or s is None)  # fmt: skip
+                solara.Button(f"Lancer {weeks.value} semaines",
+                              on_click=lambda: start("run", int(weeks.value)),
+                              color="primary", disabled=disabled or s is None)  # fmt: skip
+                solara.Button("▶ Lecture continue", on_click=lambda: start("play", PLAY_WEEKS),
+                              disabled=disabled or s is None)  # fmt: skip
+                solara.Button("Pause", on_click=stop.set, disabled=not disabled)
+            with solara.Row(style={"align-items": "center"}, classes=["slider-weeks"]):
+                solara.Text(f"Semaines à lancer : {weeks.value}")
+                with solara.Column(style={"width": "420px"}):
+                    solara.SliderInt("", value=weeks, min=1, max=156, disabled=bool(busy.value),
+                                     thumb_label=False)  # fmt: skip
+            if busy.value:
+                solara.ProgressLinear(True)
+                solara.Text(busy.value)
+            if s is not None:
+                solara.HTML(
+                    tag="div",
+                    unsafe_innerHTML=(
+                        f"<p style='font-size:16px;margin:4px 0' class='status'>"
+                        f"<b>{html.escape(s.territory.label)} — semaine {s.week}</b> "
+                        f"({html.escape(s.date)})"
+                        + (
+                            f" · dernière semaine simulée en {ff.number(s.step_ms)} ms (les "
+                            "deux simulations)"
+                            if s.week
+                            else " · prête : lancez des semaines"
+                        )
+                        + "</p>"
+                        "<p style='font-size:13px;margin:0'>Mesures de cette simulation : "
+                        + " · ".join(html.escape(x) for x in describe(s.specs))
+                        + "</p>"
+                    ),
+                )
+            if pending:
+                solara.Warning(
+                    "Réglages modifiés : appuyez sur Réinitialiser pour les appliquer (la "
+                    "simulation affichée garde ses réglages, rappelés ci-dessus)."
+                )
+            if error.value:
+                solara.Error(f"Erreur : {error.value}")
+        if s is None:
+            solara.Text("Construction de la simulation…")
+            return
+        EffectView(s)
+        MapView(s, indicator, view)
+        SeriesView(s)
+        TableView(s)
 
 
 page = Page
