@@ -1,27 +1,33 @@
-"""Travel-time core: a road-proxy graph over communes and shortest times on it (numpy/scipy).
+"""Travel-time core: a two-level road graph over communes and shortest times on it (numpy/scipy).
 
-No French source gives a road detour factor or average speeds by type of area
-(FACTS.md §8), so both are documented assumptions exposed as :class:`TravelParams`:
+Level 1, **local links**: between communes whose polygons share a border, except where no road
+exists (Guyane's interior, listed estuaries without a bridge: see DATA.md). Time = great-circle
+distance between town halls × ``detour`` / speed, the speed being the harmonic mean of the two
+communes' density-class speeds (time spent in each half at that half's speed).
 
-* **Edge time** between two communes sharing a border = great-circle distance between their
-  town halls × ``detour`` / speed, the speed being the harmonic mean of the two communes'
-  density-class speeds (time spent in each half at that half's speed).
-* **Detour 1.3**: the generic road/straight-line ratio for regional trips is 1.2–1.4 and falls
-  with distance (Héran, FACTS.md §8); 1.3 is the middle. Adjacent town halls are a few km apart,
-  where detours are at the high end, but the graph path itself already zig-zags between town
-  halls, which adds its own detour.
-* **Speeds 25 / 40 / 55 / 60 km/h** (dense / intermediate / sparse / very sparse communes):
-  door-to-door car speeds, well under the limits (50 in towns, 80 on rural roads, 110–130 on
-  the few expressways), for lights, junctions, villages crossed and parking.
-* **Intra-commune time**: mean distance from a resident to the centre of a disc of the commune's
-  area, (2/3)·r, at the commune's speed, with the area capped at ``intra_area_cap_km2``
-  (25 km²): in a large commune services are spread across its neighbourhoods, so residents are
-  not all going to the town hall. Insee METRIC sets intra-commune times to 0 by convention
-  (FACTS.md §8), which this reproduces as ``intra_area_cap_km2=0``.
+Level 2, **fast links** (standing in for main roads and motorways): between pôles (communes of
+10,000 inhabitants or more) along the edges of their Delaunay triangulation up to 120 km apart,
+shipped in the territory. A link's length is the land path along commune adjacency (so it never
+crosses water the local graph cannot), travelled at ``fast_speed_kmh``, an effective speed over
+that zig-zag length.
+
+The speeds are fitted to reference driving times on the *fit* half of
+``validation/road_pairs.csv`` (:func:`fit_road_levels`, ``accesssim validate --fit-roads``); the
+other half is held out and reported by ``accesssim validate``. Their values, status and source
+are in ``parameters.py`` (block "travel"). No French source gives speeds by road level or a
+detour factor (docs/calibration.md).
+
+**Intra-commune time** is an explicit choice (``intra_area_cap_km2``): 0 reproduces Insee's
+METRIC convention, used by DREES for APL and for distances to the nearest GP or ED, and is what
+``accesssim apl`` and ``accesssim validate`` use (:data:`METRIC`). The behaviour model keeps a
+positive default: mean distance from a resident to the centre of a disc of the commune's area,
+(2/3)·r, at the commune's speed, with the area capped at 25 km² (services are spread across a
+large commune's neighbourhoods).
 
 Times are in minutes. ``times[i, j]`` is the time from a resident of commune ``i`` to a
 facility in commune ``j``: the intra-commune time of ``i`` plus the shortest path between
-town halls. The matrix is asymmetric because of the origin's intra-commune time.
+town halls. Communes with no road to a facility (Guyane's interior, islands without a bridge)
+get no finite time: they are absent from sparse matrices and ``inf`` in nearest-facility times.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -37,19 +43,28 @@ from scipy import sparse
 from scipy.sparse import csgraph
 
 from accesssim import io as aio
+from accesssim import parameters
 from accesssim.territory import Territory, great_circle_km
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: two-level graph (fast links), fitted speeds
 MIN_MINUTES = 0.1  # floor of any time, so that no stored time is an implicit zero
+# Local speeds are fitted scales times these (km/h, dense .. very sparse): the former assumed
+# door-to-door speeds, whose ratios within urban and within rural classes remain assumptions.
+LOCAL_SPEED_RATIOS = (25.0, 40.0, 55.0, 60.0)
+
+
+def _param(name):
+    return parameters.PARAMETERS[name].default
 
 
 @dataclass(frozen=True)
 class TravelParams:
-    """Road-proxy assumptions (see the module docstring for why these values)."""
+    """Road-model parameters; defaults, status and sources in ``parameters.py`` ("travel")."""
 
-    detour: float = 1.3
-    speed_kmh: tuple[float, float, float, float] = (25.0, 40.0, 55.0, 60.0)
-    intra_area_cap_km2: float = 25.0
+    detour: float = _param("road_local_detour")
+    speed_kmh: tuple[float, float, float, float] = _param("road_local_speed_kmh")
+    fast_speed_kmh: float = _param("road_fast_speed_kmh")
+    intra_area_cap_km2: float = _param("road_intra_area_cap_km2")
 
     def __post_init__(self):
         if not (np.isfinite(self.detour) and self.detour >= 1.0):
@@ -57,8 +72,17 @@ class TravelParams:
         sp = np.asarray(self.speed_kmh, float)
         if sp.shape != (4,) or not np.all(np.isfinite(sp) & (sp > 0)):
             raise ValueError(f"speed_kmh must be 4 positive speeds, got {self.speed_kmh}")
+        if not (np.isfinite(self.fast_speed_kmh) and self.fast_speed_kmh > 0):
+            raise ValueError(f"fast_speed_kmh must be a positive speed, got {self.fast_speed_kmh}")
         if not (np.isfinite(self.intra_area_cap_km2) and self.intra_area_cap_km2 >= 0):
             raise ValueError(f"intra_area_cap_km2 must be >= 0, got {self.intra_area_cap_km2}")
+
+    def metric(self) -> TravelParams:
+        """The same roads with intra-commune time 0 (Insee METRIC convention)."""
+        return replace(self, intra_area_cap_km2=0.0)
+
+
+METRIC = TravelParams().metric()
 
 
 def commune_speeds(territory: Territory, params: TravelParams) -> np.ndarray:
@@ -75,16 +99,94 @@ def intra_minutes(territory: Territory, params: TravelParams = TravelParams()) -
 
 
 def road_graph(territory: Territory, params: TravelParams = TravelParams()) -> sparse.csr_matrix:
-    """Symmetric sparse graph of minutes between the town halls of neighbouring communes."""
+    """Symmetric sparse graph of minutes between town halls: local and fast links.
+
+    Where a fast link joins two neighbouring communes, the faster of the two links is kept.
+    """
     c = territory.communes
     a, b = territory.commune_adjacency.T.astype(np.int64)
     km = great_circle_km(c.lon[a], c.lat[a], c.lon[b], c.lat[b])
     v = commune_speeds(territory, params)
     minutes = km * params.detour * 0.5 * (1 / v[a] + 1 / v[b]) * 60
-    minutes = np.maximum(minutes, MIN_MINUTES)
+    fl = territory.fast_links
+    fa, fb = fl.pairs.T.astype(np.int64) if len(fl) else (np.zeros(0, np.int64),) * 2
+    fast = np.asarray(fl.km, float) / params.fast_speed_kmh * 60
+    rows = np.concatenate([a, fa])
+    cols = np.concatenate([b, fb])
+    vals = np.maximum(np.concatenate([minutes, fast]), MIN_MINUTES)
+    lo, hi = np.minimum(rows, cols), np.maximum(rows, cols)
+    order = np.lexsort((vals, hi, lo))  # per pair, the fastest first
+    lo, hi, vals = lo[order], hi[order], vals[order]
+    first = np.ones(len(lo), bool)
+    first[1:] = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])
+    lo, hi, vals = lo[first], hi[first], vals[first]
     n = len(c)
-    g = sparse.coo_matrix((minutes, (a, b)), shape=(n, n))
+    g = sparse.coo_matrix((vals, (lo, hi)), shape=(n, n))
     return (g + g.T).tocsr()
+
+
+def pair_minutes(
+    territory: Territory,
+    origins: np.ndarray,
+    destinations: np.ndarray,
+    params: TravelParams = METRIC,
+    graph: sparse.spmatrix | None = None,
+) -> np.ndarray:
+    """Town hall to town hall minutes for pairs of commune indices (``inf`` if no road)."""
+    origins = np.asarray(origins, np.int64)
+    destinations = np.asarray(destinations, np.int64)
+    g = road_graph(territory, params) if graph is None else graph
+    src, inv = np.unique(origins, return_inverse=True)
+    if src.size == 0:
+        return np.zeros(0)
+    d = csgraph.dijkstra(g, directed=True, indices=src)
+    return d[inv, destinations]
+
+
+def fit_road_levels(
+    territory: Territory,
+    origins: np.ndarray,
+    destinations: np.ndarray,
+    reference_minutes: np.ndarray,
+    base: TravelParams = METRIC,
+) -> dict:
+    """Fit three road speeds to reference times: urban and rural local scales, fast links.
+
+    Local speeds are ``LOCAL_SPEED_RATIOS`` times a scale for dense and intermediate communes
+    and another for sparse and very sparse ones (ratios within each pair stay assumed); the
+    fast-link speed is the third value. Minimises the sum of squared log ratios model/reference
+    on the pairs given (the fit set only) by Nelder-Mead from (1, 1.2, 90 km/h).
+    """
+    from scipy.optimize import minimize
+
+    ref = np.asarray(reference_minutes, float)
+    ratios = np.asarray(LOCAL_SPEED_RATIOS)
+    graph_params = []
+
+    def params(x):
+        su, sr, vf = np.exp(x)
+        sp = (ratios[0] * su, ratios[1] * su, ratios[2] * sr, ratios[3] * sr)
+        return replace(base, speed_kmh=tuple(float(v) for v in sp), fast_speed_kmh=float(vf))
+
+    def objective(x):
+        model = pair_minutes(territory, origins, destinations, params(x))
+        graph_params.append(x)
+        return float(np.sum(np.log(model / ref) ** 2))
+
+    res = minimize(
+        objective,
+        np.log([1.0, 1.2, 90.0]),
+        method="Nelder-Mead",
+        options={"xatol": 1e-3, "fatol": 1e-4, "maxfev": 200},
+    )
+    p = params(res.x)
+    return {
+        "local_speed_kmh": tuple(round(v, 1) for v in p.speed_kmh),
+        "fast_speed_kmh": round(p.fast_speed_kmh, 1),
+        "sum_sq_log_ratio": float(res.fun),
+        "evaluations": len(graph_params),
+        "fast_links_slower_than_rural_roads": p.fast_speed_kmh < p.speed_kmh[2],
+    }
 
 
 def matrix_from_graph(
@@ -132,8 +234,8 @@ def travel_matrix(
     """Commune × commune travel times in minutes, under ``cutoff``, cached on disk.
 
     The cache key is a hash of everything the result depends on (coordinates, areas, density
-    classes, adjacency, parameters, cutoff), so a changed territory or parameter never reads
-    a stale file.
+    classes, local and fast links, parameters, cutoff, cache format), so a changed territory,
+    parameter or road model never reads a stale file.
     """
     key = _cache_key(territory, params, cutoff)
     path = cache_path(cache_dir) / f"travel-{key}.npz"
@@ -188,6 +290,8 @@ def _cache_key(territory: Territory, params: TravelParams, cutoff: float) -> str
     c = territory.communes
     h = hashlib.sha256()
     h.update(json.dumps([CACHE_FORMAT, asdict(params), float(cutoff)]).encode())
-    for arr in (c.lon, c.lat, c.area_km2, c.density_class, territory.commune_adjacency):
+    fl = territory.fast_links
+    arrays = (c.lon, c.lat, c.area_km2, c.density_class, territory.commune_adjacency)
+    for arr in (*arrays, fl.pairs, fl.km):
         h.update(np.ascontiguousarray(arr).tobytes())
     return h.hexdigest()[:24]
