@@ -151,7 +151,7 @@ def _check_vector(name: str, values, length: int) -> np.ndarray:
 # ---------------------------------------------------------------------- APL of a territory
 # Supply as DREES counts it: activity, not heads. The national GP act volume (230 M
 # consultations of general practice a year, government figure quoted by Egora 17/02/2026; the
-# package's range is 230-254 M, docs/calibration.md) spread over the 55,546 private-practice GPs
+# range of derived figures is 230-254 M, DATA.md) spread over the 55,546 private-practice GPs
 # of CNAM 2024 gives 4,141 acts per GP, not the 5,000 of a typical full-time GP (IQVIA 2018):
 # part-time and low-activity GPs count for less. DREES's own ETP thresholds (its "tableau 2")
 # are not published in a retrievable form, and GP ages are not in the territory, so the

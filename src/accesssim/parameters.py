@@ -390,20 +390,27 @@ PARAMETERS.update(
             2.0,
         ),
         "road_local_speed_kmh": Param(
-            (25.1, 40.1, 75.1, 82.0),
+            (25.0, 40.0, 54.8, 59.7),
             "speed on local links by density class of the commune crossed (dense .. very sparse)",
             "C",
             "25/40 and 55/60 ratios assumed; one scale for dense+intermediate (1.00) and one for "
-            "sparse+very sparse (1.37) fitted on the fit set of validation/road_pairs.csv",
+            "sparse+very sparse (1.00) fitted on the fit set of validation/road_pairs.csv",
         ),
         "road_fast_speed_kmh": Param(
-            41.1,
+            98.7,
             "effective speed on fast links (pôle to pôle, over the land path length)",
             "C",
-            "fitted on the fit set of validation/road_pairs.csv; the fit makes fast links "
-            "slower than rural local links, so the fast level carries no path (a finding)",
+            "fitted on the fit set of validation/road_pairs.csv",
             20,
             200,
+        ),
+        "road_fast_access_minutes": Param(
+            15.1,
+            "minutes to get onto and off the fast level, once per trip",
+            "C",
+            "fitted on the fit set of validation/road_pairs.csv",
+            0,
+            60,
         ),
         "road_intra_area_cap_km2": Param(
             25.0,

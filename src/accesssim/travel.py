@@ -15,7 +15,7 @@ The speeds are fitted to reference driving times on the *fit* half of
 ``validation/road_pairs.csv`` (:func:`fit_road_levels`, ``accesssim validate --fit-roads``); the
 other half is held out and reported by ``accesssim validate``. Their values, status and source
 are in ``parameters.py`` (block "travel"). No French source gives speeds by road level or a
-detour factor (docs/calibration.md).
+detour factor (DATA.md, "Road links").
 
 **Intra-commune time** is an explicit choice (``intra_area_cap_km2``): 0 reproduces Insee's
 METRIC convention, used by DREES for APL and for distances to the nearest GP or ED, and is what
@@ -51,6 +51,7 @@ MIN_MINUTES = 0.1  # floor of any time, so that no stored time is an implicit ze
 # Local speeds are fitted scales times these (km/h, dense .. very sparse): the former assumed
 # door-to-door speeds, whose ratios within urban and within rural classes remain assumptions.
 LOCAL_SPEED_RATIOS = (25.0, 40.0, 55.0, 60.0)
+FAST_COLLAPSE_MINUTES = 240.0  # pôle pairs joined by one collapsed fast edge (see road_graph)
 
 
 def _param(name):
@@ -64,6 +65,7 @@ class TravelParams:
     detour: float = _param("road_local_detour")
     speed_kmh: tuple[float, float, float, float] = _param("road_local_speed_kmh")
     fast_speed_kmh: float = _param("road_fast_speed_kmh")
+    fast_access_minutes: float = _param("road_fast_access_minutes")
     intra_area_cap_km2: float = _param("road_intra_area_cap_km2")
 
     def __post_init__(self):
@@ -74,6 +76,8 @@ class TravelParams:
             raise ValueError(f"speed_kmh must be 4 positive speeds, got {self.speed_kmh}")
         if not (np.isfinite(self.fast_speed_kmh) and self.fast_speed_kmh > 0):
             raise ValueError(f"fast_speed_kmh must be a positive speed, got {self.fast_speed_kmh}")
+        if not (np.isfinite(self.fast_access_minutes) and self.fast_access_minutes >= 0):
+            raise ValueError(f"fast_access_minutes must be >= 0, got {self.fast_access_minutes}")
         if not (np.isfinite(self.intra_area_cap_km2) and self.intra_area_cap_km2 >= 0):
             raise ValueError(f"intra_area_cap_km2 must be >= 0, got {self.intra_area_cap_km2}")
 
@@ -99,18 +103,20 @@ def intra_minutes(territory: Territory, params: TravelParams = TravelParams()) -
 
 
 def road_graph(territory: Territory, params: TravelParams = TravelParams()) -> sparse.csr_matrix:
-    """Symmetric sparse graph of minutes between town halls: local and fast links.
+    """Symmetric sparse graph of minutes between town halls: local links and the fast level.
 
-    Where a fast link joins two neighbouring communes, the faster of the two links is kept.
+    The fast level is collapsed into direct edges between pôles: for every pair of pôles whose
+    fastest route on the fast links takes at most ``FAST_COLLAPSE_MINUTES``, one edge of that
+    time plus ``fast_access_minutes`` (getting onto and off the main roads, paid once per
+    trip). Where a local and a fast edge join the same communes, the faster is kept.
     """
     c = territory.communes
+    n = len(c)
     a, b = territory.commune_adjacency.T.astype(np.int64)
     km = great_circle_km(c.lon[a], c.lat[a], c.lon[b], c.lat[b])
     v = commune_speeds(territory, params)
     minutes = km * params.detour * 0.5 * (1 / v[a] + 1 / v[b]) * 60
-    fl = territory.fast_links
-    fa, fb = fl.pairs.T.astype(np.int64) if len(fl) else (np.zeros(0, np.int64),) * 2
-    fast = np.asarray(fl.km, float) / params.fast_speed_kmh * 60
+    fa, fb, fast = _fast_edges(territory, params)
     rows = np.concatenate([a, fa])
     cols = np.concatenate([b, fb])
     vals = np.maximum(np.concatenate([minutes, fast]), MIN_MINUTES)
@@ -120,9 +126,24 @@ def road_graph(territory: Territory, params: TravelParams = TravelParams()) -> s
     first = np.ones(len(lo), bool)
     first[1:] = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])
     lo, hi, vals = lo[first], hi[first], vals[first]
-    n = len(c)
     g = sparse.coo_matrix((vals, (lo, hi)), shape=(n, n))
     return (g + g.T).tocsr()
+
+
+def _fast_edges(territory: Territory, params: TravelParams):
+    """Pôle-to-pôle edges of the collapsed fast level (see :func:`road_graph`)."""
+    fl = territory.fast_links
+    empty = np.zeros(0, np.int64)
+    if len(fl) == 0:
+        return empty, empty, np.zeros(0)
+    poles, local = np.unique(fl.pairs, return_inverse=True)
+    local = local.reshape(-1, 2)
+    p = len(poles)
+    t = np.asarray(fl.km, float) / params.fast_speed_kmh * 60
+    layer = sparse.coo_matrix((t, (local[:, 0], local[:, 1])), shape=(p, p))
+    d = csgraph.dijkstra(layer.tocsr(), directed=False, limit=FAST_COLLAPSE_MINUTES)
+    i, j = np.nonzero(np.isfinite(d) & (np.arange(p)[:, None] < np.arange(p)[None, :]))
+    return poles[i], poles[j], d[i, j] + params.fast_access_minutes
 
 
 def pair_minutes(
@@ -150,42 +171,49 @@ def fit_road_levels(
     reference_minutes: np.ndarray,
     base: TravelParams = METRIC,
 ) -> dict:
-    """Fit three road speeds to reference times: urban and rural local scales, fast links.
+    """Fit the road model to reference times: two local scales, fast speed, access time.
 
     Local speeds are ``LOCAL_SPEED_RATIOS`` times a scale for dense and intermediate communes
     and another for sparse and very sparse ones (ratios within each pair stay assumed); the
-    fast-link speed is the third value. Minimises the sum of squared log ratios model/reference
-    on the pairs given (the fit set only) by Nelder-Mead from (1, 1.2, 90 km/h).
+    fast-link speed and the access time to the fast level are the other two. Minimises the sum
+    of squared log ratios model/reference on the pairs given (the fit set only) by Nelder-Mead
+    from (1, 1, 90 km/h, 5 min).
     """
     from scipy.optimize import minimize
 
     ref = np.asarray(reference_minutes, float)
     ratios = np.asarray(LOCAL_SPEED_RATIOS)
-    graph_params = []
+    calls = []
 
     def params(x):
-        su, sr, vf = np.exp(x)
+        su, sr, vf, acc = np.exp(x)
         sp = (ratios[0] * su, ratios[1] * su, ratios[2] * sr, ratios[3] * sr)
-        return replace(base, speed_kmh=tuple(float(v) for v in sp), fast_speed_kmh=float(vf))
+        return replace(
+            base,
+            speed_kmh=tuple(float(v) for v in sp),
+            fast_speed_kmh=float(vf),
+            fast_access_minutes=float(acc),
+        )
 
     def objective(x):
+        calls.append(x)
         model = pair_minutes(territory, origins, destinations, params(x))
-        graph_params.append(x)
         return float(np.sum(np.log(model / ref) ** 2))
 
     res = minimize(
         objective,
-        np.log([1.0, 1.2, 90.0]),
+        np.log([1.0, 1.0, 90.0, 5.0]),
         method="Nelder-Mead",
-        options={"xatol": 1e-3, "fatol": 1e-4, "maxfev": 200},
+        options={"xatol": 1e-3, "fatol": 1e-4, "maxfev": 400},
     )
     p = params(res.x)
     return {
         "local_speed_kmh": tuple(round(v, 1) for v in p.speed_kmh),
         "fast_speed_kmh": round(p.fast_speed_kmh, 1),
+        "fast_access_minutes": round(p.fast_access_minutes, 2),
         "sum_sq_log_ratio": float(res.fun),
-        "evaluations": len(graph_params),
-        "fast_links_slower_than_rural_roads": p.fast_speed_kmh < p.speed_kmh[2],
+        "evaluations": len(calls),
+        "converged": bool(res.success),
     }
 
 
@@ -194,11 +222,19 @@ def matrix_from_graph(
     origin_minutes: np.ndarray,
     cutoff: float,
     chunk: int = 512,
+    lonlat: tuple[np.ndarray, np.ndarray] | None = None,
+    reach_km: float | None = None,
 ) -> sparse.csr_matrix:
     """All travel times under ``cutoff`` as a sparse matrix, by chunked Dijkstra.
 
     ``times[i, j] = origin_minutes[i] + shortest path(i, j)``; entries above ``cutoff``
     are absent. Memory is bounded by ``chunk`` dense rows at a time.
+
+    With ``lonlat`` and ``reach_km`` (an upper bound of the great-circle distance any path
+    under ``cutoff`` can cover), sources are grouped in tiles of about 0.5 degree and each
+    tile's Dijkstra runs on the subgraph within reach: the same result (no path under the
+    cutoff leaves that ball), about ten times faster on all of France, because scipy's
+    Dijkstra initialises one full row per source.
     """
     graph = sparse.csr_matrix(graph)
     n = graph.shape[0]
@@ -207,14 +243,23 @@ def matrix_from_graph(
         raise ValueError("graph must be square and origin_minutes one value per node")
     if not (np.isfinite(cutoff) and cutoff > 0):
         raise ValueError(f"cutoff must be a positive number of minutes, got {cutoff}")
+    if lonlat is None or reach_km is None or not np.isfinite(reach_km):
+        groups = [(np.arange(start, min(start + chunk, n)), None) for start in range(0, n, chunk)]
+    else:
+        groups = _tiles(lonlat, reach_km, chunk)
     rows, cols, vals = [], [], []
-    for start in range(0, n, chunk):
-        idx = np.arange(start, min(start + chunk, n))
-        d = csgraph.dijkstra(graph, directed=True, indices=idx, limit=cutoff)
+    for idx, sub in groups:
+        if sub is None:
+            d = csgraph.dijkstra(graph, directed=True, indices=idx, limit=cutoff)
+            col_of = None
+        else:
+            local = np.searchsorted(sub, idx)
+            d = csgraph.dijkstra(graph[sub][:, sub], directed=True, indices=local, limit=cutoff)
+            col_of = sub
         d += origin_minutes[idx, None]
         r, col = np.nonzero(d <= cutoff)
         rows.append(idx[r])
-        cols.append(col)
+        cols.append(col if col_of is None else col_of[col])
         vals.append(d[r, col])
     rows = np.concatenate(rows) if rows else np.zeros(0, np.int64)
     cols = np.concatenate(cols) if cols else np.zeros(0, np.int64)
@@ -222,6 +267,43 @@ def matrix_from_graph(
     m = sparse.csr_matrix((vals, (rows, cols)), shape=(n, n))
     m.sort_indices()
     return m
+
+
+def _tiles(lonlat, reach_km: float, chunk: int, degrees: float = 0.5):
+    """Source groups (tiles of ``degrees``) and the sorted node set within reach of each."""
+    from scipy.spatial import cKDTree
+
+    from accesssim.territory import EARTH_RADIUS_KM, _unit_xyz
+
+    lon, lat = (np.asarray(v, float) for v in lonlat)
+    xyz = _unit_xyz(lon, lat)
+    tree = cKDTree(xyz)
+    key = np.floor(lon / degrees).astype(np.int64) * 100_000 + np.floor(lat / degrees).astype(
+        np.int64
+    )
+    order = np.argsort(key, kind="stable")
+    bounds = np.flatnonzero(np.diff(key[order])) + 1
+    out = []
+    for members in np.split(order, bounds):
+        for start in range(0, len(members), chunk):
+            idx = np.sort(members[start : start + chunk])
+            centre = xyz[idx].mean(axis=0)
+            centre /= np.linalg.norm(centre)
+            spread = np.max(np.linalg.norm(xyz[idx] - centre, axis=1))
+            chord = 2 * np.sin(reach_km / EARTH_RADIUS_KM / 2) + spread + 1e-9
+            sub = np.sort(np.asarray(tree.query_ball_point(centre, chord), np.int64))
+            out.append((idx, sub))
+    return out
+
+
+def reach_km(params: TravelParams, cutoff: float) -> float:
+    """Upper bound of the great-circle km a path under ``cutoff`` minutes can cover.
+
+    A local link of time t covers at most t × speed / detour km; a collapsed fast edge at most
+    (t - access) × fast speed (its land path is never shorter than the great circle).
+    """
+    v_local = max(params.speed_kmh) / params.detour
+    return cutoff / 60 * max(v_local, params.fast_speed_kmh) * 1.001
 
 
 def travel_matrix(
@@ -247,7 +329,14 @@ def travel_matrix(
             )
         except Exception:  # unreadable cache: recompute and overwrite
             pass
-    m = matrix_from_graph(road_graph(territory, params), intra_minutes(territory, params), cutoff)
+    c = territory.communes
+    m = matrix_from_graph(
+        road_graph(territory, params),
+        intra_minutes(territory, params),
+        cutoff,
+        lonlat=(c.lon, c.lat),
+        reach_km=reach_km(params, cutoff),
+    )
     if cache:
         arrays = {"data": m.data, "indices": m.indices, "indptr": m.indptr, "shape": m.shape}
         aio.write_npz(path, arrays, {"cutoff": cutoff, "params": asdict(params)})
