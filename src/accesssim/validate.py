@@ -296,7 +296,8 @@ for _check in (
         "2015",
         lambda ctx: 1 - ctx.share_within(ctx.ed_minutes, 30),
         percent=True,
-        note="private clinics' EDs are missing from the list (DATA.md): biased upward",
+        note="the ED list misses private clinics' EDs (pushes up) and keeps public hospitals "
+        "without an ED (pushes down): DATA.md",
     ),
     Check(
         "urban population ≤ 30 min from an ED",
@@ -417,7 +418,7 @@ def run(ctx: Context | None = None, checks: list[Check] | None = None) -> list[d
             {
                 "check": chk.name,
                 "model": value,
-                "model_text": f"{100 * value:.1f}%" if chk.percent else f"{value:.3g}",
+                "model_text": _fmt(value, chk.percent),
                 "published": chk.published_text,
                 "tolerance": chk.tolerance,
                 "within": within,
@@ -428,6 +429,14 @@ def run(ctx: Context | None = None, checks: list[Check] | None = None) -> list[d
             }
         )
     return rows
+
+
+def _fmt(value: float, percent: bool) -> str:
+    if percent:
+        return f"{100 * value:.1f}%"
+    if float(value).is_integer():
+        return f"{value:.0f}"
+    return f"{value:.2f}"
 
 
 def markdown(rows: list[dict]) -> str:
