@@ -489,7 +489,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument(
         "--fit-roads",
         action="store_true",
-        help="fit the road speeds on the fit half of the pairs and print them (about 20 s)",
+        help="fit the road speeds on the fit half of the pairs and print them (a few minutes)",
     )
     v.add_argument("--no-cache", action="store_true", help="do not use the travel-time cache")
     v.set_defaults(func=cmd_validate)

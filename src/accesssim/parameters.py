@@ -390,14 +390,14 @@ PARAMETERS.update(
             2.0,
         ),
         "road_local_speed_kmh": Param(
-            (25.0, 40.0, 54.8, 59.7),
+            (28.9, 46.3, 51.6, 56.3),
             "speed on local links by density class of the commune crossed (dense .. very sparse)",
             "C",
-            "25/40 and 55/60 ratios assumed; one scale for dense+intermediate (1.00) and one for "
-            "sparse+very sparse (1.00) fitted on the fit set of validation/road_pairs.csv",
+            "25/40 and 55/60 ratios assumed; one scale for dense+intermediate (1.157) and one for "
+            "sparse+very sparse (0.938) fitted on the fit set of validation/road_pairs.csv",
         ),
         "road_fast_speed_kmh": Param(
-            98.7,
+            99.7,
             "effective speed on fast links (pôle to pôle, over the land path length)",
             "C",
             "fitted on the fit set of validation/road_pairs.csv",
@@ -405,7 +405,7 @@ PARAMETERS.update(
             200,
         ),
         "road_fast_access_minutes": Param(
-            15.1,
+            15.5,
             "minutes to get onto and off the fast level, once per trip",
             "C",
             "fitted on the fit set of validation/road_pairs.csv",
