@@ -9,7 +9,9 @@ Level 2, **fast links** (standing in for main roads and motorways): between pôl
 10,000 inhabitants or more) along the edges of their Delaunay triangulation up to 120 km apart,
 shipped in the territory. A link's length is the land path along commune adjacency (so it never
 crosses water the local graph cannot), travelled at ``fast_speed_kmh``, an effective speed over
-that zig-zag length.
+that zig-zag length. The level is collapsed into direct pôle-to-pôle edges that add
+``fast_access_minutes`` once per trip (getting onto and off main roads), so that a short hop
+inside a town is not taken at motorway speed (:func:`road_graph`).
 
 The speeds are fitted to reference driving times on the *fit* half of
 ``validation/road_pairs.csv`` (:func:`fit_road_levels`, ``accesssim validate --fit-roads``); the
@@ -46,7 +48,7 @@ from accesssim import io as aio
 from accesssim import parameters
 from accesssim.territory import Territory, great_circle_km
 
-CACHE_FORMAT = 2  # 2: two-level graph (fast links), fitted speeds
+CACHE_FORMAT = 2  # 2: two-level graph (collapsed fast level), fitted speeds (issue 9)
 MIN_MINUTES = 0.1  # floor of any time, so that no stored time is an implicit zero
 # Local speeds are fitted scales times these (km/h, dense .. very sparse): the former assumed
 # door-to-door speeds, whose ratios within urban and within rural classes remain assumptions.
