@@ -26,6 +26,7 @@ $(VENV)/.installed-base: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed-base
 	@mkdir -p $(OUT)
 	$(BIN)/accesssim apl --map $(OUT)/apl_france.png --csv $(OUT)/apl_communes.csv
+	$(BIN)/accesssim validate --out $(OUT)/validate
 	$(BIN)/accesssim run scenarios/baseline.toml --out $(OUT)/baseline
 
 test: $(VENV)/.installed lint
@@ -39,7 +40,11 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_foundation.py
 	$(BIN)/python benchmarks/bench_model.py
 
+SHARED_DATA := ../shared/data
+
 territory: $(VENV)/.installed
+	@test -d $(SHARED_DATA) || { echo "make territory: $(SHARED_DATA) is missing. It must hold the CNAM, SIRENE, FINESS/GISCO and priority-EPCI CSVs listed in DATA.md (Sources), from the project's shared data folder cloned beside this repository, or pass fresher files: python scripts/build_territory.py --cnam F --sirene F --finess F --priority F" >&2; exit 2; }
+	@command -v npm >/dev/null || { echo "make territory: npm is missing (it fetches @etalab/decoupage-administratif 6.0.0); install Node.js or pass --decoupage DIR to scripts/build_territory.py" >&2; exit 2; }
 	$(PIP) install --quiet -e '.[test,build-data]'
 	$(BIN)/python scripts/build_territory.py
 

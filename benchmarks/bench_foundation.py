@@ -28,7 +28,7 @@ if task.startswith("matrix"):
 elif task == "apl":
     times = travel.travel_matrix(t, 20, cache_dir=cache_dir)
     t1 = time.perf_counter()
-    apl = access.e2sfca(t.communes.gp * 5000.0, t.communes.population, times)
+    apl = access.e2sfca(t.communes.gp * access.ACTS_PER_GP, t.communes.population, times)
     out.update(seconds=time.perf_counter() - t1)
 elif task == "load":
     out.update(seconds=load_s)

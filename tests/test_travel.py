@@ -1,7 +1,10 @@
 """Travel-time core: hand-solved graphs, nearest facility, cache, parameters."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
+import synthetic
 from scipy import sparse
 
 from accesssim import territory as terr
@@ -96,9 +99,13 @@ def test_corrupt_cache_is_recomputed(landes, tmp_path):
 
 def test_slower_speeds_mean_longer_times(landes):
     fast = travel.travel_matrix(landes, cutoff=1e6, cache=False)
-    slow = travel.travel_matrix(
-        landes, cutoff=1e6, cache=False, params=travel.TravelParams(speed_kmh=(12.5, 20, 27.5, 30))
+    p = travel.TravelParams()
+    half = travel.TravelParams(
+        speed_kmh=tuple(v / 2 for v in p.speed_kmh),
+        fast_speed_kmh=p.fast_speed_kmh / 2,
+        fast_access_minutes=2 * p.fast_access_minutes,
     )
+    slow = travel.travel_matrix(landes, cutoff=1e6, cache=False, params=half)
     np.testing.assert_allclose(slow.data, 2 * fast.data, rtol=1e-9)
 
 
@@ -109,8 +116,64 @@ def test_slower_speeds_mean_longer_times(landes):
         ({"speed_kmh": (10, 20, 0, 30)}, "speed_kmh"),
         ({"speed_kmh": (10, 20)}, "speed_kmh"),
         ({"intra_area_cap_km2": -1}, "intra_area_cap_km2"),
+        ({"fast_speed_kmh": 0}, "fast_speed_kmh"),
     ],
 )
 def test_bad_params(kw, msg):
     with pytest.raises(ValueError, match=msg):
         travel.TravelParams(**kw)
+
+
+def test_town_hall_times_are_symmetric_under_metric(landes):
+    m = travel.travel_matrix(landes, cutoff=1e6, params=travel.METRIC, cache=False).toarray()
+    np.testing.assert_allclose(m, m.T, rtol=1e-12)
+
+
+def test_a_faster_network_never_lengthens_a_path(landes):
+    assert len(landes.fast_links) > 0
+    p = travel.METRIC
+    quick = replace(p, fast_speed_kmh=3 * p.fast_speed_kmh)
+    base = travel.travel_matrix(landes, cutoff=1e6, params=p, cache=False).toarray()
+    fast = travel.travel_matrix(landes, cutoff=1e6, params=quick, cache=False).toarray()
+    assert np.all(fast <= base + 1e-9)
+    assert np.any(fast < base - 1e-6)  # and the fast level does carry some paths
+
+
+def test_fast_link_replaces_a_slower_local_link_between_the_same_communes():
+    t = synthetic.grid_territory(3, 1, gp=[0, 0, 0], population=[1, 1, 1], km=10.0)
+    t = replace(
+        t, fast_links=terr.FastLinks(np.array([[0, 1], [0, 2]], np.int32), np.array([10.0, 20.0]))
+    )
+    p = travel.TravelParams(
+        speed_kmh=(60.0,) * 4, fast_speed_kmh=120.0, fast_access_minutes=3.0, intra_area_cap_km2=0
+    )
+    g = travel.road_graph(t, p).toarray()
+    assert g[0, 1] == pytest.approx(8.0)  # fast: 10 km at 120 km/h + 3 min access, not 10
+    assert g[0, 2] == pytest.approx(13.0) and g[2, 0] == g[0, 2]
+    assert g[1, 2] == pytest.approx(10.0, rel=0.01)  # local (the fast route 1-0-2 takes 18)
+
+
+def test_metric_convention_has_no_intra_commune_time(landes):
+    np.testing.assert_allclose(travel.intra_minutes(landes, travel.METRIC), travel.MIN_MINUTES)
+    assert np.all(travel.intra_minutes(landes) >= travel.MIN_MINUTES)
+
+
+def test_tiled_dijkstra_equals_the_plain_one(landes):
+    p = travel.TravelParams()
+    g = travel.road_graph(landes, p)
+    intra = travel.intra_minutes(landes, p)
+    c = landes.communes
+    plain = travel.matrix_from_graph(g, intra, 30)
+    tiled = travel.matrix_from_graph(
+        g, intra, 30, chunk=64, lonlat=(c.lon, c.lat), reach_km=travel.reach_km(p, 30)
+    )
+    assert plain.nnz == tiled.nnz > 0
+    assert abs(plain - tiled).max() == 0
+
+
+def test_reach_bound_covers_every_path_under_the_cutoff(landes):
+    p = travel.TravelParams()
+    m = travel.travel_matrix(landes, cutoff=30, params=p.metric(), cache=False).tocoo()
+    c = landes.communes
+    km = terr.great_circle_km(c.lon[m.row], c.lat[m.row], c.lon[m.col], c.lat[m.col])
+    assert km.max() <= travel.reach_km(p, 30)

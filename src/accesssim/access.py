@@ -149,7 +149,17 @@ def _check_vector(name: str, values, length: int) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------- APL of a territory
-ACTS_PER_GP = 5000.0  # consultations+visits per GP per year (IQVIA 2018; FACTS.md §3.3) [S]
+# Supply as DREES counts it: activity, not heads. The national GP act volume (230 M
+# consultations of general practice a year, government figure quoted by Egora 17/02/2026; the
+# range of derived figures is 230-254 M, DATA.md) spread over the 55,546 private-practice GPs
+# of CNAM 2024 gives 4,141 acts per GP, not the 5,000 of a typical full-time GP (IQVIA 2018):
+# part-time and low-activity GPs count for less. DREES's own ETP thresholds (its "tableau 2")
+# are not published in a retrievable form, and GP ages are not in the territory, so the
+# "under 65" variant cannot be computed from shipped data (supply_from_gps takes an age cap when
+# ages are known).
+NATIONAL_GP_ACTS = 230e6
+NATIONAL_GPS_CNAM_2024 = 55_546
+ACTS_PER_GP = NATIONAL_GP_ACTS / NATIONAL_GPS_CNAM_2024  # 4,140.7 acts per GP per year [D]
 BAND_SETS = {
     "drees2015": DREES_BANDS,
     "drees2012": DREES_2012_BANDS,
@@ -168,14 +178,16 @@ def territory_apl(
     """APL of each commune of a territory from its modelled GP head-counts.
 
     Supply = GPs × ``acts_per_gp`` in each commune; demand = 2026 population (not
-    age-standardised: per-commune ages are not in the shipped data, an assumption).
+    age-standardised: per-commune ages are not in the shipped data, and no public proxy is
+    applied). Travel times follow Insee's METRIC convention (no intra-commune time) unless
+    ``travel_params`` says otherwise, as DREES's APL does.
     """
     from accesssim import travel
 
     if not (np.isfinite(acts_per_gp) and acts_per_gp > 0):
         raise ValueError(f"acts_per_gp must be a positive number, got {acts_per_gp}")
     decay = step_decay(bands)
-    params = travel_params or travel.TravelParams()
+    params = travel_params or travel.METRIC
     times = travel.travel_matrix(territory, decay.cutoff, params, cache=cache, cache_dir=cache_dir)
     c = territory.communes
     return e2sfca(c.gp * float(acts_per_gp), c.population.astype(float), times, decay)

@@ -36,8 +36,8 @@ def cmd_apl(args) -> int:
     )
     core = c.core
     pop = c.population.astype(float)
-    ed_minutes = travel.nearest_minutes(t, t.emergency.commune)
-    gp_minutes = travel.nearest_minutes(t, np.flatnonzero(c.gp > 0))
+    ed_minutes = travel.nearest_minutes(t, t.emergency.commune, travel.METRIC)
+    gp_minutes = travel.nearest_minutes(t, np.flatnonzero(c.gp > 0), travel.METRIC)
 
     epci_apl = metrics.group_mean(apl[core], pop[core], c.epci[core], len(t.epcis))
     out = sys.stdout
@@ -231,6 +231,39 @@ def cmd_calibrate(args) -> int:
     return 0
 
 
+def cmd_validate(args) -> int:
+    from accesssim import validate
+
+    t0 = time.perf_counter()
+    ctx = validate.Context(pairs_path=args.pairs, cache=not args.no_cache)
+    if args.fit_roads:
+        p = ctx.pairs
+        fit = travel.fit_road_levels(
+            ctx.t, p["origin"][p["fit"]], p["destination"][p["fit"]], p["reference"][p["fit"]]
+        )
+        print(f"road speeds fitted on the fit set ({int(p['fit'].sum())} pairs): {fit}")
+        print("copy them into parameters.py (travel block) to use them")
+        return 0
+    rows = validate.run(ctx)
+    pairs = validate.pairs_markdown(ctx)
+    no_road = int(np.sum(~np.isfinite(ctx.ed_minutes)))
+    footer = (
+        f"Times: two-level road graph, METRIC convention (no intra-commune time). "
+        f"{no_road} communes ({int(ctx.pop[~np.isfinite(ctx.ed_minutes)].sum()):,} people) "
+        "have no road to an ED (Guyane's interior, islands without a bridge): counted as "
+        "beyond 30 minutes.\n"
+    )
+    print("accesssim validate: the territory and its cores against published figures\n")
+    print(validate.markdown(rows))
+    print(pairs)
+    print(footer)
+    if args.out:
+        for f in validate.write(rows, args.out, pairs + "\n" + footer):
+            print(f"wrote {f}")
+    print(f"({time.perf_counter() - t0:.1f} s)")
+    return 0
+
+
 def _write_commune_csv(path, t, apl, gp_minutes, ed_minutes) -> None:
     """One row per core commune, place columns as in every table (export.py), beside a
     ``.csvt`` sidecar for QGIS."""
@@ -287,7 +320,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--acts-per-gp",
         type=float,
         default=access.ACTS_PER_GP,
-        help="consultations per GP per year (default %(default).0f, IQVIA 2018)",
+        help="consultations per GP per year (default %(default).0f: 230 M GP acts a year / "
+        "55,546 GPs)",
     )
     a.add_argument(
         "--bands",
@@ -430,6 +464,23 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("dir", nargs="?", default=".", help="destination folder (default: here)")
     x.add_argument("--force", action="store_true", help="overwrite files with other content")
     x.set_defaults(func=cmd_examples)
+
+    v = sub.add_parser(
+        "validate",
+        help="the validation table: every check against a published figure, with its status",
+        description="Compare the territory, travel times and APL with published figures "
+        "(each row fitted, set by construction or independent, with source and year), and the "
+        "road model with the reference times of validation/road_pairs.csv (held-out half).",
+    )
+    v.add_argument("--out", metavar="DIR", help="write validation.csv and validation.md there")
+    v.add_argument("--pairs", help="road pair file (default validation/road_pairs.csv)")
+    v.add_argument(
+        "--fit-roads",
+        action="store_true",
+        help="fit the road speeds on the fit half of the pairs and print them (a few minutes)",
+    )
+    v.add_argument("--no-cache", action="store_true", help="do not use the travel-time cache")
+    v.set_defaults(func=cmd_validate)
 
     k = sub.add_parser(
         "calibrate",

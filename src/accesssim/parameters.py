@@ -453,3 +453,55 @@ def validate(overrides: dict, where: str = "parameters") -> dict:
             )
         out[key] = value
     return out
+
+
+# =====================================================================================
+# --- travel: the road model (travel.py, DATA.md "Road links"). TravelParams takes its
+# defaults from these entries. Speeds are fitted on the fit half of validation/road_pairs.csv
+# by travel.fit_road_levels (`accesssim validate --fit-roads`); the held-out half is reported
+# by `accesssim validate`.
+PARAMETERS.update(
+    {
+        "road_local_detour": Param(
+            1.0,
+            "road length / great-circle length on a local link",
+            "A",
+            "1.0: the path between neighbouring town halls already zig-zags, which is its "
+            "detour; the generic 1.2-1.4 road/straight-line ratio (Héran) would count it twice",
+            1.0,
+            2.0,
+        ),
+        "road_local_speed_kmh": Param(
+            (28.9, 46.3, 51.6, 56.3),
+            "speed on local links by density class of the commune crossed (dense .. very sparse)",
+            "C",
+            "25/40 and 55/60 ratios assumed; one scale for dense+intermediate (1.157) and one for "
+            "sparse+very sparse (0.938) fitted on the fit set of validation/road_pairs.csv",
+        ),
+        "road_fast_speed_kmh": Param(
+            99.7,
+            "effective speed on fast links (pôle to pôle, over the land path length)",
+            "C",
+            "fitted on the fit set of validation/road_pairs.csv",
+            20,
+            200,
+        ),
+        "road_fast_access_minutes": Param(
+            15.5,
+            "minutes to get onto and off the fast level, once per trip",
+            "C",
+            "fitted on the fit set of validation/road_pairs.csv",
+            0,
+            60,
+        ),
+        "road_intra_area_cap_km2": Param(
+            25.0,
+            "area cap of the intra-commune time (0 = Insee METRIC convention)",
+            "A",
+            "behaviour model: residents reach services spread across a large commune; APL and "
+            "published access figures use 0 (METRIC, DREES)",
+            0,
+            1e6,
+        ),
+    }
+)

@@ -6,7 +6,8 @@ were not published. Of these, the embedded data has APL and distance to the near
 department; the share of people 60+ (from the density-class age adjustment) stands in, weakly,
 for ALD; young GPs (ages are drawn, not observed) and income have no data and are left out.
 
-Index = weighted mean of z-scores over EPCIs: -APL (0.5), minutes to ED (0.3), 60+ share (0.2),
+Index = weighted mean of z-scores over EPCIs: -APL (0.5), minutes to ED (0.3, METRIC convention as
+for APL), 60+ share (0.2),
 an assumption. Selection: the confirmed EPCIs first, then EPCIs by decreasing index while
 the count stays within 151 and the population within about 2.5 million (5 % slack), skipping any
 EPCI that would overshoot it.
@@ -39,7 +40,7 @@ def epci_criteria(t: terr.Territory) -> dict[str, np.ndarray]:
     c = t.communes
     pop = c.population.astype(float)
     apl = access.territory_apl(t)
-    ed = np.minimum(travel.nearest_minutes(t, t.emergency.commune), 240)
+    ed = np.minimum(travel.nearest_minutes(t, t.emergency.commune, travel.METRIC), 240)
     p = parameters.defaults()
     base = np.asarray(p["age_shares"], float)
     adj = np.asarray(p["age_share_density_adjustment"], float)[c.density_class]

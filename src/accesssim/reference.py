@@ -28,10 +28,13 @@ APL = {
     "top_decile_mean": Published(
         5.6, "mean of the 10% highest (2023)", "DREES 2023 via Caisse des dépôts"
     ),
+    # Level and spread at the same year: no share under 2.5 was published for 2023, and the
+    # 2018 share (5.7 % at a mean of 3.93) is not comparable with a 2023-level APL; the
+    # year-consistent comparison is in `accesssim validate`.
     "share_below_2_5": Published(
-        0.057,
-        "population under 2.5 (2018; none published since)",
-        "DREES ER 1144 (2020); 2015 variants 3.8-8%",
+        None,
+        "population under 2.5 (2023)",
+        "not published since 2018 (5.7% at a mean of 3.93): see accesssim validate",
     ),
     "share_below_1_5": Published(None, "population under 1.5", "not published (FACTS.md §1.3)"),
 }

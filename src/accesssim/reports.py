@@ -21,7 +21,8 @@ from accesssim.indicators import SYNTHETIC_NOTE
 MODELLED_NOTE = (
     "Modelled: GP supply = CNAM 2024 private-practice GP head-counts per département spread "
     "over communes by SIRENE 2019 GP establishments; demand = 2026 population, not "
-    "age-standardised; road times from a commune-adjacency proxy (assumptions in travel.py)."
+    "age-standardised; road times from a two-level road graph fitted to reference times, "
+    "METRIC convention (travel.py, accesssim validate)."
 )
 
 

@@ -38,6 +38,7 @@ DENSITY_CLASSES = ("dense", "intermediate", "sparse", "very sparse")
 DENSITY_THRESHOLDS = (1500.0, 300.0, 25.0)
 EARTH_RADIUS_KM = 6371.0088
 DEFAULT_BUFFER_KM = 30.0
+_NO_PAIRS = np.zeros((0, 2), np.int32)
 
 
 class TerritoryError(ValueError):
@@ -101,6 +102,17 @@ class EmergencySites:
 
 
 @dataclass(frozen=True, eq=False)
+class FastLinks:
+    """Level 2 of the road graph: links between pôles standing in for main roads (DATA.md)."""
+
+    pairs: np.ndarray  # (k, 2) commune indices
+    km: np.ndarray  # length of the land path along commune adjacency
+
+    def __len__(self) -> int:
+        return len(self.km)
+
+
+@dataclass(frozen=True, eq=False)
 class Territory:
     communes: Communes
     epcis: Epcis
@@ -112,6 +124,7 @@ class Territory:
     meta: dict = field(repr=False)
     checksum: str = ""
     label: str = "France"
+    fast_links: FastLinks = field(default_factory=lambda: FastLinks(_NO_PAIRS, np.zeros(0)))
 
     # ------------------------------------------------------------------ views
     def commune_graph(self) -> sparse.csr_matrix:
@@ -238,6 +251,9 @@ class Territory:
         ed = replace(ed, commune=new_of[ed.commune].astype(np.int32))
         adj = new_of[self.commune_adjacency]
         adj = adj[(adj >= 0).all(1)]
+        fl = new_of[self.fast_links.pairs]
+        fl_keep = (fl >= 0).all(1)
+        fast = FastLinks(fl[fl_keep].astype(np.int32), self.fast_links.km[fl_keep])
         eadj = e_new_of[self.epci_adjacency]
         eadj = eadj[(eadj >= 0).all(1)]
         xy, off, owner = self.outlines
@@ -256,6 +272,7 @@ class Territory:
             commune_adjacency=adj.astype(np.int32),
             epci_adjacency=eadj.astype(np.int32),
             outlines=outlines,
+            fast_links=fast,
             names=self.names,
             meta=self.meta,
             checksum=self.checksum,
@@ -325,6 +342,7 @@ def _load_cached(path: str) -> Territory:
             commune_adjacency=a["commune_adjacency"],
             epci_adjacency=a["epci_adjacency"],
             outlines=(a["epci_ring_xy"], a["epci_ring_offsets"], a["epci_ring_owner"]),
+            fast_links=FastLinks(a["road_fast_pairs"], a["road_fast_km"]),
             names=names,
             meta=meta,
             checksum=aio.sha256_file(p),

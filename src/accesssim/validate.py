@@ -1,0 +1,494 @@
+"""The validation table: every check of the territory and its cores against a published figure.
+
+A small registry: each :class:`Check` names what is compared, the published figure, its
+tolerance, its status and its source and year, and a function computing the model value from a
+shared :class:`Context` (France, APL, travel times, road pairs; computed once, lazily). Status:
+
+* ``fitted``: a model input was chosen to match this figure (never evidence of validity);
+* ``set by construction``: the model reproduces it by design (e.g. the APL mean equals national
+  supply over demand);
+* ``independent``: nothing was tuned on it; the real test.
+
+Other modules add rows with :func:`register`. ``accesssim validate`` prints the table and
+writes it as CSV and markdown (``--out``).
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from accesssim import access, metrics, travel
+from accesssim import io as aio
+from accesssim import territory as terr
+
+STATUSES = ("fitted", "set by construction", "independent")
+ROAD_PAIRS = Path(__file__).resolve().parents[2] / "validation" / "road_pairs.csv"
+PAIR_FIELDS = ("id", "origin_code", "destination_code", "reference_minutes", "set", "source")
+APL_MEAN_2015 = 4.11  # DREES Dossier n°17 (2017), the year of its 8 % under 2.5 by commune
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    published: float | None  # the figure, in the unit of ``compute``; None if only a range
+    published_text: str  # as printed, e.g. "3.3" or "≥ 97%"
+    tolerance: str  # as printed, e.g. "± 0.2"
+    low: float | None  # acceptance interval for the model value (None: reported only)
+    high: float | None
+    status: str
+    source: str
+    year: str
+    compute: Callable[[Context], float]
+    percent: bool = False
+    note: str = ""
+
+    def __post_init__(self):
+        if self.status not in STATUSES:
+            raise ValueError(f"check {self.name!r}: status must be one of {STATUSES}")
+        if not self.source or not self.year:
+            raise ValueError(f"check {self.name!r}: a source and a year are required")
+
+
+REGISTRY: list[Check] = []
+
+
+def register(check: Check) -> Check:
+    """Add a row to the table (names are unique)."""
+    if any(c.name == check.name for c in REGISTRY):
+        raise ValueError(f"a check named {check.name!r} is already registered")
+    REGISTRY.append(check)
+    return check
+
+
+# ---------------------------------------------------------------------- shared computations
+class Context:
+    """Everything the checks share, computed once: France with METRIC times (intra = 0)."""
+
+    def __init__(self, territory=None, pairs_path=None, cache=True):
+        self.t = territory or terr.load()
+        self.pairs_path = Path(pairs_path or ROAD_PAIRS)
+        self.cache = cache
+        self.params = travel.METRIC
+
+    @functools.cached_property
+    def pop(self) -> np.ndarray:
+        return self.t.communes.population.astype(float)
+
+    @functools.cached_property
+    def apl(self) -> np.ndarray:
+        return access.territory_apl(self.t, travel_params=self.params, cache=self.cache)
+
+    @functools.cached_property
+    def apl_summary(self) -> dict:
+        return access.summarize_apl(self.apl, self.pop)
+
+    @functools.cached_property
+    def graph(self):
+        return travel.road_graph(self.t, self.params)
+
+    @functools.cached_property
+    def gp_minutes(self) -> np.ndarray:
+        gp = np.flatnonzero(self.t.communes.gp > 0)
+        return travel.nearest_minutes(self.t, gp, self.params, graph=self.graph)
+
+    @functools.cached_property
+    def ed_minutes(self) -> np.ndarray:
+        return travel.nearest_minutes(self.t, self.t.emergency.commune, self.params, self.graph)
+
+    @functools.cached_property
+    def pairs(self) -> dict:
+        return road_pair_ratios(self.t, self.pairs_path, self.params, self.graph)
+
+    def share_within(self, minutes: np.ndarray, limit: float, sel=None) -> float:
+        sel = np.ones(len(self.pop), bool) if sel is None else sel
+        return float(self.pop[sel & (minutes <= limit)].sum() / self.pop[sel].sum())
+
+
+def read_road_pairs(path: str | Path, territory: terr.Territory) -> dict:
+    """The validation pairs as commune indices; unknown codes and bad rows are named."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"road pair file {path} is missing")
+    with open(path, encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        missing = [f for f in PAIR_FIELDS if f not in (reader.fieldnames or [])]
+        if missing:
+            raise ValueError(f"road pair file {path}: missing field(s) {', '.join(missing)}")
+        rows = list(reader)
+    idx = {str(k): i for i, k in enumerate(territory.communes.code)}
+    unknown = sorted(
+        {r[f] for r in rows for f in ("origin_code", "destination_code")} - set(idx), key=str
+    )
+    if unknown:
+        raise ValueError(f"road pair file {path}: unknown commune code(s) {', '.join(unknown)}")
+    ref = []
+    for line, r in enumerate(rows, start=2):
+        try:
+            ref.append(float(r["reference_minutes"]))
+        except ValueError:
+            raise ValueError(
+                f"road pair file {path}, line {line}, field 'reference_minutes': expected "
+                f"minutes, got {r['reference_minutes']!r}"
+            ) from None
+        if r["set"] not in ("fit", "held_out"):
+            raise ValueError(
+                f"road pair file {path}, line {line}, field 'set': expected fit or held_out, "
+                f"got {r['set']!r}"
+            )
+    return {
+        "rows": rows,
+        "origin": np.array([idx[r["origin_code"]] for r in rows], np.int64),
+        "destination": np.array([idx[r["destination_code"]] for r in rows], np.int64),
+        "reference": np.array(ref),
+        "fit": np.array([r["set"] == "fit" for r in rows]),
+    }
+
+
+def road_pair_ratios(territory, path=ROAD_PAIRS, params=travel.METRIC, graph=None) -> dict:
+    p = read_road_pairs(path, territory)
+    model = travel.pair_minutes(territory, p["origin"], p["destination"], params, graph)
+    return {**p, "model": model, "ratio": model / p["reference"]}
+
+
+def pair_stats(ratio: np.ndarray) -> dict:
+    """Geometric mean, spread (sd of log ratio) and the share off by more than ×1.5."""
+    lr = np.log(ratio[np.isfinite(ratio)])
+    return {
+        "geometric_mean": float(np.exp(lr.mean())),
+        "sd_log": float(lr.std()),
+        "min": float(np.exp(lr.min())),
+        "max": float(np.exp(lr.max())),
+        "off_by_1_5": int(np.sum(np.abs(lr) > np.log(1.5))),
+        "n": int(lr.size),
+        "no_road": int(np.sum(~np.isfinite(ratio))),
+    }
+
+
+def _urban(ctx):
+    return ctx.t.communes.density_class <= 1
+
+
+def _priority_overlap(ctx) -> float:
+    c, e = ctx.t.communes, ctx.t.epcis
+    epci_apl = metrics.group_mean(ctx.apl, ctx.pop, c.epci, len(e))
+    ok = np.isfinite(epci_apl)
+    cut = np.quantile(epci_apl[ok], 0.1)
+    low = ok & (epci_apl <= cut)
+    return float(np.sum(low & e.priority_confirmed))
+
+
+def _apl_2015_share(ctx) -> float:
+    # level and spread at the same year: supply scaled so that the mean is 2015's
+    scale = APL_MEAN_2015 / ctx.apl_summary["mean"]
+    return metrics.share_below(ctx.apl * scale, ctx.pop, access.SUBDENSE_THRESHOLD)
+
+
+DREES_2023 = "DREES, Accessibilité aux soins de premier recours en 2023 (20/12/2024)"
+for _check in (
+    Check(
+        "APL mean",
+        3.3,
+        "3.3",
+        "± 0.2",
+        3.1,
+        3.5,
+        "set by construction",
+        DREES_2023,
+        "2023",
+        lambda ctx: ctx.apl_summary["mean"],
+        note="mean = supply / demand: 230 M acts / 68.35 M inhabitants (unreachable supply lost)",
+    ),
+    Check(
+        "APL, mean of the 10% lowest",
+        1.4,
+        "1.4",
+        "± 0.3",
+        1.1,
+        1.7,
+        "independent",
+        "DREES 2023 via Caisse des dépôts blog",
+        "2023",
+        lambda ctx: ctx.apl_summary["bottom_decile_mean"],
+    ),
+    Check(
+        "APL, mean of the 10% highest",
+        5.6,
+        "5.6",
+        "± 0.8",
+        4.8,
+        6.4,
+        "independent",
+        "DREES 2023 via Caisse des dépôts blog",
+        "2023",
+        lambda ctx: ctx.apl_summary["top_decile_mean"],
+    ),
+    Check(
+        "population with APL < 2.5, at the 2023 level",
+        None,
+        "4-12%",
+        "range",
+        0.04,
+        0.12,
+        "independent",
+        "none published since 2018; range of 2015-2018 variants (DREES ER 1144, Dossier 17); "
+        "a 2023 bottom-decile mean of 1.4 alone implies at least 10%",
+        "2015-2018",
+        lambda ctx: ctx.apl_summary["share_below_2_5"],
+        percent=True,
+    ),
+    Check(
+        "population with APL < 2.5, at the 2015 level",
+        0.08,
+        "8%",
+        "± 3 pt",
+        0.05,
+        0.11,
+        "independent",
+        "DREES Dossier n°17 (2017): communes under 2.5 at a mean of 4.11; model supply scaled "
+        "to that mean (the 5.7% of 2018 is by territoire de vie-santé, not by commune)",
+        "2015",
+        _apl_2015_share,
+        percent=True,
+    ),
+    Check(
+        "population ≤ 10 min from a GP",
+        0.98,
+        "98%",
+        "≥ 97%",
+        0.97,
+        1.0,
+        "independent",
+        "DREES Dossier n°17 (Vergier & Chaput, 2017), via JIM 19/05/2017",
+        "2017",
+        lambda ctx: ctx.share_within(ctx.gp_minutes, 10),
+        percent=True,
+        note="METRIC convention: no intra-commune time",
+    ),
+    Check(
+        "population ≤ 20 min from a GP",
+        None,
+        "> 99%",
+        "≥ 99%",
+        0.99,
+        1.0,
+        "independent",
+        "DREES 2011 via Sénat rapport 2012-2013 n°335: under 1% beyond 15 min",
+        "2007",
+        lambda ctx: ctx.share_within(ctx.gp_minutes, 20),
+        percent=True,
+    ),
+    Check(
+        "population > 30 min from an ED",
+        0.06,
+        "6%",
+        "± 2 pt",
+        0.04,
+        0.08,
+        "independent",
+        "DREES (ED only, end 2015), via Le Quotidien du médecin; 10% in AMRF 2021",
+        "2015",
+        lambda ctx: 1 - ctx.share_within(ctx.ed_minutes, 30),
+        percent=True,
+        note="the ED list misses private clinics' EDs (pushes up) and keeps public hospitals "
+        "without an ED (pushes down): DATA.md",
+    ),
+    Check(
+        "urban population ≤ 30 min from an ED",
+        0.96,
+        "96%",
+        "± 3 pt",
+        0.93,
+        0.99,
+        "independent",
+        "AMRF (Association des maires ruraux) 2021, via CNews 15/03/2021",
+        "2021",
+        lambda ctx: ctx.share_within(ctx.ed_minutes, 30, _urban(ctx)),
+        percent=True,
+        note="urban = dense and intermediate communes (density-class proxy)",
+    ),
+    Check(
+        "rural population ≤ 30 min from an ED",
+        0.79,
+        "79%",
+        "± 5 pt",
+        0.74,
+        0.84,
+        "independent",
+        "AMRF 2021, via CNews 15/03/2021",
+        "2021",
+        lambda ctx: ctx.share_within(ctx.ed_minutes, 30, ~_urban(ctx)),
+        percent=True,
+        note="rural = sparse and very sparse communes (density-class proxy)",
+    ),
+    Check(
+        "emergency sites",
+        719,
+        "719",
+        "reported",
+        None,
+        None,
+        "independent",
+        "DREES Enquête Urgences 2023 (points d'accueil, public and private)",
+        "2023",
+        lambda ctx: float(len(ctx.t.emergency)),
+        note="public C.H./C.H.R. sites only; the source has no ED flag (DATA.md)",
+    ),
+    Check(
+        "road pairs, held out: geometric-mean ratio model/reference",
+        1.0,
+        "1.0",
+        "0.9-1.1",
+        0.9,
+        1.1,
+        "independent",
+        "validation/road_pairs.csv, held-out half (recalled route-planner times, ±10%)",
+        "2026",
+        lambda ctx: pair_stats(ctx.pairs["ratio"][~ctx.pairs["fit"]])["geometric_mean"],
+    ),
+    Check(
+        "road pairs, held out: pairs off by more than ×1.5",
+        0,
+        "0",
+        "0",
+        0,
+        0,
+        "independent",
+        "validation/road_pairs.csv, held-out half",
+        "2026",
+        lambda ctx: float(pair_stats(ctx.pairs["ratio"][~ctx.pairs["fit"]])["off_by_1_5"]),
+    ),
+    Check(
+        "road pairs, fit set: geometric-mean ratio model/reference",
+        1.0,
+        "1.0",
+        "0.9-1.1",
+        0.9,
+        1.1,
+        "fitted",
+        "validation/road_pairs.csv, fit half (speeds fitted on it)",
+        "2026",
+        lambda ctx: pair_stats(ctx.pairs["ratio"][ctx.pairs["fit"]])["geometric_mean"],
+    ),
+    Check(
+        "population living in a commune with a GP",
+        0.84,
+        "84%",
+        "± 1 pt",
+        0.83,
+        0.85,
+        "fitted",
+        "DREES 2011 via Sénat rapport 2012-2013 n°335 (GP placement mix chosen on it)",
+        "2010",
+        lambda ctx: float(ctx.pop[ctx.t.communes.gp > 0].sum() / ctx.pop.sum()),
+        percent=True,
+    ),
+    Check(
+        "confirmed priority EPCIs in the 10% of EPCIs with the lowest APL",
+        58,
+        "58 of 58",
+        "reported",
+        None,
+        None,
+        "independent",
+        "ministry list of June 2025 (58 confirmed of 151), data/priority_epci_2025",
+        "2025",
+        _priority_overlap,
+        note="APL is one of five criteria of the list: full overlap is not expected",
+    ),
+):
+    register(_check)
+
+
+# ---------------------------------------------------------------------- the table
+def run(ctx: Context | None = None, checks: list[Check] | None = None) -> list[dict]:
+    """Compute every registered check; one dict per row."""
+    ctx = ctx or Context()
+    rows = []
+    for chk in checks or REGISTRY:
+        value = float(chk.compute(ctx))
+        within = None if chk.low is None else bool(chk.low - 1e-12 <= value <= chk.high + 1e-12)
+        rows.append(
+            {
+                "check": chk.name,
+                "model": value,
+                "model_text": _fmt(value, chk.percent),
+                "published": chk.published_text,
+                "tolerance": chk.tolerance,
+                "within": within,
+                "status": chk.status,
+                "source": chk.source,
+                "year": chk.year,
+                "note": chk.note,
+            }
+        )
+    return rows
+
+
+def _fmt(value: float, percent: bool) -> str:
+    if percent:
+        return f"{100 * value:.1f}%"
+    if float(value).is_integer():
+        return f"{value:.0f}"
+    return f"{value:.2f}"
+
+
+def markdown(rows: list[dict]) -> str:
+    out = [
+        "| check | model | published | tolerance | within | status | year | source |",
+        "|---|---:|---:|---|:---:|---|---|---|",
+    ]
+    for r in rows:
+        w = {True: "yes", False: "**no**", None: "-"}[r["within"]]
+        src = r["source"] + (f" ({r['note']})" if r["note"] else "")
+        out.append(
+            f"| {r['check']} | {r['model_text']} | {r['published']} | {r['tolerance']} | {w} "
+            f"| {r['status']} | {r['year']} | {src} |"
+        )
+    return "\n".join(out) + "\n"
+
+
+def csv_text(rows: list[dict]) -> str:
+    buf = io.StringIO()
+    keys = ["check", "model", "published", "tolerance", "within", "status", "year", "source"]
+    w = csv.DictWriter(buf, fieldnames=[*keys, "note"], lineterminator="\n")
+    w.writeheader()
+    for r in rows:
+        w.writerow({k: r[k] for k in [*keys, "note"]})
+    return buf.getvalue()
+
+
+def pairs_markdown(ctx: Context, worst: int = 5) -> str:
+    p = ctx.pairs
+    lines = []
+    for label, sel in (("held out", ~p["fit"]), ("fit set (fitted on)", p["fit"])):
+        s = pair_stats(p["ratio"][sel])
+        lines.append(
+            f"road pairs, {label}: n = {s['n']}, geometric mean {s['geometric_mean']:.2f}, "
+            f"spread (sd of log ratio) {s['sd_log']:.2f}, range {s['min']:.2f}-{s['max']:.2f}, "
+            f"{s['off_by_1_5']} off by more than ×1.5"
+        )
+        idx = np.flatnonzero(sel)
+        order = idx[np.argsort(-np.abs(np.log(p["ratio"][idx])))][:worst]
+        for k in order:
+            r = p["rows"][k]
+            lines.append(
+                f"  {r['origin_name']} → {r['destination_name']} ({r.get('kind', '')}): model "
+                f"{p['model'][k]:.0f} min, reference {p['reference'][k]:.0f} "
+                f"(×{p['ratio'][k]:.2f})"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def write(rows: list[dict], out: str | Path, extra: str = "") -> list[Path]:
+    out = Path(out)
+    files = [out / "validation.csv", out / "validation.md"]
+    aio.atomic_write_text(files[0], csv_text(rows))
+    aio.atomic_write_text(files[1], "# accesssim validate\n\n" + markdown(rows) + "\n" + extra)
+    return files

@@ -1,0 +1,81 @@
+"""The validation table: rows, statuses, sources, road-pair statistics and bad pair files."""
+
+import numpy as np
+import pytest
+
+from accesssim import validate
+
+
+def test_every_registered_check_has_a_status_a_source_and_a_year():
+    assert len(validate.REGISTRY) >= 12
+    for chk in validate.REGISTRY:
+        assert chk.status in validate.STATUSES
+        assert chk.source and chk.year
+    names = {c.name for c in validate.REGISTRY}
+    for needed in ("APL mean", "population ≤ 10 min from a GP", "population > 30 min from an ED"):
+        assert needed in names
+
+
+def test_the_table_builds_on_france(france):
+    rows = validate.run(validate.Context(france))
+    assert len(rows) == len(validate.REGISTRY)
+    by = {r["check"]: r for r in rows}
+    for r in rows:
+        assert np.isfinite(r["model"]) and r["status"] and r["source"]
+    # the APL mean is supply over the population reached: at most 230 M / population
+    mean = by["APL mean"]["model"]
+    assert mean <= 230e6 / france.communes.population.sum() + 1e-9
+    md = validate.markdown(rows)
+    assert md.count("\n") == len(rows) + 2
+    assert "set by construction" in md and "independent" in md and "fitted" in md
+
+
+def test_register_rejects_duplicates_and_bad_status():
+    with pytest.raises(ValueError, match="already registered"):
+        validate.register(validate.REGISTRY[0])
+    with pytest.raises(ValueError, match="status"):
+        validate.Check("x", 1, "1", "", 0, 2, "guessed", "s", "2020", lambda ctx: 1.0)
+
+
+def test_pair_stats_hand_computed():
+    s = validate.pair_stats(np.array([2.0, 0.5, 1.0, np.inf]))
+    assert s["geometric_mean"] == pytest.approx(1.0)
+    assert s["off_by_1_5"] == 2 and s["n"] == 3 and s["no_road"] == 1
+    assert s["sd_log"] == pytest.approx(np.std(np.log([2.0, 0.5, 1.0])))
+
+
+def test_pair_file_with_unknown_codes_names_them(france, tmp_path):
+    f = tmp_path / "pairs.csv"
+    f.write_text(
+        "id,origin_code,destination_code,reference_minutes,set,source\n"
+        "1,69123,99999,75,fit,recalled\n1,00000,69123,75,held_out,recalled\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match="unknown commune code.*00000, 99999"):
+        validate.read_road_pairs(f, france)
+
+
+def test_pair_file_with_a_bad_field_names_line_and_field(france, tmp_path):
+    f = tmp_path / "pairs.csv"
+    f.write_text(
+        "id,origin_code,destination_code,reference_minutes,set,source\n"
+        "1,69123,38185,soon,fit,recalled\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match="line 2, field 'reference_minutes'"):
+        validate.read_road_pairs(f, france)
+
+
+def test_shipped_pairs_cover_regions_distances_and_a_fixed_split(france):
+    from accesssim import territory as terr
+
+    p = validate.read_road_pairs(validate.ROAD_PAIRS, france)
+    c = france.communes
+    km = terr.great_circle_km(
+        c.lon[p["origin"]], c.lat[p["origin"]], c.lon[p["destination"]], c.lat[p["destination"]]
+    )
+    assert len(km) >= 40 and km.min() >= 5 and km.max() <= 250
+    regions = set(c.region[p["origin"]].tolist()) | set(c.region[p["destination"]].tolist())
+    assert len(regions) >= 17  # 13 metropolitan régions and 4 overseas
+    ids = np.array([int(r["id"]) for r in p["rows"]])
+    np.testing.assert_array_equal(p["fit"], ids % 2 == 1)  # odd ids fit, even ids held out
