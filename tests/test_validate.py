@@ -26,8 +26,20 @@ def test_the_table_builds_on_france(france):
     mean = by["APL mean"]["model"]
     assert mean <= 230e6 / france.communes.population.sum() + 1e-9
     md = validate.markdown(rows)
-    assert md.count("\n") == len(rows) + 2
+    missed = [r for r in rows if r["within"] is False]
+    assert md.count("\n") == len(rows) + 2 + (len(missed) + 2 if missed else 0)
     assert "set by construction" in md and "independent" in md and "fitted" in md
+    # every miss is explained (met or explained, never silent)
+    for r in missed:
+        assert r["why_missed"], f"{r['check']} misses its tolerance without an explanation"
+        assert f"- {r['check']}: {r['why_missed']}" in md
+    assert "unexplained" not in md
+
+
+def test_an_unexplained_miss_is_printed_as_such():
+    chk = validate.Check("toy", 1.0, "1", "± 0", 1.0, 1.0, "independent", "s", "2020", lambda c: 2)
+    (row,) = validate.run(object(), [chk])
+    assert row["within"] is False and "- toy: unexplained" in validate.markdown([row])
 
 
 def test_register_rejects_duplicates_and_bad_status():
