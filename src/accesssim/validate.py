@@ -246,7 +246,13 @@ for _check in (
         "2015-2018",
         lambda ctx: ctx.apl_summary["share_below_2_5"],
         percent=True,
-        why_missed="demand is not age-standardised and the under-65 supply variant is missing (the shipped data have no per-commune ages and no GP ages), and GP placement follows SIRENE 2019 establishments, which concentrate GPs in towns (densities by commune class in DATA.md); the published range dates from 2015-2018, when the mean was 3.8-4.1, so at the 2023 mean a higher share is expected (see the 2015-level row)",
+        why_missed=(
+            "demand is not age-standardised and the under-65 supply variant is missing (the "
+            "shipped data have no per-commune ages and no GP ages), and GP placement follows "
+            "SIRENE 2019 establishments, which concentrate GPs in towns (densities by commune "
+            "class in DATA.md); the published range dates from 2015-2018, when the mean was "
+            "3.8-4.1, so at the 2023 mean a higher share is expected (see the 2015-level row)"
+        ),
     ),
     Check(
         "population with APL < 2.5, at the 2015 level",
@@ -261,7 +267,11 @@ for _check in (
         "2015",
         _apl_2015_share,
         percent=True,
-        why_missed="same causes as the 2023-level row: no age standardisation, no under-65 variant, SIRENE placement; placing GPs by population instead does not fix it (22% at the 2023 level, DATA.md), so no placement knob was moved to land on this figure",
+        why_missed=(
+            "same causes as the 2023-level row: no age standardisation, no under-65 variant, "
+            "SIRENE placement; placing GPs by population instead does not fix it (22% at the 2023"
+            " level, DATA.md), so no placement knob was moved to land on this figure"
+        ),
     ),
     Check(
         "population ≤ 10 min from a GP",
@@ -304,7 +314,11 @@ for _check in (
         percent=True,
         note="the ED list misses private clinics' EDs (pushes up) and keeps public hospitals "
         "without an ED (pushes down): DATA.md",
-        why_missed="the ED list keeps some public hospitals without an ED and the road speeds were fitted on town-to-town pairs, which makes rural trips to a hospital town fast; the missing private clinics' EDs push the other way",
+        why_missed=(
+            "the ED list keeps some public hospitals without an ED and the road speeds were "
+            "fitted on town-to-town pairs, which makes rural trips to a hospital town fast; the "
+            "missing private clinics' EDs push the other way"
+        ),
     ),
     Check(
         "urban population ≤ 30 min from an ED",
@@ -319,7 +333,9 @@ for _check in (
         lambda ctx: ctx.share_within(ctx.ed_minutes, 30, _urban(ctx)),
         percent=True,
         note="urban = dense and intermediate communes (density-class proxy)",
-        why_missed="as for the > 30 min row: public hospitals without an ED are kept as ED sites (DATA.md)",
+        why_missed=(
+            "as for the > 30 min row: public hospitals without an ED are kept as ED sites (DATA.md)"
+        ),
     ),
     Check(
         "rural population ≤ 30 min from an ED",
@@ -334,7 +350,10 @@ for _check in (
         lambda ctx: ctx.share_within(ctx.ed_minutes, 30, ~_urban(ctx)),
         percent=True,
         note="rural = sparse and very sparse communes (density-class proxy)",
-        why_missed="as for the > 30 min row: ED sites include public hospitals without an ED, and fast links fitted on town-to-town pairs shorten rural trips",
+        why_missed=(
+            "as for the > 30 min row: ED sites include public hospitals without an ED, and fast "
+            "links fitted on town-to-town pairs shorten rural trips"
+        ),
     ),
     Check(
         "emergency sites",
