@@ -176,9 +176,9 @@ def test_integer_sirens_in_toml(tmp_path):
         encoding="utf-8",
     )
     sc = scenario.load(p)
-    assert sc.territory["epcis"] == ["200006930"]
+    assert sc.territory == scenario.TerritorySelection("epcis", ("200006930",), 30.0)
     assert sc.build_policies()[0].epci_list == ["200006930"]
-    assert json.dumps(sc.territory)
+    assert json.dumps(sc.territory.as_table())
 
 
 def test_calibration_is_explicit_and_written_where_asked(tmp_path, monkeypatch):
