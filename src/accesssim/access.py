@@ -1,6 +1,6 @@
 """Accessibility core: APL as an enhanced two-step floating catchment area (E2SFCA).
 
-DREES/IRDES's *accessibilité potentielle localisée* (FACTS.md §1.1) is an E2SFCA
+DREES/IRDES's *accessibilité potentielle localisée* (docs/sources.md §1.1) is an E2SFCA
 (Luo & Qi 2009): supply is GP activity in consultations per year, demand is population
 (standardised by age where known), and access decays with road time up to 20 minutes.
 
@@ -29,9 +29,9 @@ Decay = Callable[[np.ndarray], np.ndarray]
 
 # DREES 2015+ bands: weight 1 under 10 min, 0.66 for 10-15, 0.33 for 15-20, 0 beyond.
 # The 20-minute cut-off is sourced (arrêté of 13/11/2017); the band weights are NOT verified
-# (FACTS.md §1.1, "tableau 1" not retrieved): a parameter with this documented default.
+# (docs/sources.md §1.1, "tableau 1" not retrieved): a parameter with this documented default.
 DREES_BANDS: tuple[tuple[float, float], ...] = ((10.0, 1.0), (15.0, 0.66), (20.0, 0.33))
-# The original 2012 method, for comparison (secondary source, FACTS.md §1.1).
+# The original 2012 method, for comparison (secondary source, docs/sources.md §1.1).
 DREES_2012_BANDS: tuple[tuple[float, float], ...] = ((5.0, 1.0), (10.0, 0.3), (15.0, 0.1))
 SUBDENSE_THRESHOLD = 2.5  # consultations/yr/standardised inhabitant (arrêté 2017, DREES)
 
