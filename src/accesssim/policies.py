@@ -80,17 +80,23 @@ def check_value(p: Param, value, where: str):
 
 @dataclass(frozen=True)
 class Slider:
-    """A dashboard control over one of a policy's ``PARAMS``: its bounds are the parameter's
-    (narrowed by ``low``/``high`` for the screen); at ``off`` the policy is not applied."""
+    """A dashboard control over one of a policy's ``PARAMS``, declared once, with the policy.
+
+    Its bounds are the parameter's (narrowed by ``low``/``high`` for the screen), whole numbers
+    when the parameter is an integer or ``step`` is one; the page shows ``label`` (French) and
+    the value with ``unit`` (as a percentage if ``percent``). At ``off`` the policy is not
+    applied; the control starts at ``initial`` (default: ``off``)."""
 
     name: str  # the control's name (unique across policies)
     key: str  # the policy parameter it sets
-    label: str
+    label: str  # in French, as on the page
     step: float
     off: float = 0.0
-    initial: float | None = None  # default: off
+    initial: float | None = None
     low: float | None = None
     high: float | None = None
+    unit: str = ""
+    percent: bool = False
 
 
 class Policy:
@@ -105,7 +111,6 @@ class Policy:
     kind = "none"
     PARAMS: dict[str, Param] = {}
     SLIDERS: tuple[Slider, ...] = ()  # dashboard controls
-    DASHBOARD_SPEC: dict = {}  # fixed keys when built from the dashboard
     DEFAULT_START: str | int = 0
     COMMON_KEYS = ("name", "start", "end")
 
@@ -250,10 +255,13 @@ class SolidarityDays(Policy):
     """
 
     kind = "solidarity_days"
-    SLIDERS = (
-        Slider("participation", "participation", "solidarity: volunteer participation", 0.05),
-        Slider("days_per_month", "days_per_month", "solidarity: days per month", 0.5, 0, 1.0, 0.5),
-    )
+    SLIDERS = (  # every volunteer (mandatory mode), 2 days a month (the bill)
+        Slider("participation", "participation", "Jours de solidarité : médecins volontaires",
+               0.001, unit="des médecins éligibles", percent=True),
+        Slider("days_per_month", "days_per_month",
+               "Jours de solidarité : jours par mois et par volontaire", 0.01, initial=1.0,
+               unit="j/mois"),
+    )  # fmt: skip
     VOLUNTEERS_REPORTED = 300
     DAYS_PER_MONTH_REPORTED = 6500 / (4.5 * 300 * 22)
     PARAMS = {
@@ -457,7 +465,11 @@ class MspRollout(Policy):
     = 80,000 EUR per MSP a year (docs/sources.md §3.4)."""
 
     kind = "msp_rollout"
-    SLIDERS = (Slider("msp_per_year", "per_year", "MSP openings per year", 1, high=30),)
+    SLIDERS = (  # 30 a year in one territory at most on the page
+        Slider("msp_per_year", "per_year",
+               "Maisons de santé : ouvertures par an (EPCI les moins dotés)", 1, high=30,
+               unit="par an"),
+    )  # fmt: skip
     PARAMS = {
         "per_year": Param(10, "MSPs opened a year", "A", "a dose", 0, 1000, kind="integer"),
         "rule": Param(
@@ -529,15 +541,11 @@ class Telemedicine(Policy):
     11.6 M in 2023) and 1,225 EUR per pharmacy point the first year (docs/sources.md §6)."""
 
     kind = "telemedicine"
-    SLIDERS = (
-        Slider(
-            "tele_share",
-            "tele_share",
-            "teleconsultation share",
-            0.01,
-            off=PARAMETERS["tele_share"].default,  # the baseline share: no policy
-        ),
-    )
+    SLIDERS = (  # up to the 20 % cap per GP; at the baseline share: no policy
+        Slider("tele_share", "tele_share",
+               "Téléconsultation : part des consultations éligibles", 0.005,
+               off=PARAMETERS["tele_share"].default, percent=True),
+    )  # fmt: skip
     PARAMS = {
         "tele_share": Param(
             0.06,
@@ -627,12 +635,11 @@ class DocteursJuniors(Policy):
 
     kind = "docteurs_juniors"
     DEFAULT_START = "2026-11"
-    SLIDERS = (
-        Slider(
-            "juniors_per_year", "per_year", "docteurs juniors per year (national)", 100, high=7400
-        ),
-    )
-    DASHBOARD_SPEC = {"start": 0}  # the dashboard starts them at once
+    SLIDERS = (  # up to twice the 3,700 a year
+        Slider("juniors_per_year", "per_year",
+               "Docteurs juniors : arrivées par an (France, au prorata du territoire)", 100,
+               high=7400, unit="par an"),
+    )  # fmt: skip
     PARAMS = {
         "per_year": Param(
             3700, "residents a year, France", "S", "Pacte 2025 (docs/sources.md)", 0, 20000
@@ -752,48 +759,6 @@ for _cls in (
     InstallationRegulation,
 ):
     register(_cls)
-
-
-def dashboard_sliders() -> dict[str, dict]:
-    """Mesa SolaraViz controls for every registered policy's ``SLIDERS`` (bounds from the
-    declared parameters)."""
-    out = {}
-    for cls in POLICY_TYPES.values():
-        for sl in cls.SLIDERS:
-            p = cls.PARAMS[sl.key]
-            integer = p.kind == "integer" or isinstance(sl.step, int)
-            value = sl.off if sl.initial is None else sl.initial
-            out[sl.name] = {
-                "type": "SliderInt" if integer else "SliderFloat",
-                "value": int(value) if integer else value,
-                "min": p.low if sl.low is None else max(sl.low, p.low),
-                "max": p.high if sl.high is None else min(sl.high, p.high),
-                "step": sl.step,
-                "label": sl.label,
-            }
-    return out
-
-
-def from_dashboard(values: dict) -> list[Policy]:
-    """Policies from dashboard control values (``dashboard_sliders`` names); a policy whose
-    control is at its ``off`` value is left out."""
-    known = {sl.name for cls in POLICY_TYPES.values() for sl in cls.SLIDERS}
-    unknown = set(values) - known
-    if unknown:
-        raise ValueError(f"dashboard: unknown control(s) {sorted(unknown)}; known {sorted(known)}")
-    out = []
-    for kind, cls in POLICY_TYPES.items():
-        if not cls.SLIDERS:
-            continue
-        dose = {}
-        for sl in cls.SLIDERS:
-            v = values.get(sl.name, sl.off if sl.initial is None else sl.initial)
-            if abs(v - sl.off) <= 1e-9:
-                break
-            dose[sl.key] = v
-        else:
-            out.append(from_spec({"type": kind, **cls.DASHBOARD_SPEC, **dose}))
-    return out
 
 
 def from_spec(spec: dict, scenario=None) -> Policy:

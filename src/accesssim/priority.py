@@ -1,16 +1,16 @@
 """The 151 priority EPCIs ("zones rouges") of 2025: the confirmed list completed by an index.
 
 The ministry's five criteria are APL, presence of young GPs, share of patients with a long-term
-condition (ALD), distance to emergency care and income (FACTS.md §7.2); thresholds and weights
-were not published. Of these, the embedded data has APL and distance to the nearest emergency
-department; the share of people 60+ (from the density-class age adjustment) stands in, weakly,
-for ALD; young GPs (ages are drawn, not observed) and income have no data and are left out.
+condition (ALD), distance to emergency care and income (docs/sources.md §7.2); thresholds and
+weights were not published. Of these, the embedded data has APL and distance to the nearest
+emergency department; the share of people 60+ (from the density-class age adjustment) stands
+in, weakly, for ALD; young GPs (ages are drawn, not observed) and income have no data and are
+left out.
 
-Index = weighted mean of z-scores over EPCIs: -APL (0.5), minutes to ED (0.3, METRIC convention as
-for APL), 60+ share (0.2),
-an assumption. Selection: the confirmed EPCIs first, then EPCIs by decreasing index while
-the count stays within 151 and the population within about 2.5 million (5 % slack), skipping any
-EPCI that would overshoot it.
+Index = weighted mean of z-scores over EPCIs: -APL (0.5), minutes to ED (0.3, METRIC
+convention as for APL), 60+ share (0.2), an assumption. Selection: the confirmed EPCIs first,
+then EPCIs by decreasing index while the count stays within 151 and the population within
+about 2.5 million (5 % slack), skipping any EPCI that would overshoot it.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Published national figures the model is compared with (FACTS.md, with sources).
+"""Published national figures the model is compared with (docs/sources.md, with sources).
 
 Each entry: value, what it is, and where it comes from. These are targets for comparison and
 calibration, never model inputs.
@@ -36,5 +36,7 @@ APL = {
         "population under 2.5 (2023)",
         "not published since 2018 (5.7% at a mean of 3.93): see accesssim validate",
     ),
-    "share_below_1_5": Published(None, "population under 1.5", "not published (FACTS.md §1.3)"),
+    "share_below_1_5": Published(
+        None, "population under 1.5", "not published (docs/sources.md §1.3)"
+    ),
 }

@@ -135,7 +135,7 @@ def write(result: RunResult, out: str | Path, figures: bool = True) -> list[Path
         "seeds": sc.seeds,
         "years": sc.years,
         "start_year": sc.start_year,
-        "territory": sc.territory or "France",
+        "territory": sc.territory.as_table() or "France",
         "territory_sha256": result.territory_checksum,
         "parameters": parameters.defaults(sc.calibration) | sc.parameters,
         "calibration": {k: v for k, v in calib.items() if k != "fitted"},

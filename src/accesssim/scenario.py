@@ -49,6 +49,44 @@ SCENARIO_KEYS = {
 TERRITORY_KEYS = {"region": str, "departement": str, "epcis": list, "buffer_km": float}
 
 
+@dataclass(frozen=True)
+class TerritorySelection:
+    """Which communes a scenario models, parsed once from ``[territory]``: all of France
+    (``kind`` None), a région or a département (``codes``: the one name or code written), or
+    a list of EPCIs (``codes``: SIRENs), with a buffer around it. Equal selections compare
+    equal (compare refuses scenarios whose selections differ)."""
+
+    kind: str | None = None  # "region", "departement", "epcis" or None: all of France
+    codes: tuple[str, ...] = ()
+    buffer_km: float = terr.DEFAULT_BUFFER_KM
+
+    def __bool__(self) -> bool:
+        return self.kind is not None
+
+    @property
+    def label(self) -> str:
+        """The selection in words, e.g. "region Bretagne (with a 30 km buffer)"."""
+        if not self:
+            return "all of France"
+        return f"{self.kind} {', '.join(self.codes)} (with a {self.buffer_km:g} km buffer)"
+
+    def as_table(self) -> dict:
+        """The ``[territory]`` table it was read from (for manifests and derived scenarios);
+        empty for all of France."""
+        if not self:
+            return {}
+        value = list(self.codes) if self.kind == "epcis" else self.codes[0]
+        return {self.kind: value, "buffer_km": self.buffer_km}
+
+    def load(self, base: terr.Territory | None = None) -> terr.Territory:
+        """The selected territory (``base``: the loaded whole, default the embedded one)."""
+        t = base or terr.load()
+        if not self:
+            return t
+        value = list(self.codes) if self.kind == "epcis" else self.codes[0]
+        return t.select(**{self.kind: value}, buffer_km=self.buffer_km)
+
+
 @dataclass
 class Scenario:
     name: str
@@ -57,7 +95,7 @@ class Scenario:
     years: int = 5
     seeds: list[int] = field(default_factory=lambda: [1])
     description: str = ""
-    territory: dict = field(default_factory=dict)
+    territory: TerritorySelection = field(default_factory=TerritorySelection)
     parameters: dict = field(default_factory=dict)
     policies: list[dict] = field(default_factory=list)
     sha256: str = ""
@@ -71,21 +109,11 @@ class Scenario:
     @property
     def territory_label(self) -> str:
         """The selection in words, e.g. "region Bretagne (with a 30 km buffer)"."""
-        sel = {k: v for k, v in self.territory.items() if k != "buffer_km"}
-        if not sel:
-            return "all of France"
-        ((kind, value),) = sel.items()
-        shown = ", ".join(map(str, value)) if isinstance(value, list) else value
-        return f"{kind} {shown} (with a {self.territory.get('buffer_km', 30):g} km buffer)"
+        return self.territory.label
 
     def load_territory(self, base: terr.Territory | None = None) -> terr.Territory:
-        t = base or terr.load()
-        sel = dict(self.territory)
-        buffer_km = sel.pop("buffer_km", terr.DEFAULT_BUFFER_KM)
-        if not sel:
-            return t
         try:
-            return t.select(**sel, buffer_km=buffer_km)
+            return self.territory.load(base)
         except terr.TerritoryError as exc:
             raise ScenarioError(f"{self.path}: [territory] {exc}") from exc
 
@@ -200,10 +228,14 @@ def from_dict(data: dict, path=None, raw_bytes: bytes = b"", seeds: int | None =
                 f", got {sirens!r}"
             )
         territory["epcis"] = [f"{s:09d}" if isinstance(s, int) else s for s in sirens]
-    if sum(k in territory for k in ("region", "departement", "epcis")) > 1:
+    kinds = [k for k in ("region", "departement", "epcis") if k in territory]
+    if len(kinds) > 1:
         raise ScenarioError(f"{where}: [territory] give one of region, departement or epcis")
-    if territory:  # the default buffer, written out so equal selections compare equal
-        territory.setdefault("buffer_km", terr.DEFAULT_BUFFER_KM)
+    selection = TerritorySelection(
+        kind=kinds[0] if kinds else None,
+        codes=tuple(territory["epcis"]) if "epcis" in kinds else tuple(territory[k] for k in kinds),
+        buffer_km=territory.get("buffer_km", terr.DEFAULT_BUFFER_KM),
+    )
 
     params = data.get("parameters", {})
     if not isinstance(params, dict):
@@ -223,7 +255,7 @@ def from_dict(data: dict, path=None, raw_bytes: bytes = b"", seeds: int | None =
         years=years,
         seeds=seed_list,
         description=head.get("description", ""),
-        territory=territory,
+        territory=selection,
         parameters=params,
         policies=policies,
         sha256=hashlib.sha256(raw_bytes).hexdigest() if raw_bytes else "",

@@ -25,6 +25,7 @@ traceback in ``runs/<run-id>.failed.json`` and the others go on.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import hashlib
 import itertools
@@ -56,10 +57,11 @@ class Run:
     run_id: str
     scenario_name: str
     scenario_path: str
-    data: dict  # the scenario as TOML data, with this point applied
+    data: dict  # the scenario as TOML data, with this point applied (hashed, for resuming)
     point: dict  # dotted key -> value actually applied
     seed: int
     spec_hash: str = ""
+    scenario: scenario.Scenario | None = None  # ``data`` parsed and validated once
 
 
 @dataclass
@@ -224,6 +226,10 @@ def make_runs(exp: Experiment, names: list[str]) -> list[Run]:
                 continue  # e.g. the baseline under a policy-dose grid: once per seed
             seen.add((name, key))
             pid = hashlib.sha256(key.encode()).hexdigest()[:8]
+            try:  # each point's scenario parsed and validated once, before anything runs
+                parsed = scenario.from_dict(json.loads(json.dumps(data)), Path(spath))
+            except ScenarioError as exc:
+                raise ScenarioError(f"{exc} (at grid point {applied})") from exc
             for seed in exp.seeds:
                 spec = json.dumps([name, data, seed, list(exp.outputs)], sort_keys=True)
                 runs.append(
@@ -235,6 +241,7 @@ def make_runs(exp: Experiment, names: list[str]) -> list[Run]:
                         point=applied,
                         seed=seed,
                         spec_hash=hashlib.sha256(spec.encode()).hexdigest(),
+                        scenario=parsed,
                     )
                 )
     return runs
@@ -249,9 +256,10 @@ def execute(run: Run, runs_dir: str, outputs: tuple[str, ...]) -> dict:
     tmp = runs_dir / f".tmp-{run.run_id}-{os.getpid()}"
     t0 = time.perf_counter()
     try:
-        sc = scenario.from_dict(
-            json.loads(json.dumps(run.data)), Path(run.scenario_path), seeds=None
-        )
+        if run.scenario is None:  # a Run made by hand from its data
+            sc = scenario.from_dict(json.loads(json.dumps(run.data)), Path(run.scenario_path))
+        else:
+            sc = copy.copy(run.scenario)
         sc.seeds = [run.seed]
         result = runner.run(sc, show_progress=False)
         shutil.rmtree(tmp, ignore_errors=True)

@@ -83,6 +83,18 @@ class TravelParams:
         if not (np.isfinite(self.intra_area_cap_km2) and self.intra_area_cap_km2 >= 0):
             raise ValueError(f"intra_area_cap_km2 must be >= 0, got {self.intra_area_cap_km2}")
 
+    @classmethod
+    def from_parameters(cls, p: dict) -> TravelParams:
+        """The road model of a parameter set (``parameters.defaults()`` with a scenario's
+        overrides): its ``road_*`` entries."""
+        return cls(
+            detour=float(p["road_local_detour"]),
+            speed_kmh=tuple(float(x) for x in p["road_local_speed_kmh"]),
+            fast_speed_kmh=float(p["road_fast_speed_kmh"]),
+            fast_access_minutes=float(p["road_fast_access_minutes"]),
+            intra_area_cap_km2=float(p["road_intra_area_cap_km2"]),
+        )
+
     def metric(self) -> TravelParams:
         """The same roads with intra-commune time 0 (Insee METRIC convention)."""
         return replace(self, intra_area_cap_km2=0.0)
