@@ -143,6 +143,12 @@ class ComparisonResults:
         return pd.DataFrame(self.comparison.per_seed)
 
     @property
+    def priority_epcis(self) -> list[str]:
+        """SIRENs of the priority EPCIs the comparison's "priority" figures are about (the
+        2025 list completed to 151 by the model's index)."""
+        return sorted(self.comparison.priority_sirens)
+
+    @property
     def report(self) -> str:
         return reports.compare_report(self.comparison)
 
