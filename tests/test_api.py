@@ -2,7 +2,13 @@
 ``out=``, and a policy defined in Python usable from scenario files, compare and a sweep whose
 workers are separate processes. Runs are one year in Creuse (seconds)."""
 
+import ast
 import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -168,3 +174,45 @@ def test_scenario_type_errors_name_the_file():
         policies.from_spec({"type": "accesssim.policies:Slider"})
     with pytest.raises(TypeError, match="subclass"):
         accesssim.register_policy(dict)
+
+
+def readme_python_blocks() -> list[str]:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## From Python", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```python\n(.*?)```", section, re.S)
+
+
+def test_readme_from_python_examples(tmp_path, monkeypatch):
+    """The README's API example names files and attributes that exist; its policy module,
+    saved as mypolicies.py, works as ``type = "mypolicies:LongerHours"`` from the command
+    line, with ``PYTHONPATH=.`` as the README says."""
+    api_block, policy_block = readme_python_blocks()
+    tree = ast.parse(api_block)
+    for path in re.findall(r'"(scenarios/[^"]+\.toml)"', api_block):
+        assert (Path(__file__).resolve().parents[1] / path).is_file(), path
+    used = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    api_names = {"run", "compare"}
+    result_attrs = used - api_names
+    known = set(dir(accesssim.RunResults)) | set(dir(accesssim.ComparisonResults))
+    assert result_attrs <= known, result_attrs - known
+    (tmp_path / "mypolicies.py").write_text(policy_block, encoding="utf-8")
+    pol = '[[policies]]\ntype = "mypolicies:LongerHours"\nextra_share = 0.5\n'
+    (tmp_path / "s.toml").write_text(toml("longer", pol, seeds="[1]"), encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": "."}
+    out = subprocess.run(
+        [str(Path(sys.executable).parent / "accesssim"), "run", "s.toml", "--no-figures",
+         "--out", "r"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert policies.POLICY_TYPES.pop("longer_hours", None) is None  # not in this process
+    base = accesssim.run(toml_dict("base"))
+    longer = pd.read_csv(tmp_path / "r" / "epci_yearly.csv", dtype=CODES)
+    assert longer["forgone"].sum() < base.yearly["forgone"].sum()  # more capacity, less forgone
+
+
+def toml_dict(name):
+    return {
+        "scenario": {"name": name, "years": 1, "seeds": [1]},
+        "territory": {"departement": "23"},
+    }
