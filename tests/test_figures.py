@@ -103,6 +103,7 @@ def test_dose_response_axes(figures, tmp_path):
             "scenario": "sol",
             "grid:solidarity_days.participation": p,
             "grid:scenario.years": y,
+            "grid:solidarity_days.mode": "mandatory",  # text: in legends, no figure of its own
             **{
                 f"{m}:{s}": v * p * y
                 for m in ("forgone_avoided", "ed_avoided")
@@ -112,7 +113,11 @@ def test_dose_response_axes(figures, tmp_path):
         for p in (0.1, 0.5, 1.0)
         for y in (1, 3)
     ]
-    keys = ["grid:scenario.years", "grid:solidarity_days.participation"]
+    keys = [
+        "grid:scenario.years",
+        "grid:solidarity_days.mode",
+        "grid:solidarity_days.participation",
+    ]
     files = sweep_summary.dose_response_figures(rows, keys, tmp_path)
     names = ["dose_scenario_years.png", "dose_solidarity_days_participation.png"]
     assert [f.name for f in files] == names
@@ -120,7 +125,8 @@ def test_dose_response_axes(figures, tmp_path):
     assert ax.get_xlabel().startswith("share of eligible GPs who volunteer")
     assert "consultations" in ax.get_ylabel()
     assert any("," in t for t in tick_texts(ax.yaxis))  # 200,000 not 200000 or 2e5
-    assert "horizon (years) = 1" in ax.get_legend().get_texts()[0].get_text()
+    legend = ax.get_legend().get_texts()[0].get_text()
+    assert "horizon (years) = 1" in legend and "= mandatory" in legend
     years_ax = figures[0].axes[0]
     assert all(re.fullmatch(r"\d+", t) for t in tick_texts(years_ax.xaxis))
     assert np.isfinite(ax.get_ylim()).all()

@@ -137,6 +137,13 @@ def _uniform(rows: list[dict]) -> list[dict]:
     return [{k: r.get(k, "") for k in keys} for r in rows]
 
 
+def _shown(v) -> str:
+    """A grid value in a legend: numbers with thousands separators, anything else as is."""
+    if isinstance(v, int | float) and not isinstance(v, bool):
+        return f"{v:,}"
+    return str(v)
+
+
 def dose_response_figures(table, grid_keys, out: Path, types: dict | None = None) -> list[Path]:
     """For each numeric grid key: forgone care and ED visits avoided against it, a line per
     other setting; axes labelled with the parameters' descriptions (``plots.grid_label``)."""
@@ -160,7 +167,9 @@ def dose_response_figures(table, grid_keys, out: Path, types: dict | None = None
             if r.get(key) is None:
                 continue
             label = r["scenario"] + "".join(
-                f", {grid_label(k, types)} = {r.get(k):,}" for k in others if r.get(k) is not None
+                f", {grid_label(k, types)} = {_shown(r.get(k))}"
+                for k in others
+                if r.get(k) is not None
             )
             lines.setdefault(label, []).append(r)
         for label, pts in list(lines.items())[:10]:
