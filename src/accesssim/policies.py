@@ -784,15 +784,15 @@ def lookup(kind, where: str = "<scenario>") -> type[Policy] | None:
 
 
 def registered_paths() -> dict[str, str]:
-    """Kind -> import path of every policy registered beyond the built-in ones (passed to a
-    sweep's workers, which start with only the built-in ones)."""
-    return {k: import_path(c) for k, c in POLICY_TYPES.items() if k not in BUILTIN}
+    """Kind -> import path of every policy registered beyond (or instead of) the built-in ones
+    (passed to a sweep's workers, which start with only the built-in ones)."""
+    return {k: import_path(c) for k, c in POLICY_TYPES.items() if BUILTIN.get(k) is not c}
 
 
 def ensure_registered(paths: dict[str, str]) -> None:
     """In a worker: import and register the policies the parent had registered."""
     for kind, path in paths.items():
-        if kind not in POLICY_TYPES:
+        if kind not in POLICY_TYPES or import_path(POLICY_TYPES[kind]) != path:
             cls = load_class(path, "sweep worker")
             if cls.kind != kind:
                 raise ValueError(f"sweep worker: {path} has kind {cls.kind!r}, not {kind!r}")
@@ -807,7 +807,7 @@ for _cls in (
     InstallationRegulation,
 ):
     register(_cls)
-BUILTIN = frozenset(POLICY_TYPES)
+BUILTIN = dict(POLICY_TYPES)  # what a fresh process knows
 
 
 def dashboard_sliders() -> dict[str, dict]:
