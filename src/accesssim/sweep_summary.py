@@ -189,7 +189,7 @@ def dose_response_figures(table, grid_keys, out: Path, types: dict | None = None
             (axes[0], "forgone consultations avoided", "consultations"),
             (axes[1], "ED visits avoided", "ED visits"),
         ):
-            number_axis(ax, f"{unit} (policy − baseline, whole horizon)")
+            number_axis(ax, f"{unit} avoided, whole horizon (vs same-seed baseline)")
             number_axis(ax, f"{grid_label(key, types)} [{key[5:]}]", axis="x")
             if whole:  # years, counts: no 2.5 ticks
                 ax.xaxis.set_major_locator(MaxNLocator(integer=True))
