@@ -3,6 +3,7 @@
 workers are separate processes. Runs are one year in Creuse (seconds)."""
 
 import ast
+import importlib.util
 import json
 import os
 import re
@@ -125,8 +126,8 @@ def test_compare_needs_a_baseline_without_policies(files):
 
 
 def test_registered_policy_by_kind_in_toml_and_a_sweep_in_worker_processes(tmp_path, registered):
-    """Registered in this process only; the sweep's spawned workers import it again from
-    custom_policy (its module) and run the dose grid."""
+    """Registered in this process only; the sweep's spawned workers (a process pool, then a
+    local Dask cluster) import it again from custom_policy (its module) and run the grid."""
     pol = '[[policies]]\ntype = "test_extra_capacity"\nname = "extra"\n'
     (tmp_path / "base.toml").write_text(toml("base", seeds="[1]"), encoding="utf-8")
     (tmp_path / "extra.toml").write_text(toml("extra", pol, seeds="[1]"), encoding="utf-8")
@@ -143,6 +144,14 @@ def test_registered_policy_by_kind_in_toml_and_a_sweep_in_worker_processes(tmp_p
     extra = {r["grid:extra.extra_share"]: r for r in rows if r["scenario"] == "extra"}
     assert extra[0.3]["forgone_avoided"] > 0
     assert extra[0.0]["forgone_avoided"] == pytest.approx(0, abs=1e-6)  # no dose, no change
+    if importlib.util.find_spec("distributed") is None:
+        return
+    # Dask workers are fresh processes too: the same path reaches them, the same numbers come
+    counts = sweep.sweep(exp, tmp_path / "d", dask_local=1, show_progress=False)
+    assert counts["done"] == 3 and sweep.failures(tmp_path / "d" / "e") == []
+    dask_rows, _ = sweep_summary.collect(tmp_path / "d" / "e")
+    key = {r["run_id"]: r["horizon_forgone"] for r in rows}
+    assert {r["run_id"]: r["horizon_forgone"] for r in dask_rows} == key
 
 
 def test_policy_class_a_worker_cannot_import_fails_with_a_clear_message(tmp_path):
