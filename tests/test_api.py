@@ -63,6 +63,9 @@ def test_run_returns_the_cli_tables_as_dataframes(files, tmp_path):
             df.reset_index(drop=True), csv, check_dtype=False, check_exact=True
         )
     assert res.communes["commune"].str.startswith("01").any()  # 01xxx not read as 1xxx
+    mine = res.yearly
+    mine["mine"] = 1  # a column added to one copy is not in the next
+    assert "mine" not in res.table("epci_yearly")
     weekly = pd.read_csv(tmp_path / "cli" / "national_weekly.csv")
     np.testing.assert_array_equal(res.weekly["forgone"].to_numpy(), weekly["forgone"].to_numpy())
     # one row per seed of every indicator, from the same rows

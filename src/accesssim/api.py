@@ -82,17 +82,21 @@ class RunResults:
 
     result: runner.RunResult
     files: list[Path] = field(default_factory=list)
+    _frames: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def scenario(self) -> scenario.Scenario:
         return self.result.scenario
 
     def table(self, name: str) -> pd.DataFrame:
-        """A table by attribute (``"yearly"``) or file name (``"epci_yearly"``)."""
+        """A table by attribute (``"yearly"``) or file name (``"epci_yearly"``); built once,
+        returned as a shallow copy (adding columns to it leaves the next one unchanged)."""
         for attr, (fld, fname) in TABLES.items():
             if name in (attr, fname):
-                rows = getattr(self.result, fld)
-                return frame(export.with_places(rows, self.result.territory))
+                if attr not in self._frames:
+                    rows = getattr(self.result, fld)
+                    self._frames[attr] = frame(export.with_places(rows, self.result.territory))
+                return self._frames[attr].copy(deep=False)
         raise KeyError(f"unknown table {name!r}; expected one of {list(TABLES)}")
 
     weekly = property(lambda self: self.table("weekly"))
