@@ -173,6 +173,7 @@ def test_policy_class_a_worker_cannot_import_fails_with_a_clear_message(tmp_path
         assert counts["failed"] == 1
         (failure,) = sweep.failures(tmp_path / "r" / "e")
         assert "cannot import policy class 'test_api:test_policy" in failure["traceback"]
+        assert "define it at the top level of a module" in failure["traceback"]
     finally:
         policies.POLICY_TYPES.pop(Local.kind)
 

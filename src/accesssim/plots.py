@@ -209,8 +209,7 @@ def grid_label(key: str, policy_types: dict[str, str] | None = None) -> str:
         p = cls.PARAMS.get(rest) if cls is not None else None
     if p is None:
         return key
-    text = (getattr(p, "label", None) or p.unit).split(" (")[0]
-    return text
+    return (getattr(p, "label", None) or p.unit).split(" (")[0]
 
 
 def _save(fig, path) -> Path:

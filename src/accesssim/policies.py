@@ -764,9 +764,10 @@ def load_class(path: str, where: str = "<scenario>") -> type[Policy]:
             obj = getattr(obj, part)
     except (ImportError, AttributeError) as exc:
         hint = (
-            " (a class defined in a notebook or an interactive session cannot be imported by"
-            " another process: move it to a module on the Python path)"
-            if module == "__main__"
+            " (a class defined in a notebook, an interactive session or a function cannot be"
+            " imported by another process: define it at the top level of a module on the"
+            " Python path)"
+            if module == "__main__" or "<locals>" in qualname
             else ""
         )
         raise ValueError(f"{where}: cannot import policy class {path!r}: {exc}{hint}") from None
