@@ -8,6 +8,9 @@ printed only where the avoided consultations are clearly positive (their interva
 
 from __future__ import annotations
 
+import json
+import sys
+import types
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +29,8 @@ class Comparison:
 
 
 def load_all(paths, seeds: int | None = None) -> tuple[scenario.Scenario, list]:
-    scs = [scenario.load(p, seeds=seeds) for p in paths]
+    """Scenario files (or ``Scenario`` objects, from the Python API) -> baseline, others."""
+    scs = [p if isinstance(p, scenario.Scenario) else scenario.load(p, seeds=seeds) for p in paths]
     bases = [s for s in scs if not s.policies]
     if not bases:
         raise scenario.ScenarioError(
@@ -166,14 +170,71 @@ def write(cmp: Comparison, out: str | Path) -> list[Path]:
     files = []
     aio.atomic_write_text(out / "compare_runs.csv", runner.csv_text(cmp.per_seed))
     files.append(out / "compare_runs.csv")
-    rows = [
-        {"scenario": name, "metric": k, "median": m, "p05": lo, "p95": hi}
-        for name, s in cmp.summary.items()
-        for k, (m, lo, hi) in s.items()
-    ]
-    aio.atomic_write_text(out / "compare_summary.csv", runner.csv_text(rows))
+    aio.atomic_write_text(out / "compare_summary.csv", runner.csv_text(summary_rows(cmp)))
     files.append(out / "compare_summary.csv")
+    aio.atomic_write_text(out / "manifest.json", json.dumps(manifest(cmp), indent=1, default=list))
+    files.append(out / "manifest.json")
     files += plots.compare_figures(cmp, out)
     aio.atomic_write_text(out / "compare.md", reports.compare_report(cmp))
     files.append(out / "compare.md")
     return files
+
+
+def summary_rows(cmp: Comparison) -> list[dict]:
+    """``compare_summary.csv``: one row per scenario and metric (median, 90 % interval)."""
+    return [
+        {"scenario": name, "metric": k, "median": m, "p05": lo, "p95": hi}
+        for name, s in cmp.summary.items()
+        for k, (m, lo, hi) in s.items()
+    ]
+
+
+def manifest(cmp: Comparison) -> dict:
+    """What produced a comparison, as ``runner.write``'s manifest does for a run: every
+    scenario's file, sha256 and policies, the shared seeds, territory and calibration, and
+    the package, dependency and git versions (``provenance``)."""
+    from accesssim import __version__, parameters, provenance
+    from accesssim.indicators import SYNTHETIC_NOTE
+
+    base = cmp.baseline.scenario
+    calib = parameters.load_calibration(base.calibration)
+    return {
+        "accesssim_version": __version__,
+        "command": "compare",
+        "baseline": base.name,
+        "scenarios": [
+            {
+                "name": r.scenario.name,
+                "file": str(r.scenario.path) if r.scenario.path else None,
+                "sha256": r.scenario.sha256,
+                "parameter_overrides": r.scenario.parameters,
+                "policies": r.scenario.policies,
+            }
+            for r in (cmp.baseline, *cmp.policies.values())
+        ],
+        "seeds": base.seeds,
+        "years": base.years,
+        "start_year": base.start_year,
+        "territory": base.territory.as_table() or "France",
+        "territory_sha256": cmp.baseline.territory_checksum,
+        "priority_epcis": len(cmp.priority_sirens),
+        "calibration": {k: v for k, v in calib.items() if k != "fitted"},
+        "ed_sensitivity": bool(cmp.sensitivity),
+        "provenance": provenance.provenance(),
+        "seconds": round(cmp.baseline.seconds + sum(r.seconds for r in cmp.policies.values()), 2),
+        "note": SYNTHETIC_NOTE,
+    }
+
+
+class _CallableModule(types.ModuleType):
+    """``accesssim.compare(baseline, *policies, ...)``: once imported, this module is the
+    package's ``compare`` attribute, so calling it runs the Python API's ``compare``
+    (``accesssim.api``, imported by name at call time: the API builds on this module)."""
+
+    def __call__(self, *args, **kwargs):
+        import importlib
+
+        return importlib.import_module("accesssim.api").compare(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.collections import PolyCollection  # noqa: E402
 from matplotlib.colors import BoundaryNorm  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 from accesssim import io as aio  # noqa: E402
 from accesssim.indicators import INDICATORS, SYNTHETIC_NOTE, interval  # noqa: E402
@@ -40,11 +41,14 @@ def epci_choropleth(
     outline: np.ndarray | None = None,
     outline_label: str = "",
     percent: bool = False,
+    points: bool = False,
 ) -> None:
     """Map one value per EPCI, with a binned legend, title, source line and optional outlines.
 
     EPCIs outside the selection's core are drawn grey; ``outline`` (boolean per EPCI) draws a
     heavy border, e.g. around priority EPCIs. Overseas départements get small insets.
+    ``percent``: values are shares, ticks read "2%"; ``points``: values are differences of
+    shares, ticks read "+2" and the label should say "percentage points".
     """
     values = np.asarray(values, float)
     e = territory.epcis
@@ -75,7 +79,12 @@ def epci_choropleth(
     cax = fig.add_axes([0.85, 0.25, 0.03, 0.5])
     sm = plt.cm.ScalarMappable(norm=norm, cmap=cmap)
     cb = fig.colorbar(sm, cax=cax, ticks=list(bins))
-    fmt = (lambda b: f"{100 * b:g}%") if percent else (lambda b: f"{b:g}")
+    if points:
+        fmt = lambda b: f"{100 * b:+g}" if b else "0"  # noqa: E731
+    elif percent:
+        fmt = lambda b: f"{100 * b:g}%"  # noqa: E731
+    else:
+        fmt = lambda b: f"{b:g}"  # noqa: E731
     labels = [fmt(b) for b in bins[:-1]] + [f"> {fmt(bins[-2])}"]
     if bins[0] < 0:  # an open lower end (changes): its edge is a sentinel, not a value
         labels[0] = f"< {fmt(bins[1])}"
@@ -150,6 +159,59 @@ def _epci_departement(territory: Territory) -> list[str]:
 RATE_BINS = (0.0, 0.0025, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 1.0)
 
 
+def year_axis(ax) -> None:
+    """Whole years on the x axis ("2026", never "2025.5" or "2,026"), labelled."""
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0f}"))
+    ax.set_xlabel("year")
+
+
+def number_axis(ax, label: str, axis: str = "y") -> None:
+    """Axis label with its unit, and tick labels with thousands separators and only the
+    decimals the tick step needs (1,200 / 0.05 / 12.5)."""
+    target = ax.yaxis if axis == "y" else ax.xaxis
+
+    def fmt(v, _):
+        ticks = target.get_majorticklocs()
+        step = np.min(np.diff(ticks)) if len(ticks) > 1 else abs(v) or 1.0
+        decimals = next((d for d in range(7) if abs(round(step, d) - step) <= 1e-9 * step), 6)
+        return f"{v:,.{decimals}f}".replace("-", "−")
+
+    target.set_major_formatter(FuncFormatter(fmt))
+    (ax.set_ylabel if axis == "y" else ax.set_xlabel)(label, fontsize=9)
+
+
+GRID_LABELS = {"scenario.years": "horizon (years)", "scenario.start_year": "first year"}
+
+
+def grid_label(key: str, policy_types: dict[str, str] | None = None) -> str:
+    """A sweep's grid key in words, from its declaration: ``parameters.<name>`` and
+    ``<policy name>.<key>`` (``policy_types``: policy name -> type) or ``policies.<i>.<key>``
+    (``policy_types`` also maps ``"<i>"``) read their ``Param``'s description, without its
+    parenthesised notes (``solidarity_days.participation`` -> "share of eligible GPs who
+    volunteer"); an unknown key stays as it is."""
+    from accesssim import parameters, policies
+
+    key = key.removeprefix("grid:")
+    if key in GRID_LABELS:
+        return GRID_LABELS[key]
+    head, _, rest = key.partition(".")
+    p = None
+    if head == "parameters":
+        p = parameters.PARAMETERS.get(rest)
+    else:
+        if head == "policies":
+            head, _, rest = rest.partition(".")
+        try:
+            cls = policies.lookup((policy_types or {}).get(head, head))
+        except ValueError:  # a "module:Class" type that does not import here
+            cls = None
+        p = cls.PARAMS.get(rest) if cls is not None else None
+    if p is None:
+        return key
+    return (getattr(p, "label", None) or p.unit).split(" (")[0]
+
+
 def _save(fig, path) -> Path:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=120)
@@ -192,11 +254,16 @@ def run_figures(result, out) -> list[Path]:
             "forgone / needed consultations",
             lambda r: r["forgone"] / max(r["needed"], 1e-9),
             100,
-            "%",
+            "% of needed consultations",
         ),
-        ("ED visits from lack of GP access, per week", lambda r: r["ed_visits"], 1, ""),
-        ("share without médecin traitant (15+)", lambda r: r["share_without_mt"], 100, "%"),
-        ("active GPs", lambda r: r["gps"], 1, ""),
+        ("ED visits from lack of GP access", lambda r: r["ed_visits"], 1, "ED visits per week"),
+        (
+            "share without médecin traitant (15+)",
+            lambda r: r["share_without_mt"],
+            100,
+            "% of people aged 15+",
+        ),
+        ("active GPs", lambda r: r["gps"], 1, "GPs"),
     ]
     for ax, (title, fn, scale, unit) in zip(axes.flat, panels, strict=True):
         x, med, lo, hi = _bands(result.weekly, lambda r: r["week"], fn)
@@ -204,12 +271,12 @@ def run_figures(result, out) -> list[Path]:
         ax.fill_between(years, lo * scale, hi * scale, alpha=0.3, label=band_label)
         ax.plot(years, med * scale, lw=1.5, label="median")
         ax.set_title(title, fontsize=10)
-        if unit:
-            ax.set_ylabel(unit)
+        number_axis(ax, unit)
+        year_axis(ax)
         ax.grid(alpha=0.3)
     axes[0, 0].legend(fontsize=8)
-    for ax in axes[1]:
-        ax.set_xlabel("year")
+    for ax in axes[0]:
+        ax.set_xlabel("")
     fig.suptitle(f"{sc.name}: weekly series, {sc.territory_label}")
     fig.text(0.01, 0.005, SYNTHETIC_NOTE, fontsize=6.5, wrap=True)
     fig.tight_layout(rect=(0, 0.04, 1, 0.97))
@@ -221,9 +288,19 @@ def run_figures(result, out) -> list[Path]:
         rows = [r for r in result.yearly if r["priority_confirmed"] == flag]
         if not rows:
             continue
-        for ax, key, title in (
-            (axes[0], "renoncement_rate", "forgone / needed consultations (%)"),
-            (axes[1], "ed_per_1000", "ED visits from lack of access per 1,000"),
+        for ax, key, title, unit in (
+            (
+                axes[0],
+                "renoncement_rate",
+                "forgone / needed consultations",
+                "% of needed consultations",
+            ),
+            (
+                axes[1],
+                "ed_per_1000",
+                "ED visits from lack of GP access",
+                "ED visits per 1,000 inhabitants per year",
+            ),
         ):
             items = _yearly_indicator(rows, key)
             x, med, lo, hi = _bands(items, lambda r: r["year"], lambda r: r["v"])
@@ -231,6 +308,8 @@ def run_figures(result, out) -> list[Path]:
             ax.fill_between(x, lo * s, hi * s, alpha=0.25)
             ax.plot(x, med * s, marker="o", label=group)
             ax.set_title(title, fontsize=10)
+            number_axis(ax, unit)
+            year_axis(ax)
             ax.grid(alpha=0.3)
     axes[0].legend(fontsize=8)
     fig.suptitle(f"{sc.name}: priority EPCIs vs the rest (median, {band_label})")
@@ -253,7 +332,7 @@ def run_figures(result, out) -> list[Path]:
         values,
         out / "map_renoncement.png",
         title=f"{sc.name}: forgone care by EPCI, {last}",
-        label="forgone / needed GP consultations (modelled)",
+        label="forgone / needed GP consultations, % (modelled)",
         source=f"accesssim {sc.name}, median of {n_seeds} seed(s). {SYNTHETIC_NOTE}",
         bins=RATE_BINS,
         cmap="YlOrRd",
@@ -275,13 +354,18 @@ def compare_figures(cmp, out) -> list[Path]:
     files = []
     names = list(cmp.summary)
     n_seeds = len(cmp.baseline.scenario.seeds)
-    fig, axes = plt.subplots(1, 3, figsize=(13, 4.2))
-    for ax, key, title in (
-        (axes[0], "forgone_avoided", "forgone consultations avoided"),
-        (axes[1], "ed_avoided", "ED visits avoided"),
-        (axes[2], "cost_eur", "cost (million euros)"),
+    years = cmp.baseline.scenario.years
+    fig, axes = plt.subplots(1, 3, figsize=(13, 4.4))
+    cost = max((abs(cmp.summary[n]["cost_eur"][2]) for n in names), default=0)
+    scale, euros = (1e-6, "million euros") if cost >= 1e6 else (1e-3, "thousand euros")
+    if cost < 1e3:
+        scale, euros = 1, "euros"
+    for ax, key, title, unit in (
+        (axes[0], "forgone_avoided", "forgone consultations avoided", "consultations"),
+        (axes[1], "ed_avoided", "ED visits avoided", "ED visits"),
+        (axes[2], "cost_eur", "cost", euros),
     ):
-        s = 1e-6 if key == "cost_eur" else 1
+        s = scale if key == "cost_eur" else 1
         med = np.array([cmp.summary[n][key][0] for n in names]) * s
         lo = np.array([cmp.summary[n][key][1] for n in names]) * s
         hi = np.array([cmp.summary[n][key][2] for n in names]) * s
@@ -289,10 +373,11 @@ def compare_figures(cmp, out) -> list[Path]:
         ax.errorbar(names, med, yerr=[med - lo, hi - med], fmt="none", ecolor="black", capsize=4)
         ax.axhline(0, color="grey", lw=0.8)
         ax.set_title(title, fontsize=10)
+        number_axis(ax, f"{unit}, total over {years} year{'s' * (years > 1)}")
         ax.tick_params(axis="x", rotation=30, labelsize=8)
         ax.grid(axis="y", alpha=0.3)
     fig.suptitle(
-        f"Policies against the baseline over {cmp.baseline.scenario.years} years "
+        f"Policies against the baseline over {years} years "
         f"(median and 90% interval across {n_seeds} seeds)"
     )
     fig.text(0.01, 0.005, SYNTHETIC_NOTE, fontsize=6.5, wrap=True)
@@ -307,6 +392,8 @@ def compare_figures(cmp, out) -> list[Path]:
         ax.fill_between(x, lo, hi, alpha=0.2)
         ax.plot(x, med, marker="o", label=name)
     ax.set_title("forgone GP consultations per year (median, range across seeds)", fontsize=10)
+    number_axis(ax, "forgone consultations per year")
+    year_axis(ax)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     fig.text(0.01, 0.005, SYNTHETIC_NOTE, fontsize=6.5, wrap=True)
@@ -337,11 +424,11 @@ def compare_figures(cmp, out) -> list[Path]:
             values,
             path,
             title=f"{name}: change in forgone care by EPCI, {last}",
-            label="change in forgone / needed consultations (points)",
+            label="change in forgone / needed consultations (percentage points)",
             source=f"Median across {n_seeds} seeds, policy minus baseline. {SYNTHETIC_NOTE}",
             bins=CHANGE_BINS,
             cmap="RdBu_r",
-            percent=True,
+            points=True,
             outline=np.isin(territory.epcis.siren, list(cmp.priority_sirens)),
             outline_label="priority EPCIs (2025 list completed to 151)",
         )

@@ -26,6 +26,7 @@ traceback in ``runs/<run-id>.failed.json`` and the others go on.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import difflib
 import hashlib
 import itertools
@@ -62,6 +63,12 @@ class Run:
     seed: int
     spec_hash: str = ""
     scenario: scenario.Scenario | None = None  # ``data`` parsed and validated once
+
+    def portable(self) -> Run:
+        """The run as sent to another process: its data only (the worker parses it again, after
+        importing the parent's Python policy classes), since a parsed scenario may hold
+        policy objects of a class the worker cannot unpickle."""
+        return dataclasses.replace(self, scenario=None)
 
 
 @dataclass
@@ -173,7 +180,13 @@ def expand(data: dict, where: str) -> list[dict]:
 
 
 def _policy_names(sdata: dict) -> list[str]:
-    return [str(pol.get("name", pol.get("type"))) for pol in sdata.get("policies", [])]
+    from accesssim import policies
+
+    def default(kind):  # a "module:Class" type is named by the class's kind
+        cls = policies.lookup(kind) if isinstance(kind, str) and ":" in kind else None
+        return cls.kind if cls else kind
+
+    return [str(pol.get("name", default(pol.get("type")))) for pol in sdata.get("policies", [])]
 
 
 def valid_keys(sdata: dict) -> set[str]:
@@ -186,7 +199,7 @@ def valid_keys(sdata: dict) -> set[str]:
     keys |= {"scenario.years", "scenario.start_year"}
     pols = sdata.get("policies", [])
     for i, (pol, name) in enumerate(zip(pols, _policy_names(sdata), strict=True)):
-        cls = policies.POLICY_TYPES.get(pol.get("type"))
+        cls = policies.lookup(pol.get("type"))
         if cls is not None:
             keys |= {f"policies.{i}.{k}" for k in cls.keys()}
             keys |= {f"{name}.{k}" for k in cls.keys()}
@@ -248,16 +261,25 @@ def make_runs(exp: Experiment, names: list[str]) -> list[Run]:
 
 
 # ---------------------------------------------------------------------- one run (in a worker)
-def execute(run: Run, runs_dir: str, outputs: tuple[str, ...]) -> dict:
+def execute(
+    run: Run, runs_dir: str, outputs: tuple[str, ...], policy_paths: dict | None = None
+) -> dict:
     """Run one scenario point and seed; write its folder atomically. Never raises: a failure
-    is written to ``<run-id>.failed.json`` and returned."""
+    is written to ``<run-id>.failed.json`` and returned. ``policy_paths`` (kind -> import
+    path): the policies registered in the parent, imported here first (a worker process starts
+    with the built-in ones only)."""
     runs_dir = Path(runs_dir)
     final = runs_dir / run.run_id
     tmp = runs_dir / f".tmp-{run.run_id}-{os.getpid()}"
     t0 = time.perf_counter()
     try:
+        from accesssim import policies
+
+        policies.ensure_registered(policy_paths or {})
         if run.scenario is None:  # a Run made by hand from its data
-            sc = scenario.from_dict(json.loads(json.dumps(run.data)), Path(run.scenario_path))
+            sc = scenario.from_dict(
+                json.loads(json.dumps(run.data)), Path(run.scenario_path), seeds=None
+            )
         else:
             sc = copy.copy(run.scenario)
         sc.seeds = [run.seed]
@@ -381,6 +403,9 @@ def sweep(
     counts = {"total": len(exp.runs), "skipped": skipped, "done": 0, "failed": 0}
     if not todo:
         return counts
+    from accesssim import policies
+
+    extra = (policies.registered_paths(),)  # policies registered from Python, for the workers
     with tqdm(
         total=len(todo),
         unit="run",
@@ -394,22 +419,25 @@ def sweep(
             bar.update(1)
 
         if scheduler or dask_local:
-            _run_dask(todo, runs_dir, exp.outputs, scheduler, dask_local, tick)
+            _run_dask(todo, runs_dir, (exp.outputs, *extra), scheduler, dask_local, tick)
         elif (workers or 1) <= 1:
             for r in todo:
-                tick(execute(r, str(runs_dir), exp.outputs))
+                tick(execute(r, str(runs_dir), exp.outputs, *extra))
         else:
             # spawn, not fork: forking a process that has threads (progress bar, Dask) can
             # deadlock its children
             ctx = multiprocessing.get_context("spawn")
             with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-                futures = [pool.submit(execute, r, str(runs_dir), exp.outputs) for r in todo]
+                futures = [
+                    pool.submit(execute, r.portable(), str(runs_dir), exp.outputs, *extra)
+                    for r in todo
+                ]
                 for f in as_completed(futures):
                     tick(f.result())
     return counts
 
 
-def _run_dask(todo, runs_dir, outputs, scheduler, dask_local, tick) -> None:
+def _run_dask(todo, runs_dir, args, scheduler, dask_local, tick) -> None:
     try:
         from distributed import Client, LocalCluster
         from distributed import as_completed as dask_completed
@@ -431,7 +459,9 @@ def _run_dask(todo, runs_dir, outputs, scheduler, dask_local, tick) -> None:
                     f"`dask scheduler` and workers with `dask worker {scheduler}`"
                 ) from None
         with client:
-            futures = [client.submit(execute, r, str(runs_dir), outputs, pure=False) for r in todo]
+            futures = [
+                client.submit(execute, r.portable(), str(runs_dir), *args, pure=False) for r in todo
+            ]
             for f in dask_completed(futures):
                 tick(f.result())
     finally:

@@ -109,7 +109,7 @@ def summarize(root: str | Path) -> list[Path]:
     aio.atomic_write_text(root / "sweep_runs.csv", runner.csv_text(_uniform(rows)))
     aio.atomic_write_text(root / "sweep_summary.csv", runner.csv_text(_uniform(table)))
     files += [root / "sweep_runs.csv", root / "sweep_summary.csv"]
-    files += dose_response_figures(table, grid_keys, root)
+    files += dose_response_figures(table, grid_keys, root, policy_types(root))
     aio.atomic_write_text(
         root / "summary.md", reports.sweep_report(root, table, grid_keys, len(rows))
     )
@@ -117,25 +117,49 @@ def summarize(root: str | Path) -> list[Path]:
     return files
 
 
+def policy_types(root: Path) -> dict[str, str]:
+    """Policy name (and position ``"<i>"``) -> type, over the experiment's scenarios: what
+    figures need to turn a grid key into its parameter's label."""
+    out: dict[str, str] = {}
+    info = json.loads((Path(root) / "experiment.json").read_text())
+    for p in info["scenarios"]:
+        try:
+            sc = scenario.load(p)
+        except (scenario.ScenarioError, OSError):
+            continue
+        for i, pol in enumerate(sc.build_policies()):
+            out[pol.name] = out[str(i)] = pol.kind
+    return out
+
+
 def _uniform(rows: list[dict]) -> list[dict]:
     keys = list(dict.fromkeys(k for r in rows for k in r))
     return [{k: r.get(k, "") for k in keys} for r in rows]
 
 
-def dose_response_figures(table, grid_keys, out: Path) -> list[Path]:
-    """For each numeric grid key: forgone care avoided against it, a line per other setting."""
-    import matplotlib.pyplot as plt
+def _shown(v) -> str:
+    """A grid value in a legend: numbers with thousands separators, anything else as is."""
+    if isinstance(v, int | float) and not isinstance(v, bool):
+        return f"{v:,}"
+    return str(v)
 
-    from accesssim.plots import _save
+
+def dose_response_figures(table, grid_keys, out: Path, types: dict | None = None) -> list[Path]:
+    """For each numeric grid key: forgone care and ED visits avoided against it, a line per
+    other setting; axes labelled with the parameters' descriptions (``plots.grid_label``)."""
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    from accesssim.plots import _save, grid_label, number_axis
 
     files = []
     with_diff = [r for r in table if np.isfinite(r["forgone_avoided:median"])]
     for key in grid_keys:
         vals = [r.get(key) for r in with_diff]
-        if not vals or not all(
+        if len({v for v in vals if v is not None}) < 2 or not all(
             isinstance(v, int | float) and not isinstance(v, bool) for v in vals if v is not None
         ):
-            continue
+            continue  # one value is no dose-response; text values have no axis
         others = [k for k in grid_keys if k != key]
         fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
         lines: dict = {}
@@ -143,7 +167,9 @@ def dose_response_figures(table, grid_keys, out: Path) -> list[Path]:
             if r.get(key) is None:
                 continue
             label = r["scenario"] + "".join(
-                f", {k[5:]}={r.get(k)}" for k in others if r.get(k) is not None
+                f", {grid_label(k, types)} = {_shown(r.get(k))}"
+                for k in others
+                if r.get(k) is not None
             )
             lines.setdefault(label, []).append(r)
         for label, pts in list(lines.items())[:10]:
@@ -158,11 +184,15 @@ def dose_response_figures(table, grid_keys, out: Path) -> list[Path]:
                     alpha=0.2,
                 )
                 ax.plot(x, med, marker="o", label=label)
-        for ax, title in (
-            (axes[0], "forgone consultations avoided"),
-            (axes[1], "ED visits avoided"),
+        whole = all(isinstance(v, int) for v in vals if v is not None)
+        for ax, title, unit in (
+            (axes[0], "forgone consultations avoided", "consultations"),
+            (axes[1], "ED visits avoided", "ED visits"),
         ):
-            ax.set_xlabel(key[5:])
+            number_axis(ax, f"{unit} avoided, whole horizon (vs same-seed baseline)")
+            number_axis(ax, f"{grid_label(key, types)} [{key[5:]}]", axis="x")
+            if whole:  # years, counts: no 2.5 ticks
+                ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.set_title(f"{title} (median, 5–95% across seeds)", fontsize=10)
             ax.axhline(0, color="grey", lw=0.8)
             ax.grid(alpha=0.3)
