@@ -239,9 +239,16 @@ def test_grid_keys_by_name_and_by_position_set_the_same_dose():
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
-    exp = sweep.load(root / "experiments" / "solidarity_dose.toml")  # position-style keys
+    exp = sweep.load(root / "experiments" / "solidarity_dose.toml")
     sdata = next(sd for p, sd in exp.scenarios if sd.get("policies"))
     by_pos, _ = sweep.apply_point(sdata, {"policies.0.participation": 0.3})
     by_name, applied = sweep.apply_point(sdata, {"solidarity_days.participation": 0.3})
     assert by_pos == by_name and applied == {"solidarity_days.participation": 0.3}
     assert by_name["policies"][0]["participation"] == 0.3
+
+
+def test_indicator_formats_print_no_negative_zero():
+    ind = indicators.INDICATORS["forgone"]
+    assert ind.format(-0.0) == ind.format(-1e-9) == ind.format(0.0)
+    assert not ind.format(-1e-9).startswith("-")
+    assert ind.format(-5.0).startswith("-")  # a real negative keeps its sign

@@ -154,7 +154,16 @@ def _serve_dashboard(args) -> int:
     from accesssim import app
 
     app.configure(territory=args.territory_label, presets_dir=args.presets)
-    run = ["run", "accesssim.app", "--host", args.host, "--port", str(args.port), "--production"]
+    run = [
+        "run",
+        "accesssim.app",
+        "--host",
+        args.host,
+        "--port",
+        str(args.port),
+        "--production",
+        "--no-check-version",
+    ]
     try:
         solara_cli(run)
     except SystemExit as exc:
@@ -501,7 +510,11 @@ def build_parser() -> argparse.ArgumentParser:
         "road model with the reference times of validation/road_pairs.csv (held-out half).",
     )
     v.add_argument("--out", metavar="DIR", help="write validation.csv and validation.md there")
-    v.add_argument("--pairs", help="road pair file (default validation/road_pairs.csv)")
+    v.add_argument(
+        "--pairs",
+        help="road pair file (default: the pairs shipped with the package, "
+        "validation/road_pairs.csv in a checkout)",
+    )
     v.add_argument(
         "--fit-roads",
         action="store_true",

@@ -163,9 +163,15 @@ def skipped_formats() -> dict[str, str]:
     """Optional formats this installation cannot write, with how to get them."""
     out = {}
     if not has("pyarrow"):
-        out["parquet"] = "pyarrow not installed: pip install -e '.[parquet]'"
+        out["parquet"] = (
+            "pyarrow not installed: pip install pyarrow (the parquet extra; from a checkout: "
+            "pip install -e '.[parquet]')"
+        )
     if not has("pyogrio"):
-        out["gpkg"] = "pyogrio not installed: pip install -e '.[gis]'"
+        out["gpkg"] = (
+            "pyogrio not installed: pip install pyogrio (the gis extra; from a checkout: "
+            "pip install -e '.[gis]')"
+        )
     return out
 
 

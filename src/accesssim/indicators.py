@@ -86,7 +86,8 @@ class Indicator:
         return float(num / den) * self.scale if den > 0 else float("nan")
 
     def format(self, v: float) -> str:
-        return self.fmt.format(v) if np.isfinite(v) else "n/a"
+        text = self.fmt.format(v) if np.isfinite(v) else "n/a"
+        return text[1:] if text.startswith("-") and not text.strip("-0.,%") else text  # no "-0"
 
 
 def _cols(c) -> tuple[str, ...]:
@@ -314,7 +315,8 @@ class Difference:
         return float(self.sign * self.scale * (p - b)) + 0.0  # + 0.0: no negative zero
 
     def format(self, v: float) -> str:
-        return self.fmt.format(v) if np.isfinite(v) else "n/a"
+        text = self.fmt.format(v) if np.isfinite(v) else "n/a"
+        return text[1:] if text.startswith("-") and not text.strip("-0.,%") else text  # no "-0"
 
 
 CURATED_DIFFERENCES = (

@@ -32,7 +32,7 @@ from accesssim import io as aio
 from accesssim import territory as terr
 
 STATUSES = ("fitted", "set by construction", "independent")
-ROAD_PAIRS = Path(__file__).resolve().parents[2] / "validation" / "road_pairs.csv"
+ROAD_PAIRS = Path(__file__).resolve().parent / "data" / "road_pairs.csv"  # shipped in the wheel
 PAIR_FIELDS = ("id", "origin_code", "destination_code", "reference_minutes", "set", "source")
 APL_MEAN_2015 = 4.11  # DREES Dossier n°17 (2017), the year of its 8 % under 2.5 by commune
 
@@ -421,9 +421,9 @@ for _check in (
         percent=True,
     ),
     Check(
-        "confirmed priority EPCIs in the 10% of EPCIs with the lowest APL",
-        58,
-        "58 of 58",
+        "confirmed priority EPCIs (of 58) in the 10% of EPCIs with the lowest APL",
+        None,
+        "no expected figure",
         "reported",
         None,
         None,
