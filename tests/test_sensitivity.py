@@ -1,0 +1,193 @@
+"""Sensitivity: Ishigami indices through the pipeline, an unread parameter has mu* = 0, resume
+equals an uninterrupted run, Dask equals the process pool, ranges and bad input."""
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+
+from accesssim import parameters, sensitivity
+from accesssim.scenario import ScenarioError
+
+pytest.importorskip("SALib")
+
+BASE = """
+[scenario]
+name = "base"
+years = 1
+[territory]
+departement = "48"
+"""
+POLICY = """
+[scenario]
+name = "days"
+years = 1
+[territory]
+departement = "48"
+[[policies]]
+type = "solidarity_days"
+targets = "confirmed"
+participation = 0.5
+days_per_month = 1.0
+"""
+STUDY = """
+[sensitivity]
+name = "t"
+baseline = "base.toml"
+policies = ["days.toml"]
+parameters = {params}
+seeds = 1
+outputs = {outputs}
+[morris]
+r = 2
+{extra}
+"""
+
+
+def study(tmp_path, params='["forgo_base", "forgo_wait_per_week"]', outputs=None, extra=""):
+    (tmp_path / "base.toml").write_text(BASE, encoding="utf-8")
+    (tmp_path / "days.toml").write_text(POLICY, encoding="utf-8")
+    outputs = outputs or '["renoncement_rate", "share_without_mt", "forgone_avoided"]'
+    p = tmp_path / "s.toml"
+    p.write_text(STUDY.format(params=params, outputs=outputs, extra=extra), encoding="utf-8")
+    return p
+
+
+# ---------------------------------------------------------------------- ranges
+def test_every_uncertain_parameter_has_a_range_or_a_reason():
+    for name, p in parameters.PARAMETERS.items():
+        if p.status in ("A", "C"):
+            assert p.distribution, name
+            assert p.range_source, name
+            if p.distribution != "fixed":
+                lo, hi = p.range
+                assert lo < hi
+                if p.distribution != "scale":
+                    assert p.low is None or lo >= p.low
+                    assert p.high is None or hi <= p.high
+
+
+def test_range_value_maps_the_unit_interval():
+    (r,) = sensitivity.parameter_ranges(["forgo_wait_per_week"])  # log-uniform 0.1-1.5
+    assert r.value(0.0) == pytest.approx(0.1)
+    assert r.value(1.0) == pytest.approx(1.5)
+    assert r.value(0.5) == pytest.approx(math.sqrt(0.1 * 1.5))
+    (c,) = sensitivity.parameter_ranges(["allocation_cutoff_minutes"])  # 20-45 in 5-min steps
+    assert {c.value(u) for u in np.linspace(0, 1, 51)} == {20.0, 25.0, 30.0, 35.0, 40.0, 45.0}
+    (s,) = sensitivity.parameter_ranges(["road_local_speed_kmh"], calibration=None)
+    base = parameters.PARAMETERS["road_local_speed_kmh"].default
+    assert s.value(1.0) == pytest.approx(tuple(1.1 * v for v in base))
+
+
+def test_fitted_parameters_use_calibration_draws_when_present(tmp_path):
+    import json
+
+    cal = json.loads(parameters.SHIPPED_CALIBRATION.read_text())
+    cal["draws"] = [{"forgo_base": 0.006}, {"forgo_base": 0.008}, {"forgo_base": 0.007}]
+    f = tmp_path / "cal.json"
+    f.write_text(json.dumps(cal))
+    (r,) = sensitivity.parameter_ranges(["forgo_base"], calibration=f)
+    assert (r.low, r.high, r.source) == (0.006, 0.008, "the calibration's parameter draws")
+    (r,) = sensitivity.parameter_ranges(["forgo_base"])  # shipped: no draws yet
+    assert (r.low, r.high) == parameters.PARAMETERS["forgo_base"].range
+
+
+# ---------------------------------------------------------------------- Ishigami
+def ishigami(x, a=7.0, b=0.1):
+    return np.sin(x[:, 0]) + a * np.sin(x[:, 1]) ** 2 + b * x[:, 2] ** 4 * np.sin(x[:, 0])
+
+
+def test_ishigami_indices_within_tolerance(monkeypatch):
+    """Sobol through the pipeline's design, Range mapping and analysis; analytic indices
+    (Ishigami & Homma 1990, a = 7, b = 0.1)."""
+    for name in ("x1", "x2", "x3", "x4"):
+        monkeypatch.setitem(
+            parameters.PARAMETERS,
+            name,
+            parameters.Param(0.0, "", "A", "test", -4, 4, range=(-math.pi, math.pi),
+                             distribution="uniform", range_source="test"),
+        )  # fmt: skip
+    ranges = sensitivity.parameter_ranges(["x1", "x2", "x3", "x4"], calibration=None)
+    unit = sensitivity.sobol_design(ranges, 2048)
+    x = np.array([[r.value(u) for r, u in zip(ranges, row, strict=True)] for row in unit])
+    rows = sensitivity.sobol_indices(ranges, {"y": ishigami(x)})
+    got = {r["parameter"]: r for r in rows}
+    expected = {
+        "x1": (0.3139, 0.5576),
+        "x2": (0.4424, 0.4424),
+        "x3": (0.0, 0.2437),
+        "x4": (0.0, 0.0),
+    }
+    for name, (s1, st) in expected.items():
+        assert got[name]["S1"] == pytest.approx(s1, abs=0.05), name
+        assert got[name]["ST"] == pytest.approx(st, abs=0.05), name
+    # Morris on the same function: x4 is never read, its mu* is exactly 0
+    unit = sensitivity.morris_design(ranges, 10, 4)
+    x = np.array([[r.value(u) for r, u in zip(ranges, row, strict=True)] for row in unit])
+    m = {r["parameter"]: r for r in sensitivity.morris_indices(ranges, unit, {"y": ishigami(x)}, 4)}
+    assert m["x4"]["mu_star"] == 0
+    assert min(m[k]["mu_star"] for k in ("x1", "x2", "x3")) > 0
+
+
+# ---------------------------------------------------------------------- on the model
+@pytest.fixture
+def unread(monkeypatch):
+    monkeypatch.setitem(
+        parameters.PARAMETERS,
+        "never_read",
+        parameters.Param(1.0, "", "A", "test", 0, 10, range=(0.0, 10.0), distribution="uniform",
+                         range_source="a parameter no code reads"),
+    )  # fmt: skip
+
+
+def test_unread_parameter_has_zero_mu_star_and_resume_equals_uninterrupted(tmp_path, unread):
+    f = study(tmp_path, params='["forgo_base", "never_read"]')
+    st = sensitivity.load(f)
+    with pytest.raises(ScenarioError, match="missing or failed"):
+        sensitivity.run(st, tmp_path / "a", show_progress=False, limit=4)  # "killed"
+    (tmp_path / "a" / "t" / "morris" / "runs" / ".tmp-half-done").mkdir()  # a killed write
+    resumed = sensitivity.run(st, tmp_path / "a", show_progress=False)
+    assert resumed["counts"]["morris"]["skipped"] == 4
+    whole = sensitivity.run(st, tmp_path / "b", show_progress=False)
+    assert resumed["morris"] == whole["morris"]
+    m = {(r["output"], r["parameter"]): r for r in whole["morris"]}
+    assert m[("renoncement_rate", "never_read")]["mu_star"] == 0
+    assert m[("renoncement_rate", "forgo_base")]["mu_star"] > 0
+    assert (tmp_path / "b" / "t" / "report.md").read_text().count("never_read") >= 1
+    assert (tmp_path / "b" / "t" / "morris_renoncement_rate.png").exists()
+
+
+def test_dask_local_cluster_equals_process_pool(tmp_path):
+    pytest.importorskip("distributed")
+    st = sensitivity.load(study(tmp_path, params='["forgo_base", "capacity_flex"]'))
+    pool = sensitivity.run(st, tmp_path / "pool", show_progress=False, workers=1)
+    dask = sensitivity.run(st, tmp_path / "dask", show_progress=False, dask_local=2)
+    assert pool["morris"] == dask["morris"]
+
+
+# ---------------------------------------------------------------------- bad input
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"extra": "[ranges]\nforgo_base = [0.5, 2.0]"}, r"\[ranges\].forgo_base.*bounds"),
+        ({"params": '["age_shares"]'}, "'age_shares' has no range"),
+        (
+            {"extra": '[sobol]\nn = 60\nparameters = ["forgo_base", "capacity_flex"]'},
+            "not a power of two",
+        ),  # fmt: skip
+        ({"outputs": '["renoncment_rate"]'}, r"outputs: unknown output 'renoncment_rate'"),
+        ({"params": '["no_such"]'}, "unknown parameter 'no_such'"),
+    ],
+)
+def test_bad_input_names_file_and_key(tmp_path, kwargs, message):
+    f = study(tmp_path, **kwargs)
+    with pytest.raises(ScenarioError, match=message) as err:
+        sensitivity.load(f)
+    assert str(f) in str(err.value)
+
+
+def test_param_fields_default_for_new_entries():
+    p = parameters.Param(1.0, "u", "S", "src")
+    assert (p.range, p.distribution) == (None, "")
+    assert dataclasses.replace(p, range=(0, 1)).range == (0, 1)
