@@ -12,7 +12,18 @@ LAYERS = [
     {"weekly", "workforce", "agents", "records", "model", "policies", "scenario"},
     {"indicators"},
     {"plots", "reports", "export", "calibration", "validate"},
-    {"runner", "compare", "sweep", "sweep_summary", "cli", "app", "dashmap", "fmt", "__main__"},
+    {
+        "runner",
+        "compare",
+        "sweep",
+        "sweep_summary",
+        "sensitivity",
+        "cli",
+        "app",
+        "dashmap",
+        "fmt",
+        "__main__",
+    },
 ]
 
 

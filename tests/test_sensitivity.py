@@ -191,3 +191,32 @@ def test_param_fields_default_for_new_entries():
     p = parameters.Param(1.0, "u", "S", "src")
     assert (p.range, p.distribution) == (None, "")
     assert dataclasses.replace(p, range=(0, 1)).range == (0, 1)
+
+
+# ---------------------------------------------------------------------- compare --uncertainty
+def test_uncertainty_interval_contains_seed_only_interval(tmp_path):
+    from accesssim import compare
+
+    (tmp_path / "base.toml").write_text(BASE.replace("years = 1", "years = 1\nseeds = 3"))
+    (tmp_path / "days.toml").write_text(POLICY)
+    tele = POLICY.replace('name = "days"', 'name = "tele"').replace(
+        'type = "solidarity_days"\ntargets = "confirmed"\nparticipation = 0.5\n'
+        "days_per_month = 1.0",
+        'type = "telemedicine"',
+    )
+    (tmp_path / "tele.toml").write_text(tele)
+    files = [tmp_path / f for f in ("base.toml", "days.toml", "tele.toml")]
+    cmp = compare.compare(files, uncertainty=4, uncertainty_results=tmp_path / "u")
+    u = cmp.uncertainty
+    assert len(u.pairs["days"]) == 4 * 3
+    for p in ("days", "tele"):
+        for d in ("forgone_avoided", "ed_avoided"):
+            _, lo, hi = u.summary[p][d]
+            _, slo, shi = cmp.summary[p][d]
+            assert lo <= slo and shi <= hi, (p, d)
+    # paired probabilities are complementary
+    assert u.beats[("days", "tele")] + u.beats[("tele", "days")] == pytest.approx(1)
+    text = compare.report_markdown(cmp)
+    assert "parameter sets × seeds" in text and "seeds only" in text
+    out = compare.write(cmp, tmp_path / "out")
+    assert (tmp_path / "out" / "uncertainty_beats.csv") in out

@@ -84,10 +84,18 @@ def cmd_run(args) -> int:
 def cmd_compare(args) -> int:
     from accesssim import compare
 
-    cmp = compare.compare(args.scenarios, seeds=args.seeds, ed_sensitivity=args.ed_sensitivity)
-    out = args.out or f"results/compare_{cmp.baseline.scenario.name}"
+    base_name = compare.load_all(args.scenarios, args.seeds)[0].name
+    out = args.out or f"results/compare_{base_name}"
+    cmp = compare.compare(
+        args.scenarios,
+        seeds=args.seeds,
+        ed_sensitivity=args.ed_sensitivity,
+        uncertainty=args.uncertainty,
+        uncertainty_results=out,
+        workers=args.workers,
+    )
     files = compare.write(cmp, out)
-    print(reports.compare_report(cmp))
+    print(compare.report_markdown(cmp))
     print(f"wrote {len(files)} files to {out}/")
     return 0
 
@@ -400,6 +408,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="also rerun at ed_unmet_share 0 and 0.6 to show what ED results "
         "depend on (triples the run time)",
     )
+    c.add_argument(
+        "--uncertainty",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also draw N parameter sets (Latin hypercube over every uncertain parameter's "
+        "range) × the seeds: intervals from parameters and noise together, the probability "
+        "each policy avoids more forgone care than each other, euros per avoided consultation",
+    )
+    c.add_argument("--workers", type=int, default=1, help="local processes for --uncertainty runs")
     c.set_defaults(func=cmd_compare)
 
     w = sub.add_parser(

@@ -737,3 +737,157 @@ def report(study: Study, done: dict) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------- compare --uncertainty
+@dataclass
+class Uncertainty:
+    n_sets: int
+    seeds: list[int]
+    policies: list[str]
+    pairs: dict[str, list[dict]]  # policy -> per (set, seed) differences
+    summary: dict[str, dict[str, tuple[float, float, float]]]  # policy -> metric -> interval
+    beats: dict[tuple[str, str], float]  # (a, b) -> P(a avoids more forgone care than b)
+    eur: dict[str, dict[str, float]]  # policy -> percentiles of euros per avoided, share ≤ 0
+    ranges: list[Range]
+
+
+def uncertainty(base_sc, others, n: int, results, design="lhs", seed=1, **engine) -> Uncertainty:
+    """N parameter sets (Latin hypercube or Sobol sequence over every uncertain parameter) ×
+    the baseline's seeds, each set run for the baseline and every policy with the same seeds
+    (common random numbers), through the sweep engine under ``results/uncertainty/``."""
+    from scipy.stats import qmc
+
+    if not isinstance(n, int) or n < 2:
+        raise ScenarioError(f"--uncertainty: expected a number of parameter sets >= 2, got {n}")
+    ranges = parameter_ranges(uncertain(), base_sc.calibration, where="compare --uncertainty")
+    if design == "sobol":
+        unit = qmc.Sobol(len(ranges), scramble=True, seed=seed).random(n)
+    else:
+        unit = qmc.LatinHypercube(len(ranges), seed=seed).random(n)
+
+    def data(sc):
+        _, d = _read_toml(Path(sc.path))
+        d.setdefault("scenario", {})["seeds"] = list(base_sc.seeds)
+        return Path(sc.path), d
+
+    h = hashlib.sha256()
+    for sc in (base_sc, *others):
+        h.update(Path(sc.path).read_bytes())
+    like = Study(
+        name="uncertainty",
+        path=Path(base_sc.path),
+        description="compare --uncertainty",
+        baseline=data(base_sc),
+        policies=[data(sc) for sc in others],
+        methods=[],
+        parameter_names=[r.name for r in ranges],
+        seeds=list(base_sc.seeds),
+        outputs=[],
+        morris={},
+        sobol={},
+        range_overrides={},
+        calibration=base_sc.calibration,
+        definition_hash=h.hexdigest() + design,
+        policy_names=[sc.name for sc in others],
+    )
+    stage_dir, _ = run_stage(like, f"{design}{n}", unit, ranges, results, **engine)
+    names = [base_sc.name, *like.policy_names]
+    values = collect(stage_dir, n, names, like.seeds)
+    pairs = {
+        p: [
+            indicators.seed_differences(values[(i, base_sc.name, s)], values[(i, p, s)])
+            for i in range(n)
+            for s in like.seeds
+        ]
+        for p in like.policy_names
+    }
+    summary, eur = {}, {}
+    for p, rows in pairs.items():
+        summary[p] = {
+            d.name: indicators.interval([r[d.name] for r in rows]) for d in indicators.differences()
+        }
+        cost = np.array([r["cost_eur"] for r in rows])
+        av = np.array([r["forgone_avoided"] for r in rows])
+        ratio = np.where(av > 0, cost / np.where(av > 0, av, 1), np.nan)
+        fin = ratio[np.isfinite(ratio)]
+        eur[p] = {
+            "share_not_avoiding": float(np.mean(av <= 0)),
+            **{
+                f"p{q:02d}": float(np.percentile(fin, q)) if len(fin) else float("nan")
+                for q in (5, 25, 50, 75, 95)
+            },
+        }
+    beats = {
+        (a, b): indicators.probability_beats(
+            [r["forgone_avoided"] for r in pairs[a]], [r["forgone_avoided"] for r in pairs[b]]
+        )
+        for a in pairs
+        for b in pairs
+        if a != b
+    }
+    return Uncertainty(n, like.seeds, like.policy_names, pairs, summary, beats, eur, ranges)
+
+
+def uncertainty_report(u: Uncertainty, seed_summary: dict | None = None) -> str:
+    """The uncertainty section of compare.md: both intervals, labelled; who beats whom; €."""
+    lines = [
+        f"## Parameter uncertainty ({u.n_sets} parameter sets × {len(u.seeds)} seeds, "
+        f"{len(u.ranges)} uncertain parameters)",
+        "",
+        f"Each cell: median [{indicators.INTERVAL_LABELS['parameters+seeds']}]"
+        + (f"; below it, {indicators.INTERVAL_LABELS['seeds']}." if seed_summary else "."),
+        "",
+        "| | " + " | ".join(u.policies) + " |",
+        "|---|" + "---:|" * len(u.policies),
+    ]
+    for d in indicators.CURATED_DIFFERENCES:
+        cells = []
+        for p in u.policies:
+            c = indicators.format_interval(d.format, *u.summary[p][d.name], style="band")
+            if seed_summary and p in seed_summary:
+                s = indicators.format_interval(d.format, *seed_summary[p][d.name], style="band")
+                c += f"<br>seeds only: {s}"
+            cells.append(c)
+        lines.append(f"| {d.label} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "Probability that the row's policy avoids more forgone consultations (whole horizon) "
+        "than the column's, over parameter sets × seeds (paired: same set, same seed):",
+        "",
+        "| | " + " | ".join(u.policies) + " |",
+        "|---|" + "---:|" * len(u.policies),
+    ]
+    for a in u.policies:
+        cells = ["–" if a == b else f"{u.beats[(a, b)]:.0%}" for b in u.policies]
+        lines.append(f"| {a} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "Euros per forgone consultation avoided across parameter sets × seeds (draws that "
+        "avoid none are counted apart, never divided):",
+        "",
+        "| policy | avoids none | p5 | p25 | median | p75 | p95 |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for p in u.policies:
+        e = u.eur[p]
+        q = [e[k] for k in ("p05", "p25", "p50", "p75", "p95")]
+        cells = " | ".join("n/a" if not np.isfinite(v) else f"{v:,.0f}" for v in q)
+        lines.append(f"| {p} | {e['share_not_avoiding']:.0%} | {cells} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_uncertainty(u: Uncertainty, out: Path) -> list[Path]:
+    rows = [
+        {"scenario": p, "metric": k, "median": m, "p05": lo, "p95": hi,
+         "interval": "parameters+seeds"}
+        for p, s in u.summary.items()
+        for k, (m, lo, hi) in s.items()
+    ]  # fmt: skip
+    files = [out / "uncertainty_summary.csv", out / "uncertainty_beats.csv"]
+    files.append(out / "uncertainty_eur_per_avoided.csv")
+    aio.atomic_write_text(files[0], runner.csv_text(rows))
+    beats = [{"policy": a, "other": b, "p_avoids_more": v} for (a, b), v in u.beats.items()]
+    aio.atomic_write_text(files[1], runner.csv_text(beats))
+    aio.atomic_write_text(files[2], runner.csv_text([{"policy": p, **e} for p, e in u.eur.items()]))
+    return files
