@@ -161,7 +161,7 @@ def test_unread_parameter_has_zero_mu_star_and_resume_equals_uninterrupted(tmp_p
 def test_dask_local_cluster_equals_process_pool(tmp_path):
     pytest.importorskip("distributed")
     st = sensitivity.load(study(tmp_path, params='["forgo_base", "capacity_flex"]'))
-    pool = sensitivity.run(st, tmp_path / "pool", show_progress=False, workers=1)
+    pool = sensitivity.run(st, tmp_path / "pool", show_progress=False, workers=2)
     dask = sensitivity.run(st, tmp_path / "dask", show_progress=False, dask_local=2)
     assert pool["morris"] == dask["morris"]
 
