@@ -41,7 +41,7 @@ r = {r}
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--runs", type=int, default=8)
+    p.add_argument("--runs", type=int, default=8, help="throughput runs (0: skip)")
     p.add_argument("--r", type=int, default=2, help="Morris trajectories (0: skip)")
     p.add_argument("--years", type=int, default=5)
     args = p.parse_args()
@@ -51,7 +51,8 @@ def main() -> None:
     exp_file.write_text(EXPERIMENT.format(baseline=sc / "baseline.toml", seeds=args.runs))
     exp = sweep.load(exp_file)
     rows = []
-    for task_label, task in (("sweep task", None), ("sensitivity task", sensitivity.execute)):
+    tasks = (("sweep task", None), ("sensitivity task", sensitivity.execute))
+    for task_label, task in tasks if args.runs else ():
         for workers in (1, 2):
             out = tmp / f"{task_label.replace(' ', '_')}{workers}"
             t0 = time.perf_counter()
@@ -60,9 +61,10 @@ def main() -> None:
             assert counts["done"] == args.runs, counts
             rows.append((task_label, workers, dt, args.runs / dt * 60))
             shutil.rmtree(out)
-    print(f"{args.runs} runs of scenarios/baseline.toml (Centre-Val de Loire, 5 years)\n")
-    print("| task | workers | seconds | runs per minute |")
-    print("|---|---:|---:|---:|")
+    if rows:
+        print(f"{args.runs} runs of scenarios/baseline.toml (Centre-Val de Loire, 5 years)\n")
+        print("| task | workers | seconds | runs per minute |")
+        print("|---|---:|---:|---:|")
     for label, w, dt, rpm in rows:
         print(f"| {label} | {w} | {dt:.1f} | {rpm:.1f} |")
     if args.r:

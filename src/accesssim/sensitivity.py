@@ -476,14 +476,25 @@ def output_matrix(values: dict, n_sets, baseline, outputs, seeds) -> dict[str, n
 
 
 # ---------------------------------------------------------------------- analyses
+def _salib(module: str):
+    import importlib
+
+    try:
+        return importlib.import_module(f"SALib.{module}")
+    except ImportError:
+        raise ScenarioError(
+            "SALib is not installed: pip install SALib (or -e '.[sensitivity]' from a checkout)"
+        ) from None
+
+
 def morris_design(ranges, r, levels, seed=1) -> np.ndarray:
-    from SALib.sample import morris
+    morris = _salib("sample.morris")
 
     return morris.sample(problem(ranges), N=r, num_levels=levels, seed=seed)
 
 
 def morris_indices(ranges, unit, ys, levels, seed=1) -> list[dict]:
-    from SALib.analyze import morris
+    morris = _salib("analyze.morris")
 
     rows = []
     for out, y in ys.items():
@@ -523,13 +534,13 @@ def kept(morris_rows, keep: float) -> list[str]:
 
 
 def sobol_design(ranges, n, seed=1) -> np.ndarray:
-    from SALib.sample import sobol
+    sobol = _salib("sample.sobol")
 
     return sobol.sample(problem(ranges), n, calc_second_order=False, scramble=True, seed=seed)
 
 
 def sobol_indices(ranges, ys, seed=1) -> list[dict]:
-    from SALib.analyze import sobol
+    sobol = _salib("analyze.sobol")
 
     rows = []
     for out, y in ys.items():
