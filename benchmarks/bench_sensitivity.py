@@ -48,8 +48,8 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp())
     sc = ROOT / "scenarios"
     exp_file = tmp / "bench.toml"
-    exp_file.write_text(EXPERIMENT.format(baseline=sc / "baseline.toml", seeds=args.runs))
-    exp = sweep.load(exp_file)
+    exp_file.write_text(EXPERIMENT.format(baseline=sc / "baseline.toml", seeds=max(args.runs, 1)))
+    exp = sweep.load(exp_file) if args.runs else None
     rows = []
     tasks = (("sweep task", None), ("sensitivity task", sensitivity.execute))
     for task_label, task in tasks if args.runs else ():

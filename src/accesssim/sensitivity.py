@@ -318,7 +318,8 @@ _TERRITORIES: dict[str, object] = {}
 
 def _territory(sc):
     """The selection, loaded once per worker process (every run of a study shares it)."""
-    key = json.dumps(sc.territory, sort_keys=True)
+    sel = sc.territory  # a dict, or a selection object with as_table()
+    key = json.dumps(sel.as_table() if hasattr(sel, "as_table") else sel, sort_keys=True)
     if key not in _TERRITORIES:
         _TERRITORIES[key] = sc.load_territory()
     return _TERRITORIES[key]
