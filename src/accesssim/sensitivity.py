@@ -240,6 +240,7 @@ def load(path: str | Path) -> Study:
     if not isinstance(names, list) or not names:
         raise ScenarioError(f'{where}: [sensitivity].parameters: expected "all" or a list')
     overrides = data.get("ranges", {})
+    parameter_ranges(list(overrides), bsc.calibration, overrides, f"{where}: [ranges]")
     ranges = parameter_ranges(names, bsc.calibration, overrides, f"{where}: [ranges]")
     del ranges  # checked here, rebuilt where used
     seeds = scenario.parse_seeds(head.get("seeds", 1), f"{where}: [sensitivity].seeds")
