@@ -220,3 +220,21 @@ def test_uncertainty_interval_contains_seed_only_interval(tmp_path):
     assert "parameter sets × seeds" in text and "seeds only" in text
     out = compare.write(cmp, tmp_path / "out")
     assert (tmp_path / "out" / "uncertainty_beats.csv") in out
+
+
+def test_cli_sensitivity_writes_tables_figures_report(tmp_path, capsys):
+    from accesssim import cli
+
+    f = study(tmp_path, params='["forgo_base", "capacity_flex"]', outputs='["forgone_avoided"]')
+    rc = cli.main(["sensitivity", str(f), "--workers", "1", "--out", str(tmp_path / "r")])
+    assert rc == 0
+    root = tmp_path / "r" / "t"
+    rows = (root / "morris_indices.csv").read_text().splitlines()
+    assert rows[0].startswith("output,parameter,mu_star")
+    assert len(rows) == 1 + 2  # one output (the one policy's effect) × two parameters
+    assert (root / "morris_days__forgone_avoided.png").exists()
+    assert "days: forgone_avoided" in (root / "report.md").read_text()
+    assert "morris: 12 runs done" in capsys.readouterr().out
+    bad = study(tmp_path, outputs='["nope"]')
+    assert cli.main(["sensitivity", str(bad)]) == 2
+    assert "unknown output 'nope'" in capsys.readouterr().err
