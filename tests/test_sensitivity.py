@@ -195,11 +195,19 @@ def test_param_fields_default_for_new_entries():
 
 # ---------------------------------------------------------------------- compare --uncertainty
 def test_uncertainty_interval_contains_seed_only_interval(tmp_path):
+    """Creuse, where GP capacity binds, so solidarity days have a seed-only spread; the
+    parameter + seed interval must contain it. (Not a theorem: with few draws, a policy whose
+    effect is exactly 0 in most parameter sets can have seed noise outside it, see
+    docs/sensitivity.md; that is why both intervals are reported.)"""
     from accesssim import compare
 
-    (tmp_path / "base.toml").write_text(BASE.replace("years = 1", "years = 1\nseeds = 3"))
-    (tmp_path / "days.toml").write_text(POLICY)
-    tele = POLICY.replace('name = "days"', 'name = "tele"').replace(
+    creuse = 'departement = "23"'
+    (tmp_path / "base.toml").write_text(
+        BASE.replace("years = 1", "years = 1\nseeds = 3").replace('departement = "48"', creuse)
+    )
+    (tmp_path / "days.toml").write_text(POLICY.replace('departement = "48"', creuse))
+    tele = POLICY.replace('departement = "48"', creuse).replace('name = "days"', 'name = "tele"')
+    tele = tele.replace(
         'type = "solidarity_days"\ntargets = "confirmed"\nparticipation = 0.5\n'
         "days_per_month = 1.0",
         'type = "telemedicine"',
@@ -209,11 +217,12 @@ def test_uncertainty_interval_contains_seed_only_interval(tmp_path):
     cmp = compare.compare(files, uncertainty=4, uncertainty_results=tmp_path / "u")
     u = cmp.uncertainty
     assert len(u.pairs["days"]) == 4 * 3
-    for p in ("days", "tele"):
-        for d in ("forgone_avoided", "ed_avoided"):
-            _, lo, hi = u.summary[p][d]
-            _, slo, shi = cmp.summary[p][d]
-            assert lo <= slo and shi <= hi, (p, d)
+    for d in ("forgone_avoided", "ed_avoided"):
+        _, lo, hi = u.summary["days"][d]
+        _, slo, shi = cmp.summary["days"][d]
+        assert shi > slo  # the seed-only interval is not a point
+        assert lo <= slo and shi <= hi, d
+        assert hi - lo > 10 * (shi - slo)  # parameters matter more than seeds here
     # paired probabilities are complementary
     assert u.beats[("days", "tele")] + u.beats[("tele", "days")] == pytest.approx(1)
     text = compare.report_markdown(cmp)
