@@ -247,3 +247,31 @@ def test_cli_sensitivity_writes_tables_figures_report(tmp_path, capsys):
     bad = study(tmp_path, outputs='["nope"]')
     assert cli.main(["sensitivity", str(bad)]) == 2
     assert "unknown output 'nope'" in capsys.readouterr().err
+
+
+def test_uncertainty_draws_fitted_parameters_jointly_from_calibration_draws(tmp_path):
+    """With calibration draws, each parameter set takes one draw's fitted values together."""
+    import json
+
+    from accesssim import compare
+
+    cal = json.loads(parameters.SHIPPED_CALIBRATION.read_text())
+    draws = [
+        {**cal["fitted"], "forgo_base": 0.006, "mt_registration_rate": 0.2},
+        {**cal["fitted"], "forgo_base": 0.008, "mt_registration_rate": 0.3},
+    ]
+    (tmp_path / "cal.json").write_text(json.dumps({**cal, "draws": draws}))
+    head = '[scenario]\nname = "{}"\nyears = 1\nseeds = 1\ncalibration = "cal.json"\n'
+    (tmp_path / "base.toml").write_text(BASE.replace("[scenario]\nname = \"base\"\nyears = 1\n",
+                                                     head.format("base")))  # fmt: skip
+    (tmp_path / "days.toml").write_text(POLICY.replace("[scenario]\nname = \"days\"\nyears = 1\n",
+                                                       head.format("days")))  # fmt: skip
+    files = [tmp_path / "base.toml", tmp_path / "days.toml"]
+    cmp = compare.compare(files, uncertainty=3, uncertainty_results=tmp_path / "u")
+    assert "forgo_base" in cmp.uncertainty.joint
+    assert "forgo_base" not in [r.name for r in cmp.uncertainty.ranges]
+    pairs = set()
+    for m in (tmp_path / "u" / "uncertainty").glob("lhs3/runs/*/manifest.json"):
+        point = json.loads(m.read_text())["point"]
+        pairs.add((point["forgo_base"], point["mt_registration_rate"]))
+    assert pairs and pairs <= {(0.006, 0.2), (0.008, 0.3)}  # never mixed across draws

@@ -28,7 +28,8 @@ Outputs: an indicator name (``indicators.INDICATORS``: the baseline's last-year 
 ``horizon:<name>`` for a horizon total), or a policy − same-seed baseline difference
 (``indicators.differences()`` and ``eur_per_forgone_avoided``), analysed for each policy as
 ``<policy>: <difference>``. Every parameter set runs the baseline and each policy with the
-same seeds (common random numbers), so an effect's sensitivity is not seed noise.
+same seeds (common random numbers), so an effect's sensitivity is not seed noise. A sampled
+value replaces the scenario file's own ``[parameters]`` value for that parameter.
 
 Runs go through the sweep engine (``sweep.sweep``: process pool, Dask, atomic per-run folders,
 resumable, failures recorded); each run writes only the figures analysed here. Ranges and
@@ -146,6 +147,23 @@ def _calibration_draws(calibration) -> dict[str, list[float]]:
             if isinstance(v, int | float):
                 out.setdefault(k, []).append(float(v))
     return out
+
+
+def draw_tables(calibration) -> list[dict]:
+    """The calibration's parameter draws as they were fitted together (a list of {name:
+    value}); empty when the file has none."""
+    if calibration is None or isinstance(calibration, dict):
+        return []
+    try:
+        data = json.loads(Path(calibration).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    draws = data.get("draws", []) if isinstance(data, dict) else []
+    return [
+        {k: float(v) for k, v in d.items() if k in parameters.PARAMETERS}
+        for d in draws
+        if isinstance(d, dict)
+    ]
 
 
 def problem(ranges: list[Range]) -> dict:
@@ -382,12 +400,14 @@ def execute(run: sweep.Run, runs_dir: str, outputs=()) -> dict:
 
 
 # ---------------------------------------------------------------------- design → runs → Y
-def design_runs(study_like, stage: str, unit: np.ndarray, ranges: list[Range]) -> list[sweep.Run]:
-    """Runs for each row of ``unit`` (parameter sets in the unit cube) × scenario × seed."""
+def design_runs(study_like, stage: str, unit, ranges, extra=None) -> list[sweep.Run]:
+    """Runs for each row of ``unit`` (parameter sets in the unit cube) × scenario × seed;
+    ``extra[i]`` adds values set jointly (the calibration's draws)."""
     scens = [study_like.baseline, *study_like.policies]
     runs = []
     for i, row in enumerate(unit):
-        point = {r.name: r.value(float(u)) for r, u in zip(ranges, row, strict=True)}
+        point = {r.name: r.value(float(u)) for r, u in zip(ranges, row[: len(ranges)], strict=True)}
+        point.update(extra[i] if extra else {})
         for spath, sdata in scens:
             data = json.loads(json.dumps(sdata))
             data.setdefault("parameters", {}).update(point)
@@ -412,9 +432,9 @@ def _plain(v):
     return [_plain(x) for x in v] if isinstance(v, tuple) else v
 
 
-def run_stage(study_like, stage, unit, ranges, results, **engine) -> tuple[Path, dict]:
+def run_stage(study_like, stage, unit, ranges, results, extra=None, **engine):
     """Run a design through the sweep engine under ``results/<name>/<stage>``."""
-    runs = design_runs(study_like, stage, unit, ranges)
+    runs = design_runs(study_like, stage, unit, ranges, extra)
     h = hashlib.sha256((study_like.definition_hash + stage).encode())
     h.update(np.ascontiguousarray(unit).tobytes())
     exp = sweep.Experiment(
@@ -763,6 +783,7 @@ class Uncertainty:
     beats: dict[tuple[str, str], float]  # (a, b) -> P(a avoids more forgone care than b)
     eur: dict[str, dict[str, float]]  # policy -> percentiles of euros per avoided, share ≤ 0
     ranges: list[Range]
+    joint: list[str] = field(default_factory=list)  # drawn together from calibration draws
 
 
 def uncertainty(base_sc, others, n: int, results, design="lhs", seed=1, **engine) -> Uncertainty:
@@ -773,11 +794,25 @@ def uncertainty(base_sc, others, n: int, results, design="lhs", seed=1, **engine
 
     if not isinstance(n, int) or n < 2:
         raise ScenarioError(f"--uncertainty: expected a number of parameter sets >= 2, got {n}")
-    ranges = parameter_ranges(uncertain(), base_sc.calibration, where="compare --uncertainty")
+    # fitted parameters with calibration draws are drawn jointly (one draw per set, chosen by
+    # one more column of the design), the others independently over their ranges
+    tables = draw_tables(base_sc.calibration)
+    joint = [
+        k
+        for k in uncertain()
+        if tables and parameters.PARAMETERS[k].status == "C" and all(k in t for t in tables)
+    ]
+    names = [k for k in uncertain() if k not in joint]
+    ranges = parameter_ranges(names, base_sc.calibration, where="compare --uncertainty")
+    d = len(ranges) + (1 if joint else 0)
     if design == "sobol":
-        unit = qmc.Sobol(len(ranges), scramble=True, seed=seed).random(n)
+        unit = qmc.Sobol(d, scramble=True, seed=seed).random(n)
     else:
-        unit = qmc.LatinHypercube(len(ranges), seed=seed).random(n)
+        unit = qmc.LatinHypercube(d, seed=seed).random(n)
+    extra = None
+    if joint:
+        pick = np.minimum((unit[:, -1] * len(tables)).astype(int), len(tables) - 1)
+        extra = [{k: tables[j][k] for k in joint} for j in pick]
 
     def data(sc):
         _, d = _read_toml(Path(sc.path))
@@ -804,7 +839,7 @@ def uncertainty(base_sc, others, n: int, results, design="lhs", seed=1, **engine
         definition_hash=h.hexdigest() + design,
         policy_names=[sc.name for sc in others],
     )
-    stage_dir, _ = run_stage(like, f"{design}{n}", unit, ranges, results, **engine)
+    stage_dir, _ = run_stage(like, f"{design}{n}", unit, ranges, results, extra, **engine)
     names = [base_sc.name, *like.policy_names]
     values = collect(stage_dir, n, names, like.seeds)
     pairs = {
@@ -839,15 +874,20 @@ def uncertainty(base_sc, others, n: int, results, design="lhs", seed=1, **engine
         for b in pairs
         if a != b
     }
-    return Uncertainty(n, like.seeds, like.policy_names, pairs, summary, beats, eur, ranges)
+    return Uncertainty(n, like.seeds, like.policy_names, pairs, summary, beats, eur, ranges, joint)
 
 
 def uncertainty_report(u: Uncertainty, seed_summary: dict | None = None) -> str:
     """The uncertainty section of compare.md: both intervals, labelled; who beats whom; €."""
     lines = [
         f"## Parameter uncertainty ({u.n_sets} parameter sets × {len(u.seeds)} seeds, "
-        f"{len(u.ranges)} uncertain parameters)",
+        f"{len(u.ranges) + len(u.joint)} uncertain parameters)",
         "",
+        *(
+            [f"Fitted together from the calibration's draws: {', '.join(u.joint)}.", ""]
+            if u.joint
+            else []
+        ),
         f"Each cell: median [{indicators.INTERVAL_LABELS['parameters+seeds']}]"
         + (f"; below it, {indicators.INTERVAL_LABELS['seeds']}." if seed_summary else "."),
         "",
