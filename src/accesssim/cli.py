@@ -93,6 +93,7 @@ def cmd_compare(args) -> int:
         uncertainty=args.uncertainty,
         uncertainty_results=out,
         workers=args.workers,
+        design=args.uncertainty_design,
     )
     files = compare.write(cmp, out)
     print(compare.report_markdown(cmp))
@@ -416,6 +417,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="also draw N parameter sets (Latin hypercube over every uncertain parameter's "
         "range) × the seeds: intervals from parameters and noise together, the probability "
         "each policy avoids more forgone care than each other, euros per avoided consultation",
+    )
+    c.add_argument(
+        "--uncertainty-design",
+        choices=("lhs", "sobol"),
+        default="lhs",
+        help="parameter sets: Latin hypercube (default) or a scrambled Sobol sequence",
     )
     c.add_argument("--workers", type=int, default=1, help="local processes for --uncertainty runs")
     c.set_defaults(func=cmd_compare)
