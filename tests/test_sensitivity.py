@@ -68,6 +68,10 @@ def test_every_uncertain_parameter_has_a_range_or_a_reason():
                     assert p.high is None or hi <= p.high
 
 
+def test_uncertainty_entries_name_parameters():
+    assert set(parameters.UNCERTAINTY) <= set(parameters.PARAMETERS)
+
+
 def test_range_value_maps_the_unit_interval():
     (r,) = sensitivity.parameter_ranges(["forgo_wait_per_week"])  # log-uniform 0.1-1.5
     assert r.value(0.0) == pytest.approx(0.1)

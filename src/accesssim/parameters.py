@@ -645,6 +645,8 @@ def _with_ranges() -> None:
     import dataclasses
 
     for name, spec in UNCERTAINTY.items():
+        if name not in PARAMETERS:  # a renamed or removed parameter: tests/test_sensitivity.py
+            continue
         dist, rng, why, *step = spec
         p = PARAMETERS[name]
         PARAMETERS[name] = dataclasses.replace(
