@@ -354,13 +354,18 @@ def _priority(yearly) -> frozenset:
         return frozenset(r["epci"] for r in yearly if r["priority_confirmed"])
 
 
-def execute(run: sweep.Run, runs_dir: str, outputs=()) -> dict:
+def execute(run: sweep.Run, runs_dir: str, outputs=(), policy_paths=None) -> dict:
     """One parameter set, scenario and seed; writes ``runs/<id>/manifest.json`` with every
-    indicator (in priority EPCIs and others too) through a temporary folder. Never raises."""
+    indicator (in priority EPCIs and others too) through a temporary folder. Never raises.
+    ``policy_paths``: as ``sweep.execute`` (policies registered in the parent process)."""
     runs_dir = Path(runs_dir)
     final, tmp = runs_dir / run.run_id, runs_dir / f".tmp-{run.run_id}-{os.getpid()}"
     t0 = time.perf_counter()
     try:
+        from accesssim import policies
+
+        if policy_paths and hasattr(policies, "ensure_registered"):
+            policies.ensure_registered(policy_paths)
         sc = scenario.from_dict(json.loads(json.dumps(run.data)), Path(run.scenario_path))
         t = _territory(sc)
         m = runner.run_one(sc, run.seed, t)
