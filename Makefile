@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 OUT    := results/demo
 
-.PHONY: demo test lint bench territory clean
+.PHONY: demo test lint bench territory clean sensitivity-example
 
 $(BIN)/python:
 	@PY=$$(scripts/find_python.sh) || exit 1; echo "using $$PY"; "$$PY" -m venv $(VENV)
@@ -35,6 +35,10 @@ test: $(VENV)/.installed lint
 lint: $(VENV)/.installed
 	$(BIN)/ruff check src tests scripts benchmarks
 	$(BIN)/ruff format --check src tests scripts benchmarks
+
+# the worked example of results/sensitivity_cvl and results/compare_uncertainty (README)
+sensitivity-example: $(VENV)/.installed
+	BIN=$(BIN) scripts/sensitivity_example.sh
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_foundation.py

@@ -17,6 +17,7 @@ LAYERS = [
         "compare",
         "sweep",
         "sweep_summary",
+        "sensitivity",
         "cli",
         "app",
         "dashmap",

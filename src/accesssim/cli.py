@@ -84,10 +84,19 @@ def cmd_run(args) -> int:
 def cmd_compare(args) -> int:
     from accesssim import compare
 
-    cmp = compare.compare(args.scenarios, seeds=args.seeds, ed_sensitivity=args.ed_sensitivity)
-    out = args.out or f"results/compare_{cmp.baseline.scenario.name}"
+    base_name = compare.load_all(args.scenarios, args.seeds)[0].name
+    out = args.out or f"results/compare_{base_name}"
+    cmp = compare.compare(
+        args.scenarios,
+        seeds=args.seeds,
+        ed_sensitivity=args.ed_sensitivity,
+        uncertainty=args.uncertainty,
+        uncertainty_results=out,
+        workers=args.workers,
+        design=args.uncertainty_design,
+    )
     files = compare.write(cmp, out)
-    print(reports.compare_report(cmp))
+    print(compare.report_markdown(cmp))
     print(f"wrote {len(files)} files to {out}/")
     return 0
 
@@ -120,6 +129,26 @@ def cmd_sweep(args) -> int:
     if counts["failed"]:
         return 1
     print(f"summarise with: accesssim summarize {root}")
+    return 0
+
+
+def cmd_sensitivity(args) -> int:
+    from accesssim import sensitivity, sweep
+
+    study = sensitivity.load(args.study)
+    done = sensitivity.run(
+        study,
+        results=args.out,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        dask_local=args.dask_local,
+        force=args.force,
+    )
+    for stage, c in done["counts"].items():
+        print(f"{stage}: {c['done']} runs done, {c['failed']} failed, {c['skipped']} complete")
+        for f in sweep.failures(done["root"] / stage)[:5]:
+            print(f"  failed: {f['run_id']}: {f['traceback'].strip().splitlines()[-1]}")
+    print(f"report: {done['root'] / 'report.md'}")
     return 0
 
 
@@ -408,6 +437,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="also rerun at ed_unmet_share 0 and 0.6 to show what ED results "
         "depend on (triples the run time)",
     )
+    c.add_argument(
+        "--uncertainty",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also draw N parameter sets (Latin hypercube over every uncertain parameter's "
+        "range) × the seeds: intervals from parameters and noise together, the probability "
+        "each policy avoids more forgone care than each other, euros per avoided consultation",
+    )
+    c.add_argument(
+        "--uncertainty-design",
+        choices=("lhs", "sobol"),
+        default="lhs",
+        help="parameter sets: Latin hypercube (default) or a scrambled Sobol sequence",
+    )
+    c.add_argument("--workers", type=int, default=1, help="local processes for --uncertainty runs")
     c.set_defaults(func=cmd_compare)
 
     w = sub.add_parser(
@@ -452,6 +497,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="reuse a results folder made by another definition of the experiment",
     )
     w.set_defaults(func=cmd_sweep)
+
+    se = sub.add_parser(
+        "sensitivity",
+        help="Morris screening and Sobol indices of outputs and policy effects (SALib)",
+        description="Run a sensitivity file (experiments/sensitivity_*.toml) through the sweep "
+        "engine (resumable, failures recorded) and write morris_indices.csv, "
+        "sobol_indices.csv, one ranked bar figure per output and report.md under "
+        "OUT/<name>/.",
+    )
+    se.add_argument("study", help="sensitivity file, e.g. experiments/sensitivity_cvl.toml")
+    se.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="local processes")
+    where_se = se.add_mutually_exclusive_group()
+    where_se.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address")
+    where_se.add_argument("--dask-local", type=int, metavar="N", help="local Dask cluster of N")
+    se.add_argument("--out", default="results", help="results root (default results/)")
+    se.add_argument("--force", action="store_true", help="reuse a folder of another definition")
+    se.set_defaults(func=cmd_sensitivity)
 
     z = sub.add_parser(
         "summarize",

@@ -26,6 +26,7 @@ class Comparison:
     summary: dict[str, dict[str, tuple[float, float, float]]] = field(default_factory=dict)
     priority_sirens: frozenset = frozenset()
     sensitivity: dict[str, dict[float, tuple[float, float, float]]] = field(default_factory=dict)
+    uncertainty: object = None  # sensitivity.Uncertainty with --uncertainty N
 
 
 def load_all(paths, seeds: int | None = None) -> tuple[scenario.Scenario, list]:
@@ -83,8 +84,16 @@ def summarize(rows: list[dict]) -> dict[str, tuple[float, float, float]]:
 
 
 def compare(
-    paths, seeds: int | None = None, ed_sensitivity: bool = False, show_progress: bool | None = None
+    paths,
+    seeds: int | None = None,
+    ed_sensitivity: bool = False,
+    show_progress: bool | None = None,
+    uncertainty: int = 0,
+    uncertainty_results: str | Path = "results",
+    **engine,
 ) -> Comparison:
+    """``uncertainty``: also N parameter sets × the seeds (``sensitivity.uncertainty``, runs
+    under ``uncertainty_results``; ``engine``: workers, scheduler, dask_local)."""
     from accesssim import priority
 
     base_sc, others = load_all(paths, seeds)
@@ -109,6 +118,12 @@ def compare(
         cmp.summary[sc.name] = summarize(rows)
     if ed_sensitivity:
         cmp.sensitivity = ed_unmet_sensitivity(base_sc, others, prio, show_progress)
+    if uncertainty:
+        from accesssim import sensitivity
+
+        cmp.uncertainty = sensitivity.uncertainty(
+            base_sc, others, uncertainty, uncertainty_results, show_progress=show_progress, **engine
+        )
     return cmp
 
 
@@ -158,8 +173,14 @@ def _ed_params(share: float, calibration) -> dict:
 
 # ---------------------------------------------------------------------- outputs
 def report_markdown(cmp: Comparison) -> str:
-    """The comparison report (``reports.compare_report``)."""
-    return reports.compare_report(cmp)
+    """The comparison report (``reports.compare_report``), with the parameter-uncertainty
+    section when asked."""
+    text = reports.compare_report(cmp)
+    if cmp.uncertainty is not None:
+        from accesssim import sensitivity
+
+        text += "\n" + sensitivity.uncertainty_report(cmp.uncertainty, cmp.summary)
+    return text
 
 
 def write(cmp: Comparison, out: str | Path) -> list[Path]:
@@ -175,8 +196,12 @@ def write(cmp: Comparison, out: str | Path) -> list[Path]:
     aio.atomic_write_text(out / "manifest.json", json.dumps(manifest(cmp), indent=1, default=list))
     files.append(out / "manifest.json")
     files += plots.compare_figures(cmp, out)
-    aio.atomic_write_text(out / "compare.md", reports.compare_report(cmp))
+    aio.atomic_write_text(out / "compare.md", report_markdown(cmp))
     files.append(out / "compare.md")
+    if cmp.uncertainty is not None:
+        from accesssim import sensitivity
+
+        files += sensitivity.write_uncertainty(cmp.uncertainty, out)
     return files
 
 

@@ -389,3 +389,21 @@ def cost_per_avoided(costs, avoided) -> tuple[float, float, float]:
     if interval(avoided[ok])[1] > 0 and interval(costs[ok])[0] > 0:
         return interval(costs[ok] / avoided[ok])
     return (np.nan, np.nan, np.nan)
+
+
+# ---------------------------------------------------------------------- uncertainty labels
+INTERVAL_LABELS = {
+    "seeds": "90 % interval across seeds only (stochastic noise; parameters at their defaults)",
+    "parameters+seeds": "90 % interval across parameter sets × seeds (parameter uncertainty "
+    "over the ranges of parameters.UNCERTAINTY and stochastic noise together)",
+}
+
+
+def probability_beats(a, b) -> float:
+    """Share of paired draws (same parameter set and seed) where ``a`` exceeds ``b``, ties
+    counted half: the probability that one policy avoids more than another."""
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    ok = np.isfinite(a) & np.isfinite(b)
+    if not ok.any():
+        return float("nan")
+    return float(np.mean((a[ok] > b[ok]) + 0.5 * (a[ok] == b[ok])))

@@ -34,6 +34,13 @@ class Param:
     high: float | None = None
     kind: str = "number"  # number, integer, bool, choice (one of options), sirens
     options: tuple = ()
+    # plausible range for sensitivity and uncertainty (A and C parameters; see UNCERTAINTY
+    # below): ``distribution`` is "uniform", "loguniform", "scale" (a vector × a factor in
+    # ``range``) or "fixed" (not sampled; ``range_source`` says why)
+    range: tuple | None = None
+    distribution: str = ""
+    range_source: str = ""
+    step: float | None = None  # sampled values rounded to multiples of this (cached matrices)
 
 
 PARAMETERS: dict[str, Param] = {
@@ -515,3 +522,170 @@ PARAMETERS.update(
         ),
     }
 )
+
+
+# =====================================================================================
+# --- uncertainty: a plausible range for every A (assumption) and C (fitted) parameter,
+# read by `accesssim sensitivity` and `compare --uncertainty` (sensitivity.py). Fitted
+# parameters use the calibration's "draws" when the calibration file has them
+# (sensitivity.parameter_ranges); until then the range below, around the shipped fit.
+# (name: (distribution, range, justification[, step]))
+UNCERTAINTY = {
+    "age_shares": ("fixed", None, "INSEE age pyramid: national shares known within ~1 point"),
+    "age_share_density_adjustment": (
+        "scale",
+        (0.9, 1.1),
+        "±10 % on the 60+ multipliers: rural ageing well documented, its size by class not",
+    ),
+    "age_consultation_weights": (
+        "fixed",
+        None,
+        "its level is rescaled to consultations_per_inhabitant; only the shape matters and "
+        "no alternative shape is sourced",
+    ),
+    "activity_cv": ("uniform", (0.15, 0.45), "±50 % around 0.3: heterogeneity not published"),
+    "activity_factor_65plus": (
+        "uniform",
+        (0.4, 0.8),
+        "cumul emploi-retraite GPs work part-time (docs/sources.md §3.1): half to most",
+    ),
+    "gp_age_bands": ("fixed", None, "anchored on the CNOM 60+ share and the GP mean age"),
+    "msp_exit_factor": (
+        "uniform",
+        (0.6, 1.0),
+        "MSPs retain GPs (IRDES, qualitative): from no effect to a 40 % lower hazard",
+    ),
+    "list_cap_factor": (
+        "uniform",
+        (1.1, 1.6),
+        "GPs closing lists at 10-60 % above the mean list (no source)",
+    ),
+    "install_beta_colleagues": ("uniform", (0.0, 1.0), "no source: from none to twice 0.5"),
+    "install_beta_msp": ("uniform", (0.0, 0.8), "IRDES QES 247 (sign only): none to twice"),
+    "install_beta_priority": ("uniform", (0.0, 0.5), "aid amounts not retrieved: none to 2.5×"),
+    "install_beta_urban": ("uniform", (0.0, 1.0), "no source: from none to twice 0.5"),
+    "allocation_cutoff_minutes": (
+        "uniform",
+        (20.0, 45.0),
+        "APL's 20 min to the ~45 min a sparse-area patient travels (docs/sources.md §2); "
+        "5-minute steps so travel matrices are reused from the cache",
+        5.0,
+    ),
+    "gravity_tau_minutes": (
+        "uniform",
+        (5.0, 15.0),
+        "decay of GP choice; 60 % of consultations in the nearest equipped commune is met "
+        "roughly across this span",
+    ),
+    "capacity_flex": (
+        "uniform",
+        (0.0, 0.4),
+        "GPs in under-served zones see more patients (Insee Analyses n°51); size unpublished",
+    ),
+    "allocation_rounds": ("fixed", None, "numerical setting, not an empirical uncertainty"),
+    "mt_registration_rate": (
+        "uniform",
+        (0.15, 0.30),
+        "fitted (0.215 shipped); ±30 % until the calibration ships parameter draws",
+    ),
+    "without_mt_access_elasticity": ("uniform", (0.0, 2.0), "no source: none to twice 1"),
+    "tele_uptake_75plus": (
+        "uniform",
+        (0.3, 0.8),
+        "elderly use teleconsultation little (Cour des comptes 2025), no figure",
+    ),
+    "tele_uptake_very_sparse": (
+        "uniform",
+        (0.5, 1.0),
+        "users more urban (DREES ER 1249), no figure",
+    ),
+    "forgo_base": (
+        "uniform",
+        (0.005, 0.0095),
+        "fitted (0.0072 shipped); ±30 % until the calibration ships parameter draws",
+    ),
+    "forgo_travel_per_10min": ("loguniform", (0.1, 1.5), "no figure: a tenfold span around 0.5"),
+    "forgo_wait_per_week": ("loguniform", (0.1, 1.5), "no figure: a tenfold span around 0.5"),
+    "forgo_age_rr": (
+        "fixed",
+        None,
+        "its level is absorbed by the fitted forgo_base; the age shape follows DREES ER 1200",
+    ),
+    "giveup_unserved": ("uniform", (0.1, 0.4), "patience: no figure; ±60 % around 0.25"),
+    "ed_unmet_share": (
+        "uniform",
+        (0.0, 0.6),
+        "the documented sensitivity span (CNAM/ORU Occitanie, docs/sources.md §5)",
+    ),
+    "ed_without_mt_rate": (
+        "uniform",
+        (0.105, 0.195),
+        "fitted (0.150 shipped); ±30 % until the calibration ships parameter draws",
+    ),
+    "ed_unserved_rate": (
+        "uniform",
+        (0.5, 0.75),
+        "fitted at 0.75, the cap 1 - giveup_unserved (a bound: see calibration); down to 0.5",
+    ),
+    "installation_solo_share": ("uniform", (0.05, 0.25), "no installation figure; 13 % ± 8"),
+    "exit_hazard_age_limits": ("fixed", None, "legal retirement ages (structural)"),
+    "exit_hazards": (
+        "fixed",
+        None,
+        "the level is rescaled to cessations_per_year; the shape is anchored on CNOM ages",
+    ),
+    "road_local_detour": ("uniform", (1.0, 1.3), "1.0 to the generic 1.3 road/straight ratio"),
+    "road_local_speed_kmh": (
+        "scale",
+        (0.9, 1.1),
+        "fitted speeds; ±10 % spans the held-out error of validation/road_pairs.csv",
+    ),
+    "road_fast_speed_kmh": ("uniform", (85.0, 115.0), "fitted 99.7; ±15 %"),
+    "road_fast_access_minutes": ("uniform", (10.0, 20.0), "fitted 15.5; ±5 minutes"),
+    "road_intra_area_cap_km2": (
+        "uniform",
+        (0.0, 50.0),
+        "0 (METRIC convention) to twice the behavioural 25 km²",
+    ),
+}
+
+
+def _with_ranges() -> None:
+    """Attach UNCERTAINTY to the table; fail at import if a range leaves its bounds."""
+    import dataclasses
+
+    for name, spec in UNCERTAINTY.items():
+        if name not in PARAMETERS:  # a renamed or removed parameter: tests/test_sensitivity.py
+            continue
+        dist, rng, why, *step = spec
+        p = PARAMETERS[name]
+        PARAMETERS[name] = dataclasses.replace(
+            p, range=rng, distribution=dist, range_source=why, step=step[0] if step else None
+        )
+        check_range(name, dist, rng, where="parameters.UNCERTAINTY")
+
+
+def check_range(name: str, dist: str, rng, where: str) -> None:
+    """A range must lie within the parameter's validation bounds (a scale: the scaled vector
+    within them)."""
+    if dist == "fixed":
+        return
+    p = PARAMETERS[name]
+    if dist not in ("uniform", "loguniform", "scale"):
+        raise ValueError(f"{where}.{name}: unknown distribution {dist!r}")
+    if not isinstance(rng, list | tuple) or len(rng) != 2 or not rng[0] < rng[1]:
+        raise ValueError(f"{where}.{name}: expected a range [low, high] with low < high")
+    if (dist == "scale") != isinstance(p.default, tuple):
+        raise ValueError(f"{where}.{name}: 'scale' is for vector parameters only")
+    if dist == "loguniform" and rng[0] <= 0:
+        raise ValueError(f"{where}.{name}: a log-uniform range must be positive")
+    lo, hi = rng
+    if dist == "scale":
+        return
+    if (p.low is not None and lo < p.low) or (p.high is not None and hi > p.high):
+        raise ValueError(
+            f"{where}.{name}: range [{lo}, {hi}] leaves the valid bounds [{p.low}, {p.high}]"
+        )
+
+
+_with_ranges()

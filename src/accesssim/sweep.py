@@ -392,8 +392,12 @@ def sweep(
     force: bool = False,
     show_progress: bool | None = None,
     limit: int | None = None,
+    task=None,
 ) -> dict:
-    """Run every incomplete run; returns counts. ``limit`` stops after that many (tests)."""
+    """Run every incomplete run; returns counts. ``limit`` stops after that many (tests).
+    ``task(run, runs_dir, outputs)`` does one run (default ``execute``; sensitivity.py gives
+    its own, which writes only the figures it analyses)."""
+    task = task or execute
     root = prepare(exp, results, force)
     runs_dir = root / "runs"
     todo = [r for r in exp.runs if not is_complete(runs_dir, r)]
@@ -419,17 +423,17 @@ def sweep(
             bar.update(1)
 
         if scheduler or dask_local:
-            _run_dask(todo, runs_dir, (exp.outputs, *extra), scheduler, dask_local, tick)
+            _run_dask(todo, runs_dir, (exp.outputs, *extra), scheduler, dask_local, tick, task)
         elif (workers or 1) <= 1:
             for r in todo:
-                tick(execute(r, str(runs_dir), exp.outputs, *extra))
+                tick(task(r, str(runs_dir), exp.outputs, *extra))
         else:
             # spawn, not fork: forking a process that has threads (progress bar, Dask) can
             # deadlock its children
             ctx = multiprocessing.get_context("spawn")
             with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
                 futures = [
-                    pool.submit(execute, r.portable(), str(runs_dir), exp.outputs, *extra)
+                    pool.submit(task, r.portable(), str(runs_dir), exp.outputs, *extra)
                     for r in todo
                 ]
                 for f in as_completed(futures):
@@ -437,7 +441,7 @@ def sweep(
     return counts
 
 
-def _run_dask(todo, runs_dir, args, scheduler, dask_local, tick) -> None:
+def _run_dask(todo, runs_dir, args, scheduler, dask_local, tick, task=execute) -> None:
     try:
         from distributed import Client, LocalCluster
         from distributed import as_completed as dask_completed
@@ -460,7 +464,7 @@ def _run_dask(todo, runs_dir, args, scheduler, dask_local, tick) -> None:
                 ) from None
         with client:
             futures = [
-                client.submit(execute, r.portable(), str(runs_dir), *args, pure=False) for r in todo
+                client.submit(task, r.portable(), str(runs_dir), *args, pure=False) for r in todo
             ]
             for f in dask_completed(futures):
                 tick(f.result())

@@ -1,0 +1,97 @@
+"""Sensitivity throughput: runs per minute of Centre-Val de Loire 5-year runs (not a test).
+
+"sweep task": ``sweep.execute`` as ``accesssim sweep`` runs it (tables written per run).
+"sensitivity task": ``sensitivity.execute`` (the territory kept per worker process, only the
+analysed figures written). Both with 1 and 2 local workers; then the wall time and peak memory
+of a Morris screening of every uncertain parameter (``--r``; 2 workers).
+Usage: python benchmarks/bench_sensitivity.py [--runs 8] [--r 2] [--years 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from accesssim import sensitivity, sweep
+
+ROOT = Path(__file__).resolve().parents[1]
+EXPERIMENT = """
+[experiment]
+name = "bench"
+scenarios = ["{baseline}"]
+seeds = {seeds}
+outputs = ["epci_yearly", "national_weekly"]
+"""
+STUDY = """
+[sensitivity]
+name = "bench_morris"
+baseline = "{baseline}"
+policies = ["{solidarity}", "{pacte}"]
+parameters = "all"
+seeds = 1
+years = {years}
+[morris]
+r = {r}
+"""
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--runs", type=int, default=8, help="throughput runs (0: skip)")
+    p.add_argument("--r", type=int, default=2, help="Morris trajectories (0: skip)")
+    p.add_argument("--years", type=int, default=5)
+    args = p.parse_args()
+    tmp = Path(tempfile.mkdtemp())
+    sc = ROOT / "scenarios"
+    exp_file = tmp / "bench.toml"
+    exp_file.write_text(EXPERIMENT.format(baseline=sc / "baseline.toml", seeds=max(args.runs, 1)))
+    exp = sweep.load(exp_file) if args.runs else None
+    rows = []
+    tasks = (("sweep task", None), ("sensitivity task", sensitivity.execute))
+    for task_label, task in tasks if args.runs else ():
+        for workers in (1, 2):
+            out = tmp / f"{task_label.replace(' ', '_')}{workers}"
+            t0 = time.perf_counter()
+            counts = sweep.sweep(exp, out, workers=workers, show_progress=False, task=task)
+            dt = time.perf_counter() - t0
+            assert counts["done"] == args.runs, counts
+            rows.append((task_label, workers, dt, args.runs / dt * 60))
+            shutil.rmtree(out)
+    if rows:
+        print(f"{args.runs} runs of scenarios/baseline.toml (Centre-Val de Loire, 5 years)\n")
+        print("| task | workers | seconds | runs per minute |")
+        print("|---|---:|---:|---:|")
+    for label, w, dt, rpm in rows:
+        print(f"| {label} | {w} | {dt:.1f} | {rpm:.1f} |")
+    if args.r:
+        f = tmp / "study.toml"
+        f.write_text(
+            STUDY.format(
+                baseline=sc / "baseline.toml",
+                solidarity=sc / "solidarity_2025.toml",
+                pacte=sc / "pacte_2025.toml",
+                years=args.years,
+                r=args.r,
+            )
+        )
+        study = sensitivity.load(f)
+        t0 = time.perf_counter()
+        done = sensitivity.run(study, tmp / "morris", workers=2, show_progress=False)
+        dt = time.perf_counter() - t0
+        n = done["counts"]["morris"]["total"]
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(
+            f"\nMorris r = {args.r}, {len(study.parameter_names)} parameters, 3 scenarios, "
+            f"{args.years} years: {n} runs in {dt:.0f} s ({n / dt * 60:.1f} runs/min, 2 "
+            f"workers); peak memory {peak:.0f} MB per worker, {own:.0f} MB main process"
+        )
+    shutil.rmtree(tmp)
+
+
+if __name__ == "__main__":
+    main()
