@@ -377,8 +377,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument(
         "--ed-sensitivity",
         action="store_true",
-        help="also rerun at ed_unmet_share 0 and 0.6 to show what ED results "
-        "depend on (triples the run time)",
+        help="also rerun at ed_without_mt_rr 1 and 4 (ed_base_rate rescaled to keep the "
+        "baseline ED total) to show what ED results depend on (triples the run time)",
     )
     c.set_defaults(func=cmd_compare)
 

@@ -33,7 +33,7 @@ def run_summary(result) -> str:
     last = max(r["year"] for r in result.yearly)
     groups = {
         "all": None,
-        "priority EPCIs (confirmed)": lambda r: r["priority_confirmed"],
+        "priority EPCIs (confirmed 58)": lambda r: r["priority_confirmed"],
         "other EPCIs": lambda r: not r["priority_confirmed"],
     }
     values = indicators.seed_values(
@@ -112,24 +112,41 @@ def compare_report(cmp) -> str:
         "¹ Printed only when the forgone consultations avoided are above zero over the whole "
         "90 % interval and the policy has a cost.",
         "",
-        "Priority EPCIs: the 2025 list (58 confirmed EPCIs completed to 151 by the model's "
-        "index, `priority.py`). A positive change in forgone/needed for the other EPCIs is care "
+        f"{indicators.PRIORITY_LABEL[0].upper()}{indicators.PRIORITY_LABEL[1:]} (the same "
+        "definition in run, compare and sweep; a policy may target another list, e.g. the "
+        "completed 151). A positive change in forgone/needed for the other EPCIs is care "
         "displaced by the policy (volunteers' home patients lose the days they give).",
+        "",
+        "Costs and benefits are counted on the same territory: the core communes of the run. "
+        "Volunteers living in the buffer who serve inside it are costed and counted; days "
+        "given in buffer EPCIs are neither.",
         "",
         "## What the ED results depend on",
         "",
-        "National and regional studies found no correlation between GP accessibility and ED "
-        "use (CNAM 2024, ORU Occitanie 2021). The share of avoidable ED visits caused by unmet "
-        "GP need (`ed_unmet_share`) is therefore an assumption (0.3, range 0–0.6); ED visits "
-        "avoided scale with it.",
+        "GP-treatable ED visits come from three situations (docs/ODD.md §3): new need of "
+        "people without a médecin traitant, requests waiting for a GP, and new need of people "
+        "with one; each grows as the ED is nearer than the GP. How much more people without a "
+        "médecin traitant use the ED (`ed_without_mt_rr`) has no published figure.",
     ]
     if cmp.sensitivity:
+        values = list(next(iter(cmp.sensitivity.values())))
+        kept = cmp.sensitivity_baseline_ed
         lines += [
             "",
-            "| ED visits avoided, ed_unmet_share = | "
-            + " | ".join(f"{v:g}" for v in next(iter(cmp.sensitivity.values())))
+            "Rerun at other values of `ed_without_mt_rr`, with `ed_base_rate` rescaled so "
+            "that the baseline's GP-treatable ED total stays that of the main run "
+            f"({kept.get('main', float('nan')):,.0f} over the horizon); the reruns gave "
+            + ", ".join(
+                f"{kept[v]:,.0f} at {v:g} ({100 * (kept[v] / kept['main'] - 1):+.1f}%)"
+                for v in values
+                if v in kept
+            )
+            + ".",
+            "",
+            "| ED visits avoided, ed_without_mt_rr = | "
+            + " | ".join(f"{v:g}" for v in values)
             + " |",
-            "|---|" + "---:|" * len(next(iter(cmp.sensitivity.values()))),
+            "|---|" + "---:|" * len(values),
         ]
         ed = next(d for d in indicators.CURATED_DIFFERENCES if d.name == "ed_avoided")
         for name, by_v in cmp.sensitivity.items():
@@ -142,12 +159,15 @@ def compare_report(cmp) -> str:
                 + " |"
             )
     else:
-        lines += ["", "Rerun with `--ed-sensitivity` to see ED visits avoided at 0 and 0.6."]
+        lines += [
+            "",
+            "Rerun with `--ed-sensitivity` to see ED visits avoided at `ed_without_mt_rr` 1 and 4.",
+        ]
     lines += [
         "",
-        "Forgone care and APL do not depend on that parameter. Other assumptions that matter: "
-        "volunteer uptake calibrated to the pilot's reported figures (0.22 days a month per "
-        "volunteer), the extra capacity GPs give under pressure (`capacity_flex`), and the "
+        "Other assumptions that matter: volunteer uptake calibrated to the pilot's reported "
+        "figures (0.22 days a month per volunteer), the extra capacity GPs give under pressure "
+        "(`capacity_flex`), patience (`giveup_unserved`, `giveup_wait_per_week`) and the "
         "travel-time proxy. See docs/ODD.md and parameters.py.",
         "",
     ]
@@ -188,7 +208,8 @@ def sweep_report(root: Path, table, grid_keys, n_runs: int) -> str:
     buf.write(
         "\nn/a: no baseline in the experiment, or no forgone care avoided (no cost per "
         "avoided consultation is printed then). ED results depend on the assumed "
-        "`ed_unmet_share` (see docs/ODD.md).\n"
+        "`ed_without_mt_rr` and `ed_wait_per_week` (see docs/ODD.md §3). "
+        f"{indicators.PRIORITY_LABEL}.\n"
     )
     return buf.getvalue()
 
