@@ -113,3 +113,47 @@ def test_a_regional_run_costs_and_counts_volunteers_on_its_own_territory():
     assert row["days"] == pytest.approx(inside.sum() * 2 * 12)
     assert row["days_outside_not_counted"] == pytest.approx((~inside).sum() * 2 * 12)
     assert row["cost_eur"] == pytest.approx(row["days"] * 200)
+
+
+ED_BASE = """
+[scenario]
+name = "base"
+years = 1
+seeds = [1]
+[territory]
+departement = "23"
+"""
+ED_POLICY = """
+[scenario]
+name = "juniors"
+years = 1
+seeds = [1]
+[territory]
+departement = "23"
+[[policies]]
+type = "docteurs_juniors"
+start = 0
+per_year = 20000
+"""
+
+
+def test_ed_sensitivity_keeps_the_baseline_total_it_says_and_reports_what_it_got(tmp_path):
+    from accesssim import compare
+
+    (tmp_path / "base.toml").write_text(ED_BASE, encoding="utf-8")
+    (tmp_path / "pol.toml").write_text(ED_POLICY, encoding="utf-8")
+    cmp = compare.compare(
+        [tmp_path / "base.toml", tmp_path / "pol.toml"], ed_sensitivity=True, show_progress=False
+    )
+    kept = cmp.sensitivity_baseline_ed
+    main = sum(r["ed_visits"] for r in cmp.baseline.yearly)
+    assert kept["main"] == pytest.approx(main)
+    for v in compare.ED_SENSITIVITY_VALUES:
+        # rescaled on the main run's split by cause: the total moves only through waiting
+        assert kept[v] == pytest.approx(main, rel=0.02), v
+    by_v = cmp.sensitivity["juniors"]
+    assert set(by_v) == set(compare.ED_SENSITIVITY_VALUES)
+    report = compare.report_markdown(cmp)
+    for v in compare.ED_SENSITIVITY_VALUES:
+        assert f"{kept[v]:,.0f} at {v:g}" in report  # the report gives the measured totals
+    assert "ed_unmet_share" not in report

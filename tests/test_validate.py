@@ -17,7 +17,9 @@ def test_every_registered_check_has_a_status_a_source_and_a_year():
 
 
 def test_the_table_builds_on_france(france):
-    rows = validate.run(validate.Context(france))
+    ctx = validate.Context(france)
+    ctx.care_years = 1  # the care-path rows read a model run; one year is enough here
+    rows = validate.run(ctx)
     assert len(rows) == len(validate.REGISTRY)
     by = {r["check"]: r for r in rows}
     for r in rows:
@@ -28,6 +30,12 @@ def test_the_table_builds_on_france(france):
     md = validate.markdown(rows)
     assert md.count("\n") == len(rows) + 2
     assert "set by construction" in md and "independent" in md and "fitted" in md
+    # the care path's rows: the spatial ED pattern is independent, the national totals fitted
+    assert by["Spearman rank correlation APL - GP-treatable ED per inhabitant, EPCIs"][
+        "status"
+    ] == ("independent")
+    assert by["GP-treatable ED visits a year (model run)"]["status"] == "fitted"
+    assert by["largest teleconsultation share of one GP in a week (model run)"]["model"] <= 0.2
 
 
 def test_register_rejects_duplicates_and_bad_status():

@@ -224,7 +224,7 @@ REPORT = [
         "consultations_per_inhabitant",
         "GP consultations per inhabitant",
         3.4,
-        0.2,
+        0.05,
         "230-254 M acts / 68 M (D)",
     ),
     ("tele_share", "teleconsultation share", 0.03, 0.01, "Cour des comptes 2025"),
@@ -232,11 +232,11 @@ REPORT = [
         "share_people_forwent_15plus",
         "people 15+ who forwent care in a year",
         0.031,
-        0.005,
+        0.002,
         "DREES ER 1200 (16+, all medical care)",
     ),
-    ("ed_visits", "avoidable ED visits a year", 5.64e6, 0.56e6, "27% of 20.9 M, DREES"),
-    ("share_without_mt_15plus", "adults without médecin traitant", 0.11, 0.015, "CNAM 2021"),
+    ("ed_visits", "GP-treatable ED visits a year", 5.64e6, 0.282e6, "27% of 20.9 M, DREES"),
+    ("share_without_mt_15plus", "adults without médecin traitant", 0.11, 0.005, "CNAM 2021"),
     ("exits", "GP cessations a year", 2327, 250, "CNAM 2022"),
     ("installations", "GP installations a year", 2357, 250, "CNAM 2022"),
 ]
@@ -280,20 +280,61 @@ def calibration_table(observed: dict, scale: float = 1.0) -> str:
 
 
 def calibration_report(rec: dict, territory, seed: int) -> str:
-    """The calibration report printed by ``accesssim calibrate``: fitted values, then the
-    model beside the published figures."""
-    scale = (
-        territory.communes.population[territory.communes.core].sum() / calibration.FRANCE_POPULATION
-    )
-    return (
-        f"# Calibration report ({territory.label}, seed {seed}, year {calibration.YEARS} of the "
-        "baseline)\n\n"
-        f"Fitted: "
-        + ", ".join(f"{k} = {v:.4g}" for k, v in rec["fitted"].items())
-        + "\n\n"
-        + calibration_table(rec["observed"], scale)
-        + "\n"
-    )
+    """The calibration report printed by ``accesssim calibrate``: fitted values, the model
+    beside the published figures (on all of France when checked there), active bounds,
+    identifiability and the parameter draws (``calibration.fit``'s record)."""
+    check = rec.get("france_check")
+    if check:
+        observed, where = check["mean"], f"all of France, mean of seeds {check['seeds']}"
+        scale = 1.0
+    else:
+        observed = rec.get("model_at_fit", rec.get("observed", {}))
+        where = f"{rec.get('fit_territory', territory.label)}, seeds {rec.get('seeds', [seed])}"
+        core = territory.communes.core
+        scale = territory.communes.population[core].sum() / calibration.FRANCE_POPULATION
+    lines = [
+        f"# Calibration report ({where})",
+        "",
+        "Fitted: " + ", ".join(f"{k} = {v:.4g}" for k, v in rec["fitted"].items()),
+        "",
+        calibration_table(observed, scale),
+    ]
+    if "optimizer" in rec:
+        opt = rec["optimizer"]
+        lines += [
+            "",
+            f"Fit: {opt['method']} on {rec['fit_territory']}, seeds {rec['seeds']}, "
+            f"{rec['years']}; {opt['nfev']} evaluations; {opt['message']}",
+            "",
+            "Active bounds: " + (", ".join(rec["active_bounds"]) or "none"),
+            "",
+            "Which target pins which parameter (share of each target's sensitivity, from the "
+            "Jacobian in tolerance units per log-parameter; condition number "
+            f"{rec['identifiability']['condition_number']:.3g}):",
+            "",
+            "| target | " + " | ".join(calibration.FREE) + " | pinned by |",
+            "|---|" + "---:|" * len(calibration.FREE) + "---|",
+        ]
+        ident = rec["identifiability"]
+        for t, row in ident["share_of_sensitivity"].items():
+            lines.append(
+                f"| {t} | "
+                + " | ".join(f"{row[k]:.0%}" for k in calibration.FREE)
+                + f" | {ident['pinned_by'][t]} |"
+            )
+        draws = rec.get("draws", [])
+        if draws:
+            lines += ["", f"Parameter draws within tolerance: {len(draws)} ({rec['draws_method']})"]
+            for k in calibration.FREE:
+                v = [d[k] for d in draws]
+                lines.append(f"- {k}: {min(v):.4g} to {max(v):.4g} (fit {rec['fitted'][k]:.4g})")
+            rerun = rec.get("draws_rerun", [])
+            if rerun:
+                ok = sum(r["within"] for r in rerun)
+                lines.append(
+                    f"- rerun on the fit sample: {ok} of {len(rerun)} draws within tolerance"
+                )
+    return "\n".join(lines) + "\n"
 
 
 # ---------------------------------------------------------------------- APL
