@@ -55,7 +55,7 @@ def load_all(paths, seeds: int | None = None) -> tuple[scenario.Scenario, list]:
     return base, others
 
 
-def _by_seed(result: runner.RunResult, priority: frozenset = frozenset()) -> dict[int, dict]:
+def _by_seed(result: runner.RunResult) -> dict[int, dict]:
     """Per seed: every indicator (``indicators.seed_values``), in priority EPCIs (the one
     definition, ``indicators.PRIORITY_GROUPS``) and others."""
     return indicators.seed_values(result.yearly, result.policy, indicators.PRIORITY_GROUPS)
@@ -79,11 +79,11 @@ def compare(
     base = runner.run(base_sc, show_progress=show_progress)
     prio = frozenset(r["epci"] for r in base.yearly if r["priority_confirmed"])
     cmp = Comparison(base, {}, priority_sirens=prio)
-    b = _by_seed(base, prio)
+    b = _by_seed(base)
     for sc in others:
         res = runner.run(sc, show_progress=show_progress)
         cmp.policies[sc.name] = res
-        p = _by_seed(res, prio)
+        p = _by_seed(res)
         rows = []
         for seed in base_sc.seeds:
             d = indicators.seed_differences(b[seed], p[seed])
@@ -91,7 +91,9 @@ def compare(
             cmp.per_seed.append({"scenario": sc.name, "seed": seed, **d})
         cmp.summary[sc.name] = summarize(rows)
     if ed_sensitivity:
-        cmp.sensitivity, cmp.sensitivity_baseline_ed = ed_sensitivity_runs(base_sc, base, others)
+        cmp.sensitivity, cmp.sensitivity_baseline_ed = ed_sensitivity_runs(
+            base_sc, base, others, show_progress=show_progress
+        )
     return cmp
 
 

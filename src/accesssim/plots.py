@@ -194,7 +194,7 @@ def run_figures(result, out) -> list[Path]:
             100,
             "%",
         ),
-        ("ED visits from lack of GP access, per week", lambda r: r["ed_visits"], 1, ""),
+        ("GP-treatable ED visits, per week", lambda r: r["ed_visits"], 1, ""),
         ("share without médecin traitant (15+)", lambda r: r["share_without_mt"], 100, "%"),
         ("active GPs", lambda r: r["gps"], 1, ""),
     ]
@@ -223,7 +223,7 @@ def run_figures(result, out) -> list[Path]:
             continue
         for ax, key, title in (
             (axes[0], "renoncement_rate", "forgone / needed consultations (%)"),
-            (axes[1], "ed_per_1000", "ED visits from lack of access per 1,000"),
+            (axes[1], "ed_per_1000", "GP-treatable ED visits per 1,000"),
         ):
             items = _yearly_indicator(rows, key)
             x, med, lo, hi = _bands(items, lambda r: r["year"], lambda r: r["v"])

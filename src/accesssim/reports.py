@@ -304,7 +304,8 @@ def calibration_report(rec: dict, territory, seed: int) -> str:
         lines += [
             "",
             f"Fit: {opt['method']} on {rec['fit_territory']}, seeds {rec['seeds']}, "
-            f"{rec['years']}; {opt['nfev']} evaluations; {opt['message']}",
+            f"{rec['years']}; {len(rec.get('evaluations', []))} model evaluations (finite-"
+            f"difference Jacobians included); {opt['message']}",
             "",
             "Active bounds: " + (", ".join(rec["active_bounds"]) or "none"),
             "",
@@ -322,6 +323,12 @@ def calibration_report(rec: dict, territory, seed: int) -> str:
                 + " | ".join(f"{row[k]:.0%}" for k in calibration.FREE)
                 + f" | {ident['pinned_by'][t]} |"
             )
+        lines += [
+            "",
+            "Each parameter is pinned by the target that moves most with it: "
+            + "; ".join(f"{k} by {t}" for k, t in ident.get("parameter_pinned_by", {}).items())
+            + ".",
+        ]
         draws = rec.get("draws", [])
         if draws:
             lines += ["", f"Parameter draws within tolerance: {len(draws)} ({rec['draws_method']})"]
