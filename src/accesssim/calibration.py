@@ -204,7 +204,7 @@ def fit(territory=None, seeds=SEEDS, log=print, start=None, sample: bool = False
         if sample
         else t.label,
         "seeds": list(seeds),
-        "years": f"mean of years 2..{YEARS}",
+        "years": f"year {YEARS}",
         "evaluations": evals,
         "optimizer": {
             "method": "scipy.optimize.least_squares (trf)",

@@ -339,7 +339,7 @@ def calibration_report(rec: dict, territory, seed: int) -> str:
             if rerun:
                 ok = sum(r["within"] for r in rerun)
                 lines.append(
-                    f"- rerun on the fit sample: {ok} of {len(rerun)} draws within tolerance"
+                    f"- rerun on the fit territory: {ok} of {len(rerun)} draws within tolerance"
                 )
     return "\n".join(lines) + "\n"
 
