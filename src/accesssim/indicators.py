@@ -167,7 +167,7 @@ for _ind in (
     # GP-treatable ED visits by cause (weekly.ED_CAUSES; docs/ODD.md §3)
     Indicator(
         "ed_no_mt",
-        "  of which: new need, no médecin traitant",
+        "  ED visits from new need, no médecin traitant",
         "visits",
         "{:,.0f}",
         "ed_no_mt",
@@ -177,7 +177,7 @@ for _ind in (
     ),
     Indicator(
         "ed_waiting",
-        "  of which: requests waiting for a GP",
+        "  ED visits from requests waiting for a GP",
         "visits",
         "{:,.0f}",
         "ed_waiting",
@@ -187,7 +187,7 @@ for _ind in (
     ),
     Indicator(
         "ed_other",
-        "  of which: new need, with a médecin traitant",
+        "  ED visits from new need, with a médecin traitant",
         "visits",
         "{:,.0f}",
         "ed_other",
