@@ -157,3 +157,37 @@ def test_ed_sensitivity_keeps_the_baseline_total_it_says_and_reports_what_it_got
     for v in compare.ED_SENSITIVITY_VALUES:
         assert f"{kept[v]:,.0f} at {v:g}" in report  # the report gives the measured totals
     assert "ed_unmet_share" not in report
+
+
+def test_identifiability_and_draws_by_hand():
+    from accesssim import calibration
+
+    names = list(calibration.FREE)
+    # each target moved by one parameter only, with sensitivities 4, 2, 1, 0.5
+    jac = np.diag([4.0, 2.0, 1.0, 0.5])
+    ident = calibration.identifiability(jac, names)
+    assert ident["pinned_by"] == dict(zip(calibration.TARGETS, names, strict=True))
+    assert ident["parameter_pinned_by"] == dict(zip(names, calibration.TARGETS, strict=True))
+    assert ident["condition_number"] == pytest.approx(8.0)
+    x = np.log([3.5, 0.006, 0.024, 0.2])
+    lo, hi = calibration._bounds()
+    draws, kept = calibration.parameter_draws(x, np.zeros(4), jac, names, lo, hi, n=30)
+    assert len(draws) == 30 and 0 < kept <= 1
+    for d in draws:  # every draw keeps every linearised target within tolerance
+        dx = np.log([d[k] for k in names]) - x
+        assert np.all(np.abs(jac @ dx) <= 1 + 1e-9)
+
+
+def test_the_shipped_calibration_keeps_model_outputs_out_of_its_targets():
+    import json
+
+    from accesssim import calibration
+
+    rec = json.loads(parameters.SHIPPED_CALIBRATION.read_text(encoding="utf-8"))
+    assert "observed" not in rec
+    assert set(rec["targets"]) == set(calibration.TARGETS)
+    for t in rec["targets"].values():
+        assert set(t) == {"value", "tolerance", "source"}
+    draws = calibration.draws()
+    assert len(draws) >= 10 and all(set(d) == set(calibration.FREE) for d in draws)
+    assert rec["france_check"]["within_tolerance"] and len(rec["france_check"]["seeds"]) >= 5

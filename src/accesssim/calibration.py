@@ -30,7 +30,7 @@ Procedure (rerunnable: ``accesssim calibrate --write PATH``; docs/calibration.md
 * **what is reported**: active bounds, the Jacobian (which target pins which parameter) and
   its condition number, and a parameter uncertainty: draws from the linearised fit
   (covariance (JᵀJ)⁻¹ in tolerance units) kept only when every linearised target stays within
-  tolerance, a few of them rerun on the subsample to confirm it. Later commands read them
+  tolerance, a few of them rerun on the fit territory to confirm it. Later commands read them
   with ``draws``.
 
 Outputs of the model are stored under ``model_at_fit`` and ``france_check``; ``targets`` holds
