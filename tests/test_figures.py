@@ -91,8 +91,8 @@ def test_grid_keys_read_as_parameter_labels():
     assert plots.grid_label("boost.participation", {"boost": "solidarity_days"}).startswith(
         "share of eligible GPs"
     )
-    unit = PARAMETERS["ed_unmet_share"].unit.split(" (")[0]
-    assert plots.grid_label("parameters.ed_unmet_share") == unit
+    unit = PARAMETERS["ed_without_mt_rr"].unit.split(" (")[0]
+    assert plots.grid_label("parameters.ed_without_mt_rr") == unit
     assert plots.grid_label("scenario.years") == "horizon (years)"
     assert plots.grid_label("nothing.here") == "nothing.here"
 

@@ -57,8 +57,8 @@ def test_unlimited_capacity_means_no_renoncement():
     assert tot["forgone"] == pytest.approx(0, abs=1e-9)
     assert m.backlog.sum() == pytest.approx(0, abs=1e-9)
     assert tot["in_person"] + tot["tele"] + tot["ed"] == pytest.approx(tot["needed"])
-    # the only ED visits left are those of people without a médecin traitant
-    assert m.year_ed_parts[1] == pytest.approx(0, abs=1e-9)
+    # nobody waits, so no ED visit comes from waiting
+    assert m.year_ed_cause["ed_waiting"].sum() == pytest.approx(0, abs=1e-9)
 
 
 def test_need_matches_the_age_rates_by_hand():

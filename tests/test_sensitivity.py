@@ -93,7 +93,9 @@ def test_fitted_parameters_use_calibration_draws_when_present(tmp_path):
     f.write_text(json.dumps(cal))
     (r,) = sensitivity.parameter_ranges(["forgo_base"], calibration=f)
     assert (r.low, r.high, r.source) == (0.006, 0.008, "the calibration's parameter draws")
-    (r,) = sensitivity.parameter_ranges(["forgo_base"])  # shipped: no draws yet
+    cal.pop("draws")
+    f.write_text(json.dumps(cal))
+    (r,) = sensitivity.parameter_ranges(["forgo_base"], calibration=f)  # no draws: the Param's
     assert (r.low, r.high) == parameters.PARAMETERS["forgo_base"].range
 
 

@@ -17,7 +17,9 @@ def test_every_registered_check_has_a_status_a_source_and_a_year():
 
 
 def test_the_table_builds_on_france(france):
-    rows = validate.run(validate.Context(france))
+    ctx = validate.Context(france)
+    ctx.care_years = 1  # the care-path rows read a model run; one year is enough here
+    rows = validate.run(ctx)
     assert len(rows) == len(validate.REGISTRY)
     by = {r["check"]: r for r in rows}
     for r in rows:
@@ -29,6 +31,12 @@ def test_the_table_builds_on_france(france):
     missed = [r for r in rows if r["within"] is False]
     assert md.count("\n") == len(rows) + 2 + (len(missed) + 2 if missed else 0)
     assert "set by construction" in md and "independent" in md and "fitted" in md
+    # the care path's rows: the spatial ED pattern is independent, the national totals fitted
+    assert by["Spearman rank correlation APL - GP-treatable ED per inhabitant, EPCIs"][
+        "status"
+    ] == ("independent")
+    assert by["GP-treatable ED visits a year (model run)"]["status"] == "fitted"
+    assert by["largest teleconsultation share of one GP in a week (model run)"]["model"] <= 0.2
     # every miss is explained (met or explained, never silent)
     for r in missed:
         assert r["why_missed"], f"{r['check']} misses its tolerance without an explanation"

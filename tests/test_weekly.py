@@ -10,22 +10,27 @@ from accesssim.weekly import InvariantError, WeekFlows, WeekState, check_week, s
 P = {
     **parameters.defaults(),
     "forgo_base": 0.0,
-    "ed_without_mt_rate": 0.0,
-    "ed_unserved_rate": 0.2,
+    "ed_base_rate": 0.0,
+    "ed_without_mt_rr": 2.0,
+    "ed_wait_per_week": 0.5,
+    "ed_distance_per_10min": 0.2,
     "giveup_unserved": 0.25,
+    "giveup_wait_per_week": 0.5,
     "capacity_flex": 0.2,
     "forgo_age_rr": (1.0,),
 }
 
 
-def one_commune(capacity: float, with_mt=520.0, without=0.0) -> WeekState:
+def one_commune(
+    capacity: float, with_mt=520.0, without=0.0, backlog=(0.0, 0.0), wait=0.0, ed_minutes=None
+) -> WeekState:
     w = sparse.csr_matrix(np.ones((1, 1)))
     return WeekState(
         people=np.array([[[with_mt, without]]]),
-        backlog=np.zeros((1, 1, 2)),
+        backlog=np.array([[list(backlog)]], dtype=float),
         rate=np.array([52.0]),  # one consultation a week per person
         nearest_gp_minutes=np.zeros(1),
-        wait_weeks=np.zeros(1),
+        wait_weeks=np.full(1, wait),
         tele_uptake=np.zeros((1, 1)),
         gp_capacity=np.array([capacity]),
         gp_commune=np.array([0]),
@@ -33,6 +38,7 @@ def one_commune(capacity: float, with_mt=520.0, without=0.0) -> WeekState:
         service=np.array([0]),
         weights=w,
         weights_t=w.T.tocsr(),
+        ed_minutes=None if ed_minutes is None else np.full(1, ed_minutes),
     )
 
 
@@ -44,21 +50,76 @@ def test_enough_capacity_serves_everyone():
 
 
 def test_short_capacity_by_hand():
-    # 260 regular + 20 % flex = 312 served; 208 unserved: 20 % to the ED, 25 % given up,
-    # the rest (55 %) waits
+    # 260 regular + 20 % flex = 312 served; 208 unserved: 25 % given up (no waiting yet),
+    # the rest (75 %) waits; no ED visit (ed_base_rate 0)
     f = simulate_week(one_commune(260.0), P)
     assert f.in_person.sum() == pytest.approx(312)
-    assert f.ed.sum() == pytest.approx(0.2 * 208)
+    assert f.ed.sum() == 0
     assert f.forgone.sum() == pytest.approx(0.25 * 208)
-    assert f.backlog.sum() == pytest.approx(0.55 * 208)
-    assert f.wait_weeks[0] == pytest.approx(0.55 * 208 / 312)
+    assert f.backlog.sum() == pytest.approx(0.75 * 208)
+    assert f.wait_weeks[0] == pytest.approx(0.75 * 208 / 312)
     assert f.used[0] == pytest.approx(312) and f.capacity[0] == pytest.approx(312)
 
 
-def test_people_without_mt_go_to_the_ed_first():
-    p = {**P, "ed_without_mt_rate": 0.5}
-    f = simulate_week(one_commune(1000.0, with_mt=0.0, without=100.0), p)
-    assert f.ed_direct.sum() == pytest.approx(50) and f.in_person.sum() == pytest.approx(50)
+def test_the_backlog_lives_and_all_three_outcomes_occur():
+    # 100 requests waiting (with an MT) for 2 weeks, capacity short: part goes to the ED
+    # (0.1 × (1 + 0.5 × 2) = 0.2 of every request), part is given up (0.25 × (1 + 0.5 × 2)
+    # = 0.5 of the unserved), the rest waits; need is conserved (checked inside)
+    p = {**P, "ed_base_rate": 0.1}
+    f = simulate_week(one_commune(260.0, backlog=(100.0, 0.0), wait=2.0), p)
+    request = 520 + 100
+    assert f.ed_waiting.sum() == pytest.approx(0.2 * 100)
+    assert f.ed_other.sum() == pytest.approx(0.2 * 520)
+    assert f.ed.sum() == pytest.approx(0.2 * request)
+    unserved = 0.8 * request - 312
+    assert f.forgone.sum() == pytest.approx(0.5 * unserved)
+    assert f.backlog.sum() == pytest.approx(0.5 * unserved)
+    assert f.ed.sum() > 0 and f.forgone.sum() > 0 and f.backlog.sum() > 0
+
+
+def test_giving_up_rises_with_waiting():
+    short = [simulate_week(one_commune(260.0, wait=w), P) for w in (0.0, 1.0, 3.0)]
+    given_up = [f.forgone.sum() for f in short]
+    assert given_up[0] < given_up[1] < given_up[2]
+
+
+def test_ed_by_cause_and_distance_by_hand():
+    # 100 people without an MT, ED 10 min further than the GP: 0.1 × 2 × exp(-0.2) of them
+    p = {**P, "ed_base_rate": 0.1}
+    f = simulate_week(one_commune(1000.0, with_mt=0.0, without=100.0, ed_minutes=10.0), p)
+    q = 0.1 * 2 * np.exp(-0.2)
+    assert f.ed_no_mt.sum() == pytest.approx(100 * q)
+    assert f.ed_other.sum() == 0 and f.ed_waiting.sum() == 0
+    assert f.in_person.sum() == pytest.approx(100 * (1 - q))
+    # an ED nearer than the GP draws more; the difference is clipped at 30 min
+    near = simulate_week(one_commune(1000.0, with_mt=0.0, without=100.0, ed_minutes=-60.0), p)
+    assert near.ed.sum() == pytest.approx(100 * 0.1 * 2 * np.exp(0.6))
+
+
+def test_tele_share_never_above_its_cap_per_gp():
+    # two communes, one GP each; all need is in commune 0 and wants tele: the GP of commune 1
+    # has no in-person acts, so it may give no teleconsultation either (a pooled cap would
+    # let it give 20 % of its capacity remotely, i.e. 100 % of its acts)
+    w = sparse.csr_matrix(np.eye(2))
+    s = WeekState(
+        people=np.array([[[520.0, 0.0]], [[0.0, 0.0]]]),
+        backlog=np.zeros((2, 1, 2)),
+        rate=np.array([52.0]),
+        nearest_gp_minutes=np.zeros(2),
+        wait_weeks=np.zeros(2),
+        tele_uptake=np.ones((2, 1)),
+        gp_capacity=np.array([200.0, 1000.0]),
+        gp_commune=np.array([0, 1]),
+        extra_capacity=np.zeros(2),
+        service=np.array([0, 1]),
+        weights=w,
+        weights_t=w.T.tocsr(),
+    )
+    f = simulate_week(s, P)
+    share = f.gp_tele / np.maximum(f.gp_tele + f.gp_in_person, 1e-12)
+    assert share.max() <= P["tele_cap_per_gp"] + 1e-12
+    assert f.gp_tele[1] == pytest.approx(0)
+    assert f.tele.sum() == pytest.approx(f.gp_tele.sum())
 
 
 def test_the_check_catches_a_leak():

@@ -275,9 +275,13 @@ def cmd_calibrate(args) -> int:
     from accesssim import calibration
 
     t = _territory(args)
-    rec = calibration.fit(
-        t, rounds=args.rounds, seed=args.seed, log=lambda msg: print(msg, file=sys.stderr)
-    )
+    log = lambda msg: print(msg, file=sys.stderr)  # noqa: E731
+    whole = t.label == "France"
+    seeds = tuple(range(args.seed, args.seed + len(calibration.SEEDS)))
+    rec = calibration.fit(t, seeds=seeds, log=log, sample=whole)
+    if whole and not args.no_check:
+        log(f"checking on all of France, seeds {list(calibration.CHECK_SEEDS)}")
+        rec["france_check"] = calibration.check_france(rec["fitted"], t)
     report = reports.calibration_report(rec, t, args.seed)
     print(report)
     if args.write:
@@ -434,8 +438,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument(
         "--ed-sensitivity",
         action="store_true",
-        help="also rerun at ed_unmet_share 0 and 0.6 to show what ED results "
-        "depend on (triples the run time)",
+        help="also rerun at ed_without_mt_rr 1 and 4 (ed_base_rate rescaled to keep the "
+        "baseline ED total) to show what ED results depend on (triples the run time)",
     )
     c.add_argument(
         "--uncertainty",
@@ -588,15 +592,21 @@ def build_parser() -> argparse.ArgumentParser:
     k = sub.add_parser(
         "calibrate",
         help="fit the free parameters to published national figures and print the report",
-        description="Run the baseline for one year, fit consultations per inhabitant, "
-        "forgoing, ED and médecin-traitant parameters to their published targets by a "
-        "multiplicative fixed point, and print the model beside the published figures.",
+        description="Fit consultations per inhabitant, forgoing, ED and médecin-traitant "
+        "parameters to their published targets by least squares (scipy) on a national "
+        "subsample, two seeds, years 2-3 of the baseline; check the fit on all of France on "
+        "five seeds; print the fit, active bounds, identifiability and parameter draws "
+        "(docs/calibration.md). About half an hour on two cores.",
     )
     kw = k.add_mutually_exclusive_group()
     kw.add_argument("--region", help="calibrate on a région (default: all of France)")
     kw.add_argument("--departement", help="calibrate on a département")
-    k.add_argument("--rounds", type=int, default=5, help="fixed-point rounds (default 5)")
-    k.add_argument("--seed", type=int, default=1, help="seed of the calibration run (default 1)")
+    k.add_argument(
+        "--seed", type=int, default=1, help="first of the calibration's seeds (default 1)"
+    )
+    k.add_argument(
+        "--no-check", action="store_true", help="skip the check on all of France (5 seeds)"
+    )
     k.add_argument(
         "--write",
         metavar="PATH",

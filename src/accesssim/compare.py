@@ -27,6 +27,7 @@ class Comparison:
     priority_sirens: frozenset = frozenset()
     sensitivity: dict[str, dict[float, tuple[float, float, float]]] = field(default_factory=dict)
     uncertainty: object = None  # sensitivity.Uncertainty with --uncertainty N
+    sensitivity_baseline_ed: dict = field(default_factory=dict)  # value -> baseline ED total
 
 
 def load_all(paths, seeds: int | None = None) -> tuple[scenario.Scenario, list]:
@@ -63,13 +64,10 @@ def load_all(paths, seeds: int | None = None) -> tuple[scenario.Scenario, list]:
     return base, others
 
 
-def _by_seed(result: runner.RunResult, priority: frozenset) -> dict[int, dict]:
-    """Per seed: every indicator (``indicators.seed_values``), in priority EPCIs and others."""
-    return indicators.seed_values(
-        result.yearly,
-        result.policy,
-        {"priority": lambda r: r["epci"] in priority, "other": lambda r: r["epci"] not in priority},
-    )
+def _by_seed(result: runner.RunResult) -> dict[int, dict]:
+    """Per seed: every indicator (``indicators.seed_values``), in priority EPCIs (the one
+    definition, ``indicators.PRIORITY_GROUPS``) and others."""
+    return indicators.seed_values(result.yearly, result.policy, indicators.PRIORITY_GROUPS)
 
 
 def summarize(rows: list[dict]) -> dict[str, tuple[float, float, float]]:
@@ -94,22 +92,15 @@ def compare(
 ) -> Comparison:
     """``uncertainty``: also N parameter sets × the seeds (``sensitivity.uncertainty``, runs
     under ``uncertainty_results``; ``engine``: workers, scheduler, dask_local)."""
-    from accesssim import priority
-
     base_sc, others = load_all(paths, seeds)
-    try:
-        prio = priority.national_selection()["sirens"]
-    except Exception:  # a synthetic or custom territory file: fall back to the confirmed flag
-        prio = frozenset()
     base = runner.run(base_sc, show_progress=show_progress)
-    if not prio:
-        prio = frozenset(r["epci"] for r in base.yearly if r["priority_confirmed"])
+    prio = frozenset(r["epci"] for r in base.yearly if r["priority_confirmed"])
     cmp = Comparison(base, {}, priority_sirens=prio)
-    b = _by_seed(base, prio)
+    b = _by_seed(base)
     for sc in others:
         res = runner.run(sc, show_progress=show_progress)
         cmp.policies[sc.name] = res
-        p = _by_seed(res, prio)
+        p = _by_seed(res)
         rows = []
         for seed in base_sc.seeds:
             d = indicators.seed_differences(b[seed], p[seed])
@@ -117,7 +108,9 @@ def compare(
             cmp.per_seed.append({"scenario": sc.name, "seed": seed, **d})
         cmp.summary[sc.name] = summarize(rows)
     if ed_sensitivity:
-        cmp.sensitivity = ed_unmet_sensitivity(base_sc, others, prio, show_progress)
+        cmp.sensitivity, cmp.sensitivity_baseline_ed = ed_sensitivity_runs(
+            base_sc, base, others, show_progress=show_progress
+        )
     if uncertainty:
         from accesssim import sensitivity
 
@@ -127,13 +120,32 @@ def compare(
     return cmp
 
 
-def ed_unmet_sensitivity(base_sc, others, prio, show_progress=None, values=(0.0, 0.6)):
-    """ED visits avoided when the share of avoidable ED visits due to unmet GP need is at the
-    ends of its range (the baseline's total is kept: the other ED channel takes the rest)."""
-    out: dict[str, dict[float, tuple]] = {sc.name: {} for sc in others}
-    for v in values:
+ED_SENSITIVITY_KEY = "ed_without_mt_rr"
+ED_SENSITIVITY_VALUES = (1.0, 4.0)
 
-        def with_share(sc, v=v):
+
+def ed_sensitivity_runs(base_sc, base, others, values=ED_SENSITIVITY_VALUES, show_progress=None):
+    """ED visits avoided at other values of the least-known ED parameter,
+    ``ed_without_mt_rr`` (how much more people without a médecin traitant use the ED), with
+    ``ed_base_rate`` rescaled so the baseline's GP-treatable ED total stays the one of the main
+    run (from its split by cause). Returns the avoided visits per scenario and value, and the
+    baseline ED total each rerun actually gave (so the report can say how well it was kept)."""
+    from accesssim import parameters
+
+    p = {**parameters.defaults(base_sc.calibration), **base_sc.parameters}
+    rr0 = p[ED_SENSITIVITY_KEY]
+    rows = base.yearly
+    total = sum(r["ed_visits"] for r in rows)
+    no_mt = sum(r["ed_no_mt"] for r in rows)
+    out: dict[str, dict[float, tuple]] = {sc.name: {} for sc in others}
+    kept: dict = {"main": total}
+    ed = next(d for d in indicators.CURATED_DIFFERENCES if d.name == "ed_avoided")
+    for v in values:
+        # total = k × (other + waiting + no-MT × v / rr0): the waiting part is held as is
+        k = total / max(total - no_mt + no_mt * v / rr0, 1e-12)
+        over = {ED_SENSITIVITY_KEY: v, "ed_base_rate": p["ed_base_rate"] * k}
+
+        def rerun(sc, over=over):
             s = scenario.from_dict(
                 {
                     "scenario": {
@@ -143,32 +155,20 @@ def ed_unmet_sensitivity(base_sc, others, prio, show_progress=None, values=(0.0,
                         "seeds": sc.seeds,
                     },
                     "territory": sc.territory.as_table(),
-                    "parameters": {**sc.parameters, **_ed_params(v, sc.calibration)},
+                    "parameters": {**sc.parameters, **over},
                     "policies": sc.policies,
                 }
             )
             s.calibration = sc.calibration
             return runner.run(s, show_progress=show_progress)
 
-        b = _by_seed(with_share(base_sc), prio)
+        b_res = rerun(base_sc)
+        kept[v] = sum(r["ed_visits"] for r in b_res.yearly)
+        b = _by_seed(b_res)
         for sc in others:
-            p = _by_seed(with_share(sc), prio)
-            ed = next(d for d in indicators.CURATED_DIFFERENCES if d.name == "ed_avoided")
-            out[sc.name][v] = indicators.interval([ed.of(b[s], p[s]) for s in base_sc.seeds])
-    return out
-
-
-def _ed_params(share: float, calibration) -> dict:
-    """ED rates rescaled so the baseline's avoidable ED total is unchanged at another split."""
-    from accesssim import parameters
-
-    p = parameters.defaults(calibration)
-    s0 = p["ed_unmet_share"]
-    return {
-        "ed_unmet_share": share,
-        "ed_without_mt_rate": min(0.9, p["ed_without_mt_rate"] * (1 - share) / (1 - s0)),
-        "ed_unserved_rate": min(1 - p["giveup_unserved"], p["ed_unserved_rate"] * share / s0),
-    }
+            pol = _by_seed(rerun(sc))
+            out[sc.name][v] = indicators.interval([ed.of(b[s], pol[s]) for s in base_sc.seeds])
+    return out, kept
 
 
 # ---------------------------------------------------------------------- outputs

@@ -100,6 +100,14 @@ def _get(row: dict, column) -> float:
 
 INDICATORS: dict[str, Indicator] = {}
 
+# the one definition of "priority EPCIs" in run, compare and sweep outputs (records.py's
+# ``priority_confirmed`` column); policies may target another list (their own dose)
+PRIORITY_LABEL = "priority EPCIs = the 58 confirmed on the ministry's June 2025 list"
+PRIORITY_GROUPS: dict[str, Callable[[dict], bool]] = {
+    "priority": lambda r: bool(r["priority_confirmed"]),
+    "other": lambda r: not r["priority_confirmed"],
+}
+
 
 def register(ind: Indicator) -> Indicator:
     """Add (or replace) an indicator; it is then computed, summarised and compared."""
@@ -139,7 +147,7 @@ for _ind in (
     ),
     Indicator(
         "ed_visits",
-        "ED visits from lack of GP access",
+        "GP-treatable ED visits",
         "visits",
         "{:,.0f}",
         "ed_visits",
@@ -155,6 +163,46 @@ for _ind in (
         "ratio",
         "population",
         scale=1000.0,
+        better="lower",
+    ),
+    # GP-treatable ED visits by cause (weekly.ED_CAUSES; docs/ODD.md §3)
+    Indicator(
+        "ed_no_mt",
+        "  ED visits from new need, no médecin traitant",
+        "visits",
+        "{:,.0f}",
+        "ed_no_mt",
+        better="lower",
+        horizon=True,
+        compare="horizon",
+    ),
+    Indicator(
+        "ed_waiting",
+        "  ED visits from requests waiting for a GP",
+        "visits",
+        "{:,.0f}",
+        "ed_waiting",
+        better="lower",
+        horizon=True,
+        compare="horizon",
+    ),
+    Indicator(
+        "ed_other",
+        "  ED visits from new need, with a médecin traitant",
+        "visits",
+        "{:,.0f}",
+        "ed_other",
+        better="lower",
+        horizon=True,
+        compare="horizon",
+    ),
+    Indicator(
+        "mean_wait_weeks",
+        "waiting for a GP (weeks, Little's law)",
+        "weeks",
+        "{:.3f}",
+        "mean_wait_weeks",
+        "mean",
         better="lower",
     ),
     Indicator(

@@ -24,7 +24,14 @@ from accesssim import access, metrics, parameters, records, travel, workforce
 from accesssim.agents import GP, EmergencyDepartment, MaisonDeSante, PatientCohort
 from accesssim.parameters import ADULT_BANDS
 from accesssim.territory import Territory
-from accesssim.weekly import FLOWS, WEEKS_PER_YEAR, InvariantError, WeekState, simulate_week
+from accesssim.weekly import (
+    ED_CAUSES,
+    FLOWS,
+    WEEKS_PER_YEAR,
+    InvariantError,
+    WeekState,
+    simulate_week,
+)
 from accesssim.workforce import MSP, Workforce
 
 MONTH_ENDS = tuple(round(52 * k / 12) for k in range(1, 13))  # week of each month's end
@@ -197,6 +204,7 @@ class AccessModel(Model):
         self.workforce = Workforce.initial(c.gp, c.density_class, self.p, self.rng)
         self._territory_share = c.gp[self.core].sum() / self.p["gps_france"]
         self._exit_scale = None
+        self.installation_credit = 0  # policy installations not yet taken from the flow
         self.exits_by_epci = np.zeros(len(self.territory.epcis), np.int64)  # last year's exits
 
     # GP state, one array per attribute (``workforce.Workforce``)
@@ -290,7 +298,10 @@ class AccessModel(Model):
         self.year_acc = {k: np.zeros(shape) for k in FLOWS}
         self.month_acc = {k: np.zeros(len(self.core)) for k in FLOWS}
         self.year_wait = np.zeros(len(self.core))
-        self.year_ed_parts = np.zeros(2)  # ED visits: from lacking an MT, from unserved need
+        # GP-treatable ED visits this year by cause (weekly.ED_CAUSES), per commune
+        self.year_ed_cause = {k: np.zeros(len(self.core)) for k in ED_CAUSES}
+        self.year_backlog = np.zeros(len(self.core))  # sum over weeks of the backlog
+        self.tele_share_max_gp = 0.0  # largest weekly tele share of one GP this year
         self.week_flows = {k: np.zeros(shape) for k in FLOWS}
         self.week_totals = dict.fromkeys((*FLOWS, "backlog"), 0.0)
         self.ed_visits_by_site = np.zeros(len(self.territory.emergency))
@@ -349,6 +360,7 @@ class AccessModel(Model):
             service=self.service,
             weights=self.weights,
             weights_t=self.weights_t,
+            ed_minutes=self.ed_minutes,
         )
         try:
             week = simulate_week(state, self.p, check=self.debug)
@@ -358,7 +370,12 @@ class AccessModel(Model):
         self.wait_weeks = week.wait_weeks
         self.workforce.utilisation = week.gp_utilisation
         core = self.core
-        self.year_ed_parts += (week.ed_direct @ core, week.ed_unserved @ core)
+        for k, v in week.ed_by_cause().items():
+            self.year_ed_cause[k] += v
+        self.year_backlog += self.backlog.sum(axis=(1, 2))
+        acts = week.gp_tele + week.gp_in_person
+        share = np.divide(week.gp_tele, acts, out=np.zeros_like(acts), where=acts > 0)
+        self.tele_share_max_gp = max(self.tele_share_max_gp, float(share.max(initial=0.0)))
         flows = week.as_dict()
         self.week_flows = flows
         for k, v in flows.items():
@@ -402,8 +419,10 @@ class AccessModel(Model):
 
     def _end_of_year(self) -> None:
         self._record_year()
-        exits, installs = self._gp_flows()
-        self.last_year.update(exits=exits, installations=installs)
+        exits, installs, from_policies = self._gp_flows()
+        self.last_year.update(
+            exits=exits, installations=installs, installations_from_policies=from_policies
+        )
         self.update_service_communes()
         self._update_lists()
         self._register_patients()
@@ -416,7 +435,10 @@ class AccessModel(Model):
         for v in self.year_acc.values():
             v[:] = 0
         self.year_wait[:] = 0
-        self.year_ed_parts[:] = 0
+        for v in self.year_ed_cause.values():
+            v[:] = 0
+        self.year_backlog[:] = 0
+        self.tele_share_max_gp = 0.0
         self.ed_visits_by_site[:] = 0
 
     def forwent_people(self) -> np.ndarray:
@@ -434,9 +456,17 @@ class AccessModel(Model):
         records.record_year(self)
         self.last_year = records.national_year(self)
 
-    def _gp_flows(self) -> tuple[int, int]:
+    def credit_installations(self, n: int) -> None:
+        """``n`` GPs installed through a policy (e.g. docteurs juniors settling where they
+        trained) belong to the yearly installation flow: the next year-end draws that many
+        fewer installations (any excess carries over), so totals stay at the baseline flow."""
+        self.installation_credit += int(n)
+
+    def _gp_flows(self) -> tuple[int, int, int]:
         """Ageing, cessations (exit hazard scaled to CNAM's cessations a year nationally) and
-        installations with a location choice over EPCIs (``workforce.py``)."""
+        installations with a location choice over EPCIs (``workforce.py``); policy
+        installations credited this year (``credit_installations``) replace part of the
+        flow. Returns exits, installations (all), installations from policies."""
         p, rng, w = self.p, self.rng, self.workforce
         w.age += 1.0
         active = np.flatnonzero(w.active)
@@ -451,10 +481,13 @@ class AccessModel(Model):
             self.territory.communes.epci[w.commune[leave]], minlength=len(self.territory.epcis)
         )
         self.remove_gps(leave)
-        n_new = rng.poisson(p["installations_per_year"] * self._territory_share)
+        drawn = int(rng.poisson(p["installations_per_year"] * self._territory_share))
+        from_policies = min(self.installation_credit, drawn)
+        self.installation_credit -= from_policies
+        n_new = drawn - from_policies
         if n_new:
             self.add_gps(self._choose_communes(n_new))
-        return exits, int(n_new)
+        return exits, drawn, from_policies
 
     def remove_gps(self, idx: np.ndarray) -> None:
         """GPs leave (exits, or policy departures): their registered patients lose their

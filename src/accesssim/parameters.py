@@ -328,32 +328,56 @@ PARAMETERS: dict[str, Param] = {
         "renoncement decreases with age (DREES ER 1200), shape assumed",
     ),
     "giveup_unserved": Param(
-        0.25, "weekly share of unserved requests given up", "A", "patience; no figure", 0, 1
-    ),
-    "ed_unmet_share": Param(
-        0.3,
-        "share of avoidable ED visits caused by unmet GP need",
-        "A",
-        "CNAM/ORU Occitanie: no APL-ED correlation (docs/sources.md §5); the rest "
-        "comes from lacking a médecin traitant. Sensitivity 0-0.6",
-        0,
-        1,
-    ),
-    "ed_without_mt_rate": Param(
         0.15,
-        "share of need of people without MT going to ED",
-        "C",
-        "fitted: avoidable ED visits 27% of 20.9 M (docs/sources.md §5)",
+        "weekly probability that an unserved request is given up, before any waiting",
+        "A",
+        "patience; no figure (docs/ODD.md §3, care path). Rises with waiting "
+        "(giveup_wait_per_week)",
         0,
-        1,
+        0.9,
     ),
-    "ed_unserved_rate": Param(
-        0.2,
-        "weekly share of unserved requests going to ED",
-        "C",
-        "fitted with ed_unmet_share of the same target",
+    "giveup_wait_per_week": Param(
+        0.5,
+        "relative rise of the weekly give-up probability per week of waiting",
+        "A",
+        "waiting is the main reason of renoncement in polls (docs/sources.md §4.2); no figure",
         0,
+        10,
+    ),
+    "ed_base_rate": Param(
+        0.02,
+        "weekly probability that a GP-treatable request of a person with an MT, ED as near as "
+        "the GP, no waiting, goes to the ED",
+        "C",
+        "fitted: GP-treatable ED visits 27% of 20.9 M (docs/sources.md §5)",
+        0,
+        0.5,
+    ),
+    "ed_without_mt_rr": Param(
+        2.0,
+        "relative ED propensity of people without a médecin traitant",
+        "A",
+        "CNAM Charges et produits 2024: having an MT goes with much lower ED use; no figure "
+        "(docs/sources.md §5). Sensitivity 1-4 (compare --ed-sensitivity)",
         1,
+        10,
+    ),
+    "ed_distance_per_10min": Param(
+        0.2,
+        "fall of ED propensity per 10 min the ED is further than the nearest GP, exp(-k·Δt/10)",
+        "A",
+        "ED use falls with distance to the ED; no French figure (docs/sources.md §5)",
+        0,
+        3,
+    ),
+    "ed_wait_per_week": Param(
+        0.3,
+        "relative rise of ED propensity per week of waiting for a GP",
+        "A",
+        "BVA 2019: 17% went to an ED because no doctor was available quickly enough "
+        "(docs/sources.md §5); no rate",
+        0,
+        10,
     ),
     "avoidable_ed_visits": Param(
         5.64e6,
@@ -443,12 +467,24 @@ def defaults(calibration=SHIPPED_CALIBRATION) -> dict:
     return values
 
 
+# parameters that no longer exist, and what replaced them (a scenario setting one is rejected)
+REMOVED = {
+    "ed_unmet_share": "the ED channel is no longer a split of a fixed total: see ed_base_rate, "
+    "ed_without_mt_rr, ed_wait_per_week, ed_distance_per_10min (docs/ODD.md §3)",
+    "ed_without_mt_rate": "replaced by ed_base_rate × ed_without_mt_rr (docs/ODD.md §3)",
+    "ed_unserved_rate": "waiting requests reach the ED through ed_base_rate and "
+    "ed_wait_per_week (docs/ODD.md §3)",
+}
+
+
 def validate(overrides: dict, where: str = "parameters") -> dict:
     """Check parameter overrides: known names, numbers, within bounds; raise ValueError."""
     import difflib
 
     out = {}
     for key, value in overrides.items():
+        if key in REMOVED:
+            raise ValueError(f"{where}: parameter {key!r} no longer exists: {REMOVED[key]}")
         if key not in PARAMETERS:
             close = difflib.get_close_matches(key, list(PARAMETERS), n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
@@ -585,8 +621,8 @@ UNCERTAINTY = {
     "allocation_rounds": ("fixed", None, "numerical setting, not an empirical uncertainty"),
     "mt_registration_rate": (
         "uniform",
-        (0.15, 0.30),
-        "fitted (0.215 shipped); ±30 % until the calibration ships parameter draws",
+        (0.15, 0.28),
+        "fitted (0.212 shipped); ±30 %; the calibration's draws are used when present",
     ),
     "without_mt_access_elasticity": ("uniform", (0.0, 2.0), "no source: none to twice 1"),
     "tele_uptake_75plus": (
@@ -601,8 +637,8 @@ UNCERTAINTY = {
     ),
     "forgo_base": (
         "uniform",
-        (0.005, 0.0095),
-        "fitted (0.0072 shipped); ±30 % until the calibration ships parameter draws",
+        (0.0042, 0.0078),
+        "fitted (0.0060 shipped); ±30 %; the calibration's draws are used when present",
     ),
     "forgo_travel_per_10min": ("loguniform", (0.1, 1.5), "no figure: a tenfold span around 0.5"),
     "forgo_wait_per_week": ("loguniform", (0.1, 1.5), "no figure: a tenfold span around 0.5"),
@@ -611,22 +647,20 @@ UNCERTAINTY = {
         None,
         "its level is absorbed by the fitted forgo_base; the age shape follows DREES ER 1200",
     ),
-    "giveup_unserved": ("uniform", (0.1, 0.4), "patience: no figure; ±60 % around 0.25"),
-    "ed_unmet_share": (
+    "giveup_unserved": ("uniform", (0.05, 0.3), "patience: no figure; about ÷3 to ×2 around 0.15"),
+    "giveup_wait_per_week": ("uniform", (0.0, 1.0), "no figure: from no rise to twice 0.5"),
+    "ed_base_rate": (
         "uniform",
-        (0.0, 0.6),
-        "the documented sensitivity span (CNAM/ORU Occitanie, docs/sources.md §5)",
+        (0.017, 0.031),
+        "fitted (0.024 shipped); ±30 %; the calibration's draws are used when present",
     ),
-    "ed_without_mt_rate": (
+    "ed_without_mt_rr": (
         "uniform",
-        (0.105, 0.195),
-        "fitted (0.150 shipped); ±30 % until the calibration ships parameter draws",
+        (1.0, 4.0),
+        "CNAM: an MT goes with much lower ED use, no figure; the --ed-sensitivity span",
     ),
-    "ed_unserved_rate": (
-        "uniform",
-        (0.5, 0.75),
-        "fitted at 0.75, the cap 1 - giveup_unserved (a bound: see calibration); down to 0.5",
-    ),
+    "ed_distance_per_10min": ("uniform", (0.0, 0.5), "no French figure: none to 2.5× 0.2"),
+    "ed_wait_per_week": ("uniform", (0.0, 1.0), "BVA 2019 (share only, no rate): none to ×3"),
     "installation_solo_share": ("uniform", (0.05, 0.25), "no installation figure; 13 % ± 8"),
     "exit_hazard_age_limits": ("fixed", None, "legal retirement ages (structural)"),
     "exit_hazards": (

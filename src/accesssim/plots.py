@@ -256,7 +256,7 @@ def run_figures(result, out) -> list[Path]:
             100,
             "% of needed consultations",
         ),
-        ("ED visits from lack of GP access", lambda r: r["ed_visits"], 1, "ED visits per week"),
+        ("GP-treatable ED visits", lambda r: r["ed_visits"], 1, "ED visits per week"),
         (
             "share without médecin traitant (15+)",
             lambda r: r["share_without_mt"],
@@ -298,7 +298,7 @@ def run_figures(result, out) -> list[Path]:
             (
                 axes[1],
                 "ed_per_1000",
-                "ED visits from lack of GP access",
+                "GP-treatable ED visits",
                 "ED visits per 1,000 inhabitants per year",
             ),
         ):

@@ -342,6 +342,7 @@ class SolidarityDays(Policy):
         return {
             "volunteers": 0,
             "days": 0.0,
+            "days_outside_not_counted": 0.0,
             "consultations_offered": 0.0,
             "consultations_delivered": 0.0,
             "home_capacity_removed": 0.0,
@@ -415,14 +416,20 @@ class SolidarityDays(Policy):
             return
         util = np.divide(used, capacity, out=np.zeros_like(used), where=capacity > 0)
         y = self.year
-        y["volunteers"] = int(len(self.volunteer))
-        y["days"] += float(self._given.sum() / self.per_day)
-        y["consultations_offered"] += float(self._given.sum())
-        y["consultations_delivered"] += float((self._given * util[self.site]).sum())
+        # one territory: what volunteers give inside the run's core (the région) is costed and
+        # counted, wherever they live (buffer included); days given in buffer EPCIs are
+        # neither costed nor counted, as their benefits are not counted either
+        inside = model.core[self.site]
+        given, removed = self._given * inside, self._removed * inside
+        y["volunteers"] = int(inside.sum())
+        y["days"] += float(given.sum() / self.per_day)
+        y["days_outside_not_counted"] += float(self._given[~inside].sum() / self.per_day)
+        y["consultations_offered"] += float(given.sum())
+        y["consultations_delivered"] += float((given * util[self.site]).sum())
         home = model.gp_commune[self.volunteer]
-        y["home_capacity_removed"] += float(self._removed.sum())
-        y["home_consultations_displaced"] += float((self._removed * util[home]).sum())
-        y["cost_eur"] += float(self._given.sum() / self.per_day * self.pay)
+        y["home_capacity_removed"] += float(removed.sum())
+        y["home_consultations_displaced"] += float((removed * util[home]).sum())
+        y["cost_eur"] += float(given.sum() / self.per_day * self.pay)
 
 
 @functools.lru_cache(maxsize=8)
@@ -683,14 +690,18 @@ class DocteursJuniors(Policy):
             # one generator for the whole run: each year's stay-or-leave draws are new ones
             stay = self.rng.random(len(old)) < self.install_share
             m.settle_gps(old[stay])  # installed: drawn activity, now a médecin traitant
+            # juniors are the cohort the yearly installations come from: those who stay
+            # replace part of the baseline flow, they do not add to it
+            m.credit_installations(int(stay.sum()))
             m.remove_gps(old[~stay])
             self.year["juniors_installed"] += int(stay.sum())
         if n <= 0:
             return
         e = m.territory.epcis
         core_e = np.flatnonzero(e.core & (e.population > 0))
-        order = core_e[np.argsort(m.epci_apl()[core_e], kind="stable")]
-        sites = m.epci_sites(order[np.arange(n) % len(order)])
+        per_junior = 12 * self.acts / e.population[core_e]  # APL-like gain, acts per inhabitant
+        counts = most_underserved_first(m.epci_apl()[core_e], per_junior, n)
+        sites = m.epci_sites(np.repeat(core_e, counts))
         idx = m.add_gps(
             sites,
             age=np.full(n, 29.0),
@@ -704,6 +715,22 @@ class DocteursJuniors(Policy):
         active = sum(int(model.gp_active[c].sum()) for c in self.cohorts)
         self.year["juniors_active"] = max(self.year["juniors_active"], active)
         self.year["cost_eur"] += active * self.monthly_cost * 12 / WEEKS_PER_YEAR
+
+
+def most_underserved_first(apl: np.ndarray, gain: np.ndarray, n: int) -> np.ndarray:
+    """How many of ``n`` units each area gets when every unit goes, one after the other, to
+    the area whose APL is lowest counting the units already placed (``gain`` each): the rule
+    holds at any number, the worst-off area keeps receiving until another is lower."""
+    import heapq
+
+    counts = np.zeros(len(apl), np.int64)
+    heap = [(float(a), k) for k, a in enumerate(apl)]
+    heapq.heapify(heap)
+    for _ in range(int(n)):
+        a, k = heapq.heappop(heap)
+        counts[k] += 1
+        heapq.heappush(heap, (a + float(gain[k]), k))
+    return counts
 
 
 class InstallationRegulation(Policy):

@@ -48,6 +48,8 @@ def record_year(m) -> None:
         "forgone": forgone,
         "people_forwent": epci_sum(forwent.sum(1)),
         "ed_visits": epci_sum(acc["ed"].sum(1)),
+        **{k: epci_sum(v) for k, v in m.year_ed_cause.items()},
+        "mean_backlog": epci_sum(m.year_backlog) / 52,
         "mean_wait_weeks": metrics.group_mean(m.year_wait / 52, w, ep, n_e),
         "share_without_mt": epci_sum(adults[..., 1].sum(1))
         / np.maximum(epci_sum(adults.sum(axis=(1, 2))), 1e-9),
@@ -122,8 +124,10 @@ def national_year(m) -> dict:
         "share_people_forwent_15plus": float(forwent[:, ADULT_BANDS].sum(1) @ core)
         / float(adults.sum()),
         "ed_visits": float(acc["ed"].sum(1) @ core),
-        "ed_from_no_mt": float(m.year_ed_parts[0]),
-        "ed_from_unserved": float(m.year_ed_parts[1]),
+        **{k: float(v @ core) for k, v in m.year_ed_cause.items()},
+        "mean_backlog": float(m.year_backlog @ core) / 52,
+        "mean_wait_weeks": metrics.weighted_mean(m.year_wait / 52, w),
+        "tele_share_max_gp": m.tele_share_max_gp,
         "share_without_mt_15plus": float(adults[..., 1].sum() / adults.sum()),
         "apl": metrics.weighted_mean(apl, w),
         "apl_bottom_decile": metrics.tail_mean(apl, w, 0.1),

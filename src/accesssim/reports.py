@@ -33,7 +33,7 @@ def run_summary(result) -> str:
     last = max(r["year"] for r in result.yearly)
     groups = {
         "all": None,
-        "priority EPCIs (confirmed)": lambda r: r["priority_confirmed"],
+        "priority EPCIs (confirmed 58)": lambda r: r["priority_confirmed"],
         "other EPCIs": lambda r: not r["priority_confirmed"],
     }
     values = indicators.seed_values(
@@ -112,24 +112,41 @@ def compare_report(cmp) -> str:
         "¹ Printed only when the forgone consultations avoided are above zero over the whole "
         "90 % interval and the policy has a cost.",
         "",
-        "Priority EPCIs: the 2025 list (58 confirmed EPCIs completed to 151 by the model's "
-        "index, `priority.py`). A positive change in forgone/needed for the other EPCIs is care "
+        f"{indicators.PRIORITY_LABEL[0].upper()}{indicators.PRIORITY_LABEL[1:]} (the same "
+        "definition in run, compare and sweep; a policy may target another list, e.g. the "
+        "completed 151). A positive change in forgone/needed for the other EPCIs is care "
         "displaced by the policy (volunteers' home patients lose the days they give).",
+        "",
+        "Costs and benefits are counted on the same territory: the core communes of the run. "
+        "Volunteers living in the buffer who serve inside it are costed and counted; days "
+        "given in buffer EPCIs are neither.",
         "",
         "## What the ED results depend on",
         "",
-        "National and regional studies found no correlation between GP accessibility and ED "
-        "use (CNAM 2024, ORU Occitanie 2021). The share of avoidable ED visits caused by unmet "
-        "GP need (`ed_unmet_share`) is therefore an assumption (0.3, range 0–0.6); ED visits "
-        "avoided scale with it.",
+        "GP-treatable ED visits come from three situations (docs/ODD.md §3): new need of "
+        "people without a médecin traitant, requests waiting for a GP, and new need of people "
+        "with one; each grows as the ED is nearer than the GP. How much more people without a "
+        "médecin traitant use the ED (`ed_without_mt_rr`) has no published figure.",
     ]
     if cmp.sensitivity:
+        values = list(next(iter(cmp.sensitivity.values())))
+        kept = cmp.sensitivity_baseline_ed
         lines += [
             "",
-            "| ED visits avoided, ed_unmet_share = | "
-            + " | ".join(f"{v:g}" for v in next(iter(cmp.sensitivity.values())))
+            "Rerun at other values of `ed_without_mt_rr`, with `ed_base_rate` rescaled so "
+            "that the baseline's GP-treatable ED total stays that of the main run "
+            f"({kept.get('main', float('nan')):,.0f} over the horizon); the reruns gave "
+            + ", ".join(
+                f"{kept[v]:,.0f} at {v:g} ({100 * (kept[v] / kept['main'] - 1):+.1f}%)"
+                for v in values
+                if v in kept
+            )
+            + ".",
+            "",
+            "| ED visits avoided, ed_without_mt_rr = | "
+            + " | ".join(f"{v:g}" for v in values)
             + " |",
-            "|---|" + "---:|" * len(next(iter(cmp.sensitivity.values()))),
+            "|---|" + "---:|" * len(values),
         ]
         ed = next(d for d in indicators.CURATED_DIFFERENCES if d.name == "ed_avoided")
         for name, by_v in cmp.sensitivity.items():
@@ -142,12 +159,15 @@ def compare_report(cmp) -> str:
                 + " |"
             )
     else:
-        lines += ["", "Rerun with `--ed-sensitivity` to see ED visits avoided at 0 and 0.6."]
+        lines += [
+            "",
+            "Rerun with `--ed-sensitivity` to see ED visits avoided at `ed_without_mt_rr` 1 and 4.",
+        ]
     lines += [
         "",
-        "Forgone care and APL do not depend on that parameter. Other assumptions that matter: "
-        "volunteer uptake calibrated to the pilot's reported figures (0.22 days a month per "
-        "volunteer), the extra capacity GPs give under pressure (`capacity_flex`), and the "
+        "Other assumptions that matter: volunteer uptake calibrated to the pilot's reported "
+        "figures (0.22 days a month per volunteer), the extra capacity GPs give under pressure "
+        "(`capacity_flex`), patience (`giveup_unserved`, `giveup_wait_per_week`) and the "
         "travel-time proxy. See docs/ODD.md and parameters.py.",
         "",
     ]
@@ -188,7 +208,8 @@ def sweep_report(root: Path, table, grid_keys, n_runs: int) -> str:
     buf.write(
         "\nn/a: no baseline in the experiment, or no forgone care avoided (no cost per "
         "avoided consultation is printed then). ED results depend on the assumed "
-        "`ed_unmet_share` (see docs/ODD.md).\n"
+        "`ed_without_mt_rr` and `ed_wait_per_week` (see docs/ODD.md §3). "
+        f"{indicators.PRIORITY_LABEL}.\n"
     )
     return buf.getvalue()
 
@@ -203,7 +224,7 @@ REPORT = [
         "consultations_per_inhabitant",
         "GP consultations per inhabitant",
         3.4,
-        0.2,
+        0.05,
         "230-254 M acts / 68 M (D)",
     ),
     ("tele_share", "teleconsultation share", 0.03, 0.01, "Cour des comptes 2025"),
@@ -211,11 +232,11 @@ REPORT = [
         "share_people_forwent_15plus",
         "people 15+ who forwent care in a year",
         0.031,
-        0.005,
+        0.002,
         "DREES ER 1200 (16+, all medical care)",
     ),
-    ("ed_visits", "avoidable ED visits a year", 5.64e6, 0.56e6, "27% of 20.9 M, DREES"),
-    ("share_without_mt_15plus", "adults without médecin traitant", 0.11, 0.015, "CNAM 2021"),
+    ("ed_visits", "GP-treatable ED visits a year", 5.64e6, 0.282e6, "27% of 20.9 M, DREES"),
+    ("share_without_mt_15plus", "adults without médecin traitant", 0.11, 0.005, "CNAM 2021"),
     ("exits", "GP cessations a year", 2327, 250, "CNAM 2022"),
     ("installations", "GP installations a year", 2357, 250, "CNAM 2022"),
 ]
@@ -259,20 +280,68 @@ def calibration_table(observed: dict, scale: float = 1.0) -> str:
 
 
 def calibration_report(rec: dict, territory, seed: int) -> str:
-    """The calibration report printed by ``accesssim calibrate``: fitted values, then the
-    model beside the published figures."""
-    scale = (
-        territory.communes.population[territory.communes.core].sum() / calibration.FRANCE_POPULATION
-    )
-    return (
-        f"# Calibration report ({territory.label}, seed {seed}, year {calibration.YEARS} of the "
-        "baseline)\n\n"
-        f"Fitted: "
-        + ", ".join(f"{k} = {v:.4g}" for k, v in rec["fitted"].items())
-        + "\n\n"
-        + calibration_table(rec["observed"], scale)
-        + "\n"
-    )
+    """The calibration report printed by ``accesssim calibrate``: fitted values, the model
+    beside the published figures (on all of France when checked there), active bounds,
+    identifiability and the parameter draws (``calibration.fit``'s record)."""
+    check = rec.get("france_check")
+    if check:
+        observed, where = check["mean"], f"all of France, mean of seeds {check['seeds']}"
+        scale = 1.0
+    else:
+        observed = rec.get("model_at_fit", rec.get("observed", {}))
+        where = f"{rec.get('fit_territory', territory.label)}, seeds {rec.get('seeds', [seed])}"
+        core = territory.communes.core
+        scale = territory.communes.population[core].sum() / calibration.FRANCE_POPULATION
+    lines = [
+        f"# Calibration report ({where})",
+        "",
+        "Fitted: " + ", ".join(f"{k} = {v:.4g}" for k, v in rec["fitted"].items()),
+        "",
+        calibration_table(observed, scale),
+    ]
+    if "optimizer" in rec:
+        opt = rec["optimizer"]
+        lines += [
+            "",
+            f"Fit: {opt['method']} on {rec['fit_territory']}, seeds {rec['seeds']}, "
+            f"{rec['years']}; {len(rec.get('evaluations', []))} model evaluations (finite-"
+            f"difference Jacobians included); {opt['message']}",
+            "",
+            "Active bounds: " + (", ".join(rec["active_bounds"]) or "none"),
+            "",
+            "Which target pins which parameter (share of each target's sensitivity, from the "
+            "Jacobian in tolerance units per log-parameter; condition number "
+            f"{rec['identifiability']['condition_number']:.3g}):",
+            "",
+            "| target | " + " | ".join(calibration.FREE) + " | pinned by |",
+            "|---|" + "---:|" * len(calibration.FREE) + "---|",
+        ]
+        ident = rec["identifiability"]
+        for t, row in ident["share_of_sensitivity"].items():
+            lines.append(
+                f"| {t} | "
+                + " | ".join(f"{row[k]:.0%}" for k in calibration.FREE)
+                + f" | {ident['pinned_by'][t]} |"
+            )
+        lines += [
+            "",
+            "Each parameter is pinned by the target that moves most with it: "
+            + "; ".join(f"{k} by {t}" for k, t in ident.get("parameter_pinned_by", {}).items())
+            + ".",
+        ]
+        draws = rec.get("draws", [])
+        if draws:
+            lines += ["", f"Parameter draws within tolerance: {len(draws)} ({rec['draws_method']})"]
+            for k in calibration.FREE:
+                v = [d[k] for d in draws]
+                lines.append(f"- {k}: {min(v):.4g} to {max(v):.4g} (fit {rec['fitted'][k]:.4g})")
+            rerun = rec.get("draws_rerun", [])
+            if rerun:
+                ok = sum(r["within"] for r in rerun)
+                lines.append(
+                    f"- rerun on the fit territory: {ok} of {len(rerun)} draws within tolerance"
+                )
+    return "\n".join(lines) + "\n"
 
 
 # ---------------------------------------------------------------------- APL

@@ -14,7 +14,7 @@ Every error names the file, the key and what is expected. Example::
     buffer_km = 30
 
     [parameters]               # overrides by name (accesssim.parameters)
-    ed_unmet_share = 0.3
+    ed_without_mt_rr = 2.0
 
     [[policies]]               # empty for the baseline
     type = "none"

@@ -14,7 +14,7 @@ An experiment file (TOML, ``experiments/``)::
 
     # or instead of [grid], explicit points:
     # [[points]]
-    # "parameters.ed_unmet_share" = 0.1
+    # "parameters.ed_without_mt_rr" = 1.5
 
 A grid key that a scenario does not have (e.g. a policy dose for the baseline) leaves that
 scenario's point unchanged, so a baseline runs once per seed. Each run writes its results and a
@@ -333,9 +333,12 @@ def execute(
 
 def key_outputs(result: runner.RunResult) -> dict:
     """Every registered indicator of one run (``indicators.seed_values``): last-year values
-    ``last_<name>`` and horizon totals ``horizon_<name>`` (what summaries need)."""
-    (values,) = indicators.seed_values(result.yearly, result.policy).values()
-    return {k.replace(":", "_", 1): v for k, v in values.items()}
+    ``last_<name>`` (``last_<name>_priority``, ``_other``: ``indicators.PRIORITY_GROUPS``) and
+    horizon totals ``horizon_<name>`` (what summaries need)."""
+    (values,) = indicators.seed_values(
+        result.yearly, result.policy, indicators.PRIORITY_GROUPS
+    ).values()
+    return {k.replace(":", "_"): v for k, v in values.items()}
 
 
 # ---------------------------------------------------------------------- the sweep

@@ -1,19 +1,28 @@
 """One week of patient flows, as a pure function of the state arrays and the parameters.
 
-Vectorised over all cohorts (commune × age band × médecin-traitant status) at once:
+Vectorised over all cohorts (commune × age band × médecin-traitant status) at once; the care
+path is documented in docs/ODD.md §3 ("Care path"):
 
-1. need: each cohort requests its band's annual rate / 52, plus its backlog;
-2. people without a médecin traitant (MT) send a share of their new need to the emergency
-   department (ED); a share of new need is forgone up front ("friction": travel time to the
-   nearest GP, waiting, age);
-3. telemedicine takes its eligible share, within ``tele_cap_per_gp`` of GP capacity;
-4. in-person requests are allocated to GP capacity by capacity-constrained gravity
+1. requests = this week's new need (band's annual rate / 52) + the backlog (requests waiting);
+2. **GP-treatable ED visits**: each request goes to the emergency department with a probability
+   ``ed_base_rate`` × ``ed_without_mt_rr`` (if the person has no médecin traitant) ×
+   exp(−``ed_distance_per_10min`` × (ED minutes − GP minutes) / 10) × (1 + ``ed_wait_per_week``
+   × waiting weeks). Split by cause: requests already waiting (``ed_waiting``), new need of
+   people without an MT (``ed_no_mt``), new need of people with one (``ed_other``);
+3. a share of new need is forgone up front ("friction": travel time to the nearest GP, waiting,
+   age);
+4. telemedicine takes its eligible share; each GP's teleconsultations stay within
+   ``tele_cap_per_gp`` of that GP's acts (in person + tele); what the cap refuses waits;
+5. in-person requests are allocated to GP capacity by capacity-constrained gravity
    (``allocation.py``), MT holders first on regular capacity, then everyone still waiting on
    what is left plus ``capacity_flex``;
-5. what is not served goes partly to the ED, is partly given up (forgone), the rest waits.
+6. unserved requests are given up (forgone) with a weekly probability rising with waiting,
+   ``giveup_unserved`` × (1 + ``giveup_wait_per_week`` × waiting weeks); the rest waits (the
+   backlog, which meets step 2 again next week). Waiting weeks per commune = backlog / served
+   per week (Little's law).
 
 Conservation (checked here): new need = in person + tele + ED + forgone + change in backlog;
-no negative state; capacity used ≤ capacity.
+no negative state; capacity used ≤ capacity; tele share of every GP ≤ its cap.
 """
 
 from __future__ import annotations
@@ -26,6 +35,9 @@ from accesssim.allocation import allocate
 
 WEEKS_PER_YEAR = 52
 FLOWS = ("needed", "in_person", "tele", "ed", "forgone")
+ED_CAUSES = ("ed_no_mt", "ed_waiting", "ed_other")  # GP-treatable ED visits, by cause
+ED_DIFF_CLIP = (-30.0, 120.0)  # minutes: ED nearer than the GP by at most 30, further by 120
+MAX_WEEKLY_PROBABILITY = 0.9  # no weekly choice probability reaches 1 (numerical guard)
 
 
 class InvariantError(AssertionError):
@@ -49,6 +61,7 @@ class WeekState:
     service: np.ndarray  # communes that may hold capacity (allocation destinations)
     weights: object  # sparse (communes × service) gravity weights
     weights_t: object
+    ed_minutes: np.ndarray | None = None  # per commune, to the nearest ED (None: as the GP)
 
 
 @dataclass
@@ -61,16 +74,46 @@ class WeekFlows:
     tele: np.ndarray
     ed: np.ndarray
     forgone: np.ndarray
-    ed_direct: np.ndarray  # by commune (from lacking an MT)
-    ed_unserved: np.ndarray  # by commune (unserved need)
+    ed_no_mt: np.ndarray  # by commune: new need of people without an MT
+    ed_waiting: np.ndarray  # by commune: requests that were waiting
+    ed_other: np.ndarray  # by commune: new need of people with an MT
     backlog: np.ndarray  # (communes, bands, 2) at the end of the week
     wait_weeks: np.ndarray
     used: np.ndarray  # consultations given per commune
     capacity: np.ndarray  # capacity per commune, flex included
     gp_utilisation: np.ndarray
+    gp_tele: np.ndarray  # teleconsultations per GP
+    gp_in_person: np.ndarray  # in-person consultations per GP
 
     def as_dict(self) -> dict[str, np.ndarray]:
         return {k: getattr(self, k) for k in FLOWS}
+
+    def ed_by_cause(self) -> dict[str, np.ndarray]:
+        return {k: getattr(self, k) for k in ED_CAUSES}
+
+
+def ed_distance_factor(s: WeekState, p: dict) -> np.ndarray:
+    """Relative ED propensity per commune from how much further the ED is than the nearest GP
+    (1 when they are as near; unknown or unreachable EDs count as the furthest)."""
+    if s.ed_minutes is None:
+        return np.ones(len(s.people))
+    lo, hi = ED_DIFF_CLIP
+    ed_ok = np.isfinite(s.ed_minutes)
+    gp = np.where(np.isfinite(s.nearest_gp_minutes), s.nearest_gp_minutes, 0.0)
+    diff = np.where(ed_ok, np.clip(np.where(ed_ok, s.ed_minutes, 0.0) - gp, lo, hi), hi)
+    return np.exp(-p["ed_distance_per_10min"] * diff / 10)
+
+
+def ed_probability(s: WeekState, p: dict) -> np.ndarray:
+    """Weekly probability that a GP-treatable request goes to the ED, (communes, 1, 2)."""
+    rr = np.array([1.0, p["ed_without_mt_rr"]])
+    q = (
+        p["ed_base_rate"]
+        * ed_distance_factor(s, p)[:, None, None]
+        * (1 + p["ed_wait_per_week"] * s.wait_weeks)[:, None, None]
+        * rr[None, None, :]
+    )
+    return np.minimum(q, MAX_WEEKLY_PROBABILITY)
 
 
 def simulate_week(s: WeekState, p: dict, check: bool = True) -> WeekFlows:
@@ -80,26 +123,34 @@ def simulate_week(s: WeekState, p: dict, check: bool = True) -> WeekFlows:
     new = s.people * (s.rate / WEEKS_PER_YEAR)[None, :, None]
     request = new + s.backlog
 
-    ed_direct = np.zeros_like(new)
-    ed_direct[..., 1] = new[..., 1] * p["ed_without_mt_rate"]
+    # 2. GP-treatable ED visits, by cause
+    q = ed_probability(s, p)
+    ed_new = new * q
+    ed_waiting = s.backlog * q
+    # 3. friction forgoing of new need
     friction = (
         p["forgo_base"]
         * np.asarray(p["forgo_age_rr"], float)[None, :]
         * (1 + p["forgo_travel_per_10min"] * np.minimum(s.nearest_gp_minutes, 120)[:, None] / 10)
         * (1 + p["forgo_wait_per_week"] * s.wait_weeks[:, None])
     )
-    forgo_pre = np.minimum(new * np.minimum(friction, 0.9)[..., None], new - ed_direct)
-    seek = request - ed_direct - forgo_pre
+    forgo_pre = (new - ed_new) * np.minimum(friction, MAX_WEEKLY_PROBABILITY)[..., None]
+    seek = request - ed_new - ed_waiting - forgo_pre
 
+    # 4. telemedicine: provisional share of every GP in proportion to its capacity
     cap = s.gp_capacity
+    c_tele = p["tele_cap_per_gp"]
+    cap_sum = cap.sum()
     tele_want = seek * s.tele_uptake[..., None]
-    tele_cap = p["tele_cap_per_gp"] * cap.sum()
     want = tele_want.sum()
-    tele = tele_want * (min(1.0, tele_cap / want) if want > 0 else 0.0)
-    in_person_cap = cap * (1 - tele.sum() / cap.sum()) if cap.sum() > 0 else cap
-    capacity = np.bincount(s.gp_commune, weights=in_person_cap, minlength=n) + s.extra_capacity
+    tele_given = min(want, c_tele * cap_sum)
+    gp_tele = cap * (tele_given / cap_sum) if cap_sum > 0 else np.zeros_like(cap)
+    gp_in_cap = cap - gp_tele
+    capacity = np.bincount(s.gp_commune, weights=gp_in_cap, minlength=n) + s.extra_capacity
+    tele_prov = tele_want * (tele_given / want if want > 0 else 0.0)
 
-    rest = seek - tele
+    # 5. in-person allocation
+    rest = seek - tele_prov
     rounds = int(p["allocation_rounds"])
     offer = capacity[s.service]
     if not np.isclose(offer.sum(), capacity.sum()):
@@ -124,38 +175,57 @@ def simulate_week(s: WeekState, p: dict, check: bool = True) -> WeekFlows:
     f1 = np.divide(s1 + left1 * f2, d1, out=np.zeros_like(s1), where=d1 > 0)
     frac = np.stack([f1, f2], axis=-1)
     in_person = rest * frac[:, None, :]
-    unserved = np.maximum(rest - in_person, 0)
-    ed_unserved = unserved * p["ed_unserved_rate"]
-    give_up = unserved * p["giveup_unserved"]
-    backlog = unserved - ed_unserved - give_up
 
+    # the cap per GP: a GP's teleconsultations ≤ c × (its tele + its in-person acts); a
+    # commune's in-person acts are shared by its GPs in proportion to their capacity
     utilisation = np.divide(used, capacity, out=np.zeros_like(used), where=capacity > 0)
+    gp_in_person = gp_in_cap * (1 + p["capacity_flex"]) * utilisation[s.gp_commune]
+    if c_tele < 1:
+        gp_tele = np.minimum(gp_tele, c_tele / (1 - c_tele) * gp_in_person)
+    kept = gp_tele.sum() / tele_given if tele_given > 0 else 0.0
+    tele = tele_prov * kept  # refused teleconsultations wait with the unserved
+
+    # 6. unserved requests: given up with a probability rising with waiting, or wait
+    unserved = np.maximum(seek - tele - in_person, 0)
+    g = np.minimum(
+        p["giveup_unserved"] * (1 + p["giveup_wait_per_week"] * s.wait_weeks),
+        MAX_WEEKLY_PROBABILITY,
+    )
+    give_up = unserved * g[:, None, None]
+    backlog = unserved - give_up
+
     served = (in_person + tele).sum(axis=(1, 2))
     wait_weeks = np.minimum(
         np.divide(backlog.sum(axis=(1, 2)), served, out=np.zeros_like(served), where=served > 0),
         WEEKS_PER_YEAR,
     )
+    # nobody served and someone waiting: the wait is as long as it gets
+    wait_weeks[(served <= 0) & (backlog.sum(axis=(1, 2)) > 0)] = WEEKS_PER_YEAR
     out = WeekFlows(
         needed=new.sum(-1),
         in_person=in_person.sum(-1),
         tele=tele.sum(-1),
-        ed=(ed_direct + ed_unserved).sum(-1),
+        ed=(ed_new + ed_waiting).sum(-1),
         forgone=(forgo_pre + give_up).sum(-1),
-        ed_direct=ed_direct.sum(axis=(1, 2)),
-        ed_unserved=ed_unserved.sum(axis=(1, 2)),
+        ed_no_mt=ed_new[..., 1].sum(1),
+        ed_waiting=ed_waiting.sum(axis=(1, 2)),
+        ed_other=ed_new[..., 0].sum(1),
         backlog=backlog,
         wait_weeks=wait_weeks,
         used=used,
         capacity=capacity,
         gp_utilisation=utilisation[s.gp_commune],
+        gp_tele=gp_tele,
+        gp_in_person=gp_in_person,
     )
     if check:
-        check_week(s, out)
+        check_week(s, out, c_tele)
     return out
 
 
-def check_week(s: WeekState, f: WeekFlows) -> None:
-    """Raise InvariantError unless conservation and positivity hold for this week."""
+def check_week(s: WeekState, f: WeekFlows, tele_cap: float | None = None) -> None:
+    """Raise InvariantError unless conservation and positivity hold for this week (and, given
+    ``tele_cap``, no GP's teleconsultations exceed that share of its acts)."""
     lhs = f.needed.sum()
     rhs = (
         f.in_person.sum()
@@ -167,6 +237,9 @@ def check_week(s: WeekState, f: WeekFlows) -> None:
     )
     if not np.isclose(lhs, rhs, rtol=1e-9, atol=1e-6):
         raise InvariantError(f"need {lhs} != outcomes {rhs}")
+    causes = f.ed_no_mt.sum() + f.ed_waiting.sum() + f.ed_other.sum()
+    if not np.isclose(causes, f.ed.sum(), rtol=1e-9, atol=1e-6):
+        raise InvariantError(f"ED by cause {causes} != ED {f.ed.sum()}")
     for name, arr in [
         ("backlog", f.backlog),
         ("people", s.people),
@@ -177,3 +250,7 @@ def check_week(s: WeekState, f: WeekFlows) -> None:
             raise InvariantError(f"negative {name}")
     if np.any(f.used > f.capacity * (1 + 1e-9) + 1e-9):
         raise InvariantError("GP capacity used exceeds capacity")
+    if tele_cap is not None:
+        acts = f.gp_tele + f.gp_in_person
+        if np.any(f.gp_tele > tele_cap * acts * (1 + 1e-9) + 1e-9):
+            raise InvariantError(f"a GP's teleconsultation share exceeds {tele_cap}")
