@@ -79,3 +79,36 @@ def test_pinned_baseline_regression():
     assert set(got) == set(pinned["indicators"])
     for k, v in pinned["indicators"].items():
         assert got[k] == pytest.approx(v, rel=1e-4, abs=1e-9), k
+
+
+def test_an_uncalibrated_run_warns_and_says_so(tmp_path):
+    """calibration = "none" runs on the table's starting values: a warning, the manifest and
+    the summary say so; a calibrated run names its calibration by origin and hash."""
+    import json
+    import warnings
+
+    from accesssim import parameters, runner, scenario
+
+    f = tmp_path / "s.toml"
+    f.write_text(
+        '[scenario]\nname = "u"\nyears = 1\nseeds = [1]\ncalibration = "none"\n'
+        '[territory]\ndepartement = "48"\n',
+        encoding="utf-8",
+    )
+    sc = scenario.load(f)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = runner.run(sc, show_progress=False)
+    assert any("uncalibrated" in str(w.message) for w in caught)
+    runner.write(res, tmp_path / "out", figures=False)
+    man = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert man["calibration"]["origin"] is None
+    assert man["calibration"]["warning"] == parameters.UNCALIBRATED
+    assert "running uncalibrated" in (tmp_path / "out" / "summary.md").read_text()
+    sc.calibration = parameters.SHIPPED_CALIBRATION
+    res = runner.run(sc, show_progress=False)
+    runner.write(res, tmp_path / "cal", figures=False)
+    sha = parameters.load_calibration(parameters.SHIPPED_CALIBRATION)["sha256"]
+    assert (
+        f"Calibration: shipped (sha256 {sha[:12]})" in (tmp_path / "cal" / "summary.md").read_text()
+    )

@@ -427,6 +427,12 @@ PARAMETERS: dict[str, Param] = {
 }
 
 
+UNCALIBRATED = (
+    'running uncalibrated ([scenario] calibration = "none"): the fitted parameters keep the '
+    "parameter table's starting values, so national figures do not match their targets"
+)
+
+
 def load_calibration(calibration=SHIPPED_CALIBRATION) -> dict:
     """Fitted values and their origin: ``calibration`` is a calibration file (as written by
     ``accesssim calibrate --write``), a dict of fitted values, or None for none (the table's

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from accesssim import access, calibration, indicators, metrics, reference
+from accesssim import access, calibration, indicators, metrics, parameters, reference
 from accesssim import territory as terr
 from accesssim.indicators import SYNTHETIC_NOTE
 
@@ -27,6 +27,12 @@ MODELLED_NOTE = (
 
 
 # ---------------------------------------------------------------------- run
+def calibration_label(path) -> str:
+    """The calibration a run used, by origin and the start of its sha256."""
+    cal = parameters.load_calibration(path)
+    return f"{cal['origin']} (sha256 {cal['sha256'][:12]})"
+
+
 def run_summary(result) -> str:
     """Last-year indicators (median [range] across seeds), all EPCIs and by priority status."""
     sc = result.scenario
@@ -51,6 +57,11 @@ def run_summary(result) -> str:
         "",
         f"> {SYNTHETIC_NOTE}",
         "",
+        *(
+            [f"> **Warning**: {parameters.UNCALIBRATED}", ""]
+            if sc.calibration is None
+            else [f"Calibration: {calibration_label(sc.calibration)}.", ""]
+        ),
         "| indicator | " + " | ".join(shown) + " |",
         "|---|" + "---:|" * len(shown),
     ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import platform
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,6 +74,8 @@ def run(
 ) -> RunResult:
     """Run every seed of a scenario in turn (a sweep parallelises across runs)."""
     result = RunResult(scenario)
+    if scenario.calibration is None:
+        warnings.warn(parameters.UNCALIBRATED, stacklevel=2)
     t0 = time.perf_counter()
     territory = scenario.load_territory()
     result.territory = territory
@@ -138,7 +141,8 @@ def write(result: RunResult, out: str | Path, figures: bool = True) -> list[Path
         "territory": sc.territory.as_table() or "France",
         "territory_sha256": result.territory_checksum,
         "parameters": parameters.defaults(sc.calibration) | sc.parameters,
-        "calibration": {k: v for k, v in calib.items() if k != "fitted"},
+        "calibration": {k: v for k, v in calib.items() if k != "fitted"}
+        | ({"warning": parameters.UNCALIBRATED} if sc.calibration is None else {}),
         "parameter_overrides": sc.parameters,
         "policies": sc.policies,
         "python": platform.python_version(),

@@ -682,8 +682,8 @@ def run(ctx: Context | None = None, checks: list[Check] | None = None) -> list[d
 def _fmt(value: float, percent: bool) -> str:
     if percent:
         return f"{100 * value:.1f}%"
-    if float(value).is_integer():
-        return f"{value:.0f}"
+    if float(value).is_integer() or abs(value) >= 1e4:
+        return f"{value:,.0f}"
     return f"{value:.2f}"
 
 
