@@ -492,8 +492,10 @@ class TwinRun:
         c, e = t.communes, t.epcis
         n, core = len(e), c.core
         per = {w: self._per_commune(w) for w in self.models}
+        # effects split on the confirmed 58, the one definition of run, compare and sweep
+        confirmed = np.asarray(e.priority_confirmed, bool)
         effects = policy_effects(
-            per["policy"], per["baseline"], self.priority[c.epci], core, self.cost()
+            per["policy"], per["baseline"], confirmed[c.epci], core, self.cost()
         )
         pop = np.bincount(c.epci, weights=c.population * core, minlength=n)
         weeks = max(self.week, 1)
@@ -677,7 +679,7 @@ def _table(head: list[str], rows: list[list[str]], first_left=True) -> str:
 def EffectView(snap: Snapshot):
     ef = snap.effects
     groups = ("priority", "elsewhere", "all")
-    head = ["", "EPCI prioritaires", "Ailleurs", "Total du territoire"]
+    head = ["", "EPCI prioritaires (58 confirmés)", "Ailleurs", "Total du territoire"]
 
     def row(label, key, f=ff.number):
         return [label, *[f(ef[g][key]) for g in groups]]
