@@ -414,7 +414,8 @@ def differences() -> list[Difference]:
                     f"change in {ind.label.strip()} ({'whole horizon' if ind.compare == 'horizon' else 'last year'})",  # noqa: E501
                     ind.name,
                     ind.compare,
-                    fmt="{:+,.4g}",
+                    # counts keep whole numbers (no 1.2e+04); other units 4 significant digits
+                    fmt="{:+,.0f}" if ind.fmt.endswith(".0f}") else "{:+,.4g}",
                 )
             )
     return out
