@@ -344,39 +344,24 @@ def _territory(sc):
     return _TERRITORIES[key]
 
 
-def _priority(yearly) -> frozenset:
-    """The 151 priority EPCIs (as compare.py), or the confirmed flag on a custom territory."""
-    from accesssim import priority
-
-    try:
-        return priority.national_selection()["sirens"]
-    except Exception:
-        return frozenset(r["epci"] for r in yearly if r["priority_confirmed"])
-
-
 def execute(run: sweep.Run, runs_dir: str, outputs=(), policy_paths=None) -> dict:
     """One parameter set, scenario and seed; writes ``runs/<id>/manifest.json`` with every
     indicator (in priority EPCIs and others too) through a temporary folder. Never raises.
     ``policy_paths``: as ``sweep.execute`` (policies registered in the parent process)."""
     runs_dir = Path(runs_dir)
-    final, tmp = runs_dir / run.run_id, runs_dir / f".tmp-{run.run_id}-{os.getpid()}"
+    tmp = runs_dir / f".tmp-{run.run_id}-{os.getpid()}"
     t0 = time.perf_counter()
     try:
         from accesssim import policies
 
-        if policy_paths and hasattr(policies, "ensure_registered"):
-            policies.ensure_registered(policy_paths)
+        policies.ensure_registered(policy_paths or {})
         sc = scenario.from_dict(json.loads(json.dumps(run.data)), Path(run.scenario_path))
         t = _territory(sc)
         m = runner.run_one(sc, run.seed, t)
         yearly = [{"seed": run.seed, **r} for r in m.yearly_rows]
-        prio = _priority(yearly)
         policy = [{"seed": run.seed, **r} for r in m.policy_rows]
-        (values,) = indicators.seed_values(
-            yearly,
-            policy,
-            {"priority": lambda r: r["epci"] in prio, "other": lambda r: r["epci"] not in prio},
-        ).values()
+        # the confirmed 58, as run, compare and sweep (indicators.PRIORITY_GROUPS)
+        (values,) = indicators.seed_values(yearly, policy, indicators.PRIORITY_GROUPS).values()
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         manifest = {
@@ -388,20 +373,9 @@ def execute(run: sweep.Run, runs_dir: str, outputs=(), policy_paths=None) -> dic
             "values": values,
             "seconds": round(time.perf_counter() - t0, 3),
         }
-        aio.atomic_write_text(tmp / "manifest.json", json.dumps(manifest))
-        if final.exists():
-            shutil.rmtree(final)
-        os.replace(tmp, final)
-        (runs_dir / f"{run.run_id}.failed.json").unlink(missing_ok=True)
-        return {"run_id": run.run_id, "ok": True}
+        return sweep.commit_run(runs_dir, run, tmp, manifest)
     except Exception:
-        import traceback
-
-        shutil.rmtree(tmp, ignore_errors=True)
-        info = {"run_id": run.run_id, "ok": False, "point": run.point, "seed": run.seed}
-        info["traceback"] = traceback.format_exc()
-        aio.atomic_write_text(runs_dir / f"{run.run_id}.failed.json", json.dumps(info, indent=1))
-        return info
+        return sweep.record_failure(runs_dir, run, tmp)
 
 
 # ---------------------------------------------------------------------- design → runs → Y

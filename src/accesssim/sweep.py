@@ -269,7 +269,6 @@ def execute(
     path): the policies registered in the parent, imported here first (a worker process starts
     with the built-in ones only)."""
     runs_dir = Path(runs_dir)
-    final = runs_dir / run.run_id
     tmp = runs_dir / f".tmp-{run.run_id}-{os.getpid()}"
     t0 = time.perf_counter()
     try:
@@ -311,24 +310,38 @@ def execute(
             "host": platform.node(),
             "seconds": round(time.perf_counter() - t0, 3),
         }
-        aio.atomic_write_text(tmp / "manifest.json", json.dumps(manifest, indent=1))
-        if final.exists():
-            shutil.rmtree(final)
-        os.replace(tmp, final)
-        (runs_dir / f"{run.run_id}.failed.json").unlink(missing_ok=True)
-        return {"run_id": run.run_id, "ok": True}
+        return commit_run(runs_dir, run, tmp, manifest)
     except Exception:
-        shutil.rmtree(tmp, ignore_errors=True)
-        info = {
-            "run_id": run.run_id,
-            "ok": False,
-            "scenario": run.scenario_name,
-            "point": run.point,
-            "seed": run.seed,
-            "traceback": traceback.format_exc(),
-        }
-        aio.atomic_write_text(runs_dir / f"{run.run_id}.failed.json", json.dumps(info, indent=1))
-        return info
+        return record_failure(runs_dir, run, tmp)
+
+
+def commit_run(runs_dir: Path, run: Run, tmp: Path, manifest: dict) -> dict:
+    """Finish a run written under ``tmp``: its manifest last, then one rename to the run's
+    folder (atomic: a killed run leaves no folder that looks complete), and any earlier failure
+    record removed."""
+    aio.atomic_write_text(tmp / "manifest.json", json.dumps(manifest, indent=1))
+    final = runs_dir / run.run_id
+    if final.exists():
+        shutil.rmtree(final)
+    os.replace(tmp, final)
+    (runs_dir / f"{run.run_id}.failed.json").unlink(missing_ok=True)
+    return {"run_id": run.run_id, "ok": True}
+
+
+def record_failure(runs_dir: Path, run: Run, tmp: Path) -> dict:
+    """Called from an ``except`` block: drop the partial folder and write the traceback to
+    ``<run-id>.failed.json`` (a sweep never raises for one run)."""
+    shutil.rmtree(tmp, ignore_errors=True)
+    info = {
+        "run_id": run.run_id,
+        "ok": False,
+        "scenario": run.scenario_name,
+        "point": run.point,
+        "seed": run.seed,
+        "traceback": traceback.format_exc(),
+    }
+    aio.atomic_write_text(runs_dir / f"{run.run_id}.failed.json", json.dumps(info, indent=1))
+    return info
 
 
 def key_outputs(result: runner.RunResult) -> dict:
