@@ -43,7 +43,6 @@ import hashlib
 import json
 import math
 import os
-import shutil
 import time
 import tomllib
 from dataclasses import dataclass, field
@@ -349,7 +348,7 @@ def execute(run: sweep.Run, runs_dir: str, outputs=(), policy_paths=None) -> dic
     indicator (in priority EPCIs and others too) through a temporary folder. Never raises.
     ``policy_paths``: as ``sweep.execute`` (policies registered in the parent process)."""
     runs_dir = Path(runs_dir)
-    tmp = runs_dir / f".tmp-{run.run_id}-{os.getpid()}"
+    tmp = run.temporary_dir(runs_dir)
     t0 = time.perf_counter()
     try:
         from accesssim import policies
@@ -362,14 +361,9 @@ def execute(run: sweep.Run, runs_dir: str, outputs=(), policy_paths=None) -> dic
         policy = [{"seed": run.seed, **r} for r in m.policy_rows]
         # the confirmed 58, as run, compare and sweep (indicators.PRIORITY_GROUPS)
         (values,) = indicators.seed_values(yearly, policy, indicators.PRIORITY_GROUPS).values()
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
+        sweep.fresh_dir(tmp)
         manifest = {
-            "run_id": run.run_id,
-            "scenario": run.scenario_name,
-            "point": run.point,
-            "seed": run.seed,
-            "spec_hash": run.spec_hash,
+            **run.identity(),
             "values": values,
             "seconds": round(time.perf_counter() - t0, 3),
         }

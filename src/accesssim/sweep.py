@@ -64,6 +64,20 @@ class Run:
     spec_hash: str = ""
     scenario: scenario.Scenario | None = None  # ``data`` parsed and validated once
 
+    def identity(self) -> dict:
+        """What names the run in its manifest and failure record (resuming reads these)."""
+        return {
+            "run_id": self.run_id,
+            "scenario": self.scenario_name,
+            "point": self.point,
+            "seed": self.seed,
+            "spec_hash": self.spec_hash,
+        }
+
+    def temporary_dir(self, runs_dir: Path) -> Path:
+        """Where this process writes the run before ``commit_run`` renames it into place."""
+        return runs_dir / f".tmp-{self.run_id}-{os.getpid()}"
+
     def portable(self) -> Run:
         """The run as sent to another process: its data only (the worker parses it again, after
         importing the parent's Python policy classes), since a parsed scenario may hold
@@ -269,7 +283,7 @@ def execute(
     path): the policies registered in the parent, imported here first (a worker process starts
     with the built-in ones only)."""
     runs_dir = Path(runs_dir)
-    tmp = runs_dir / f".tmp-{run.run_id}-{os.getpid()}"
+    tmp = run.temporary_dir(runs_dir)
     t0 = time.perf_counter()
     try:
         from accesssim import policies
@@ -283,8 +297,7 @@ def execute(
             sc = copy.copy(run.scenario)
         sc.seeds = [run.seed]
         result = runner.run(sc, show_progress=False)
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
+        fresh_dir(tmp)
         tables = {
             "epci_yearly": result.yearly,
             "national_weekly": result.weekly,
@@ -298,11 +311,7 @@ def execute(
                 export.write_table(tmp, name, rows, parquet=False)
         key = key_outputs(result)
         manifest = {
-            "run_id": run.run_id,
-            "scenario": run.scenario_name,
-            "point": run.point,
-            "seed": run.seed,
-            "spec_hash": run.spec_hash,
+            **run.identity(),
             "key_outputs": key,
             "accesssim_version": __version__,
             "python": platform.python_version(),
@@ -313,6 +322,12 @@ def execute(
         return commit_run(runs_dir, run, tmp, manifest)
     except Exception:
         return record_failure(runs_dir, run, tmp)
+
+
+def fresh_dir(path: Path) -> None:
+    """An empty folder at ``path`` (a leftover of a killed attempt is removed first)."""
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
 
 
 def commit_run(runs_dir: Path, run: Run, tmp: Path, manifest: dict) -> dict:
@@ -332,14 +347,7 @@ def record_failure(runs_dir: Path, run: Run, tmp: Path) -> dict:
     """Called from an ``except`` block: drop the partial folder and write the traceback to
     ``<run-id>.failed.json`` (a sweep never raises for one run)."""
     shutil.rmtree(tmp, ignore_errors=True)
-    info = {
-        "run_id": run.run_id,
-        "ok": False,
-        "scenario": run.scenario_name,
-        "point": run.point,
-        "seed": run.seed,
-        "traceback": traceback.format_exc(),
-    }
+    info = {**run.identity(), "ok": False, "traceback": traceback.format_exc()}
     aio.atomic_write_text(runs_dir / f"{run.run_id}.failed.json", json.dumps(info, indent=1))
     return info
 
