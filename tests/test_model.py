@@ -96,6 +96,15 @@ def test_null_policy_reproduces_the_baseline_bit_for_bit(landes):
     assert a.yearly_rows == b.yearly_rows and a.monthly_rows == b.monthly_rows
 
 
+def test_without_agents_the_results_are_identical(landes):
+    # agents are read-only views: batch runs skip them (agents=False) and get the same run
+    a = run_year(landes, 4)
+    b = run_year(landes, 4, agents=False)
+    assert len(a.agents) > 0 and len(b.agents) == 0
+    assert a.yearly_rows == b.yearly_rows and a.monthly_rows == b.monthly_rows
+    assert a.datacollector.model_vars == b.datacollector.model_vars
+
+
 def test_mesa_wiring_and_schedules(landes):
     m = run_year(landes, 1)
     cohorts = m.agents_by_type[PatientCohort]

@@ -5,7 +5,16 @@ import pytest
 from scipy import sparse
 
 from accesssim import parameters, workforce
-from accesssim.weekly import InvariantError, WeekFlows, WeekState, check_week, simulate_week
+from accesssim.weekly import (
+    InvariantError,
+    WeekFlows,
+    WeekState,
+    by_band,
+    by_commune,
+    check_week,
+    cohort_layout,
+    simulate_week,
+)
 
 P = {
     **parameters.defaults(),
@@ -120,6 +129,52 @@ def test_tele_share_never_above_its_cap_per_gp():
     assert share.max() <= P["tele_cap_per_gp"] + 1e-12
     assert f.gp_tele[1] == pytest.approx(0)
     assert f.tele.sum() == pytest.approx(f.gp_tele.sum())
+
+
+def random_state(n=30, bands=6, seed=0) -> WeekState:
+    """A random territory: every part of the week (ED, forgoing, tele, both passes, backlog)
+    is active."""
+    rng = np.random.default_rng(seed)
+    w = sparse.random(n, n, density=0.3, random_state=seed, format="csr") + sparse.eye(n)
+    w = sparse.csr_matrix(w)
+    gp_commune = rng.integers(0, n, 2 * n)
+    return WeekState(
+        people=rng.uniform(0, 500, (n, bands, 2)),
+        backlog=rng.uniform(0, 20, (n, bands, 2)),
+        rate=rng.uniform(2, 6, bands),
+        nearest_gp_minutes=rng.uniform(0, 40, n),
+        wait_weeks=rng.uniform(0, 3, n),
+        tele_uptake=rng.uniform(0, 0.3, (n, bands)),
+        gp_capacity=rng.uniform(0, 60, 2 * n),
+        gp_commune=gp_commune,
+        extra_capacity=np.zeros(n),
+        service=np.arange(n),
+        weights=w,
+        weights_t=w.T.tocsr(),
+        ed_minutes=rng.uniform(0, 60, n),
+    )
+
+
+def test_the_memory_layout_changes_no_result():
+    # the model keeps cohort arrays commune-fastest for speed (cohort_layout); a caller's
+    # default (C-ordered) arrays give the same week
+    p = {**P, "forgo_base": 0.01, "ed_base_rate": 0.02, "forgo_age_rr": (1, 1, 1, 1.2, 1.3, 1.5)}
+    s = random_state()
+    c = simulate_week(s, p)
+    s.people, s.backlog = cohort_layout(s.people), cohort_layout(s.backlog)
+    f = simulate_week(s, p)
+    assert s.people.flags.f_contiguous and f.backlog.flags.f_contiguous
+    for k in ("needed", "in_person", "tele", "ed", "forgone", "backlog", "wait_weeks"):
+        assert np.allclose(getattr(c, k), getattr(f, k), rtol=1e-12, atol=1e-12), k
+    assert c.ed.sum() > 0 and c.forgone.sum() > 0 and c.tele.sum() > 0 and c.backlog.sum() > 0
+
+
+def test_fast_sums_equal_numpy_sums():
+    x = np.random.default_rng(1).uniform(size=(7, 6, 2))
+    for a in (x, cohort_layout(x)):
+        assert np.allclose(by_band(a), a.sum(-1))
+        assert np.allclose(by_commune(a), a.sum(axis=(1, 2)))
+        assert np.allclose(by_commune(a[..., 1]), a[..., 1].sum(1))
 
 
 def test_the_check_catches_a_leak():

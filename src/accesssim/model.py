@@ -30,6 +30,8 @@ from accesssim.weekly import (
     WEEKS_PER_YEAR,
     InvariantError,
     WeekState,
+    by_commune,
+    cohort_layout,
     simulate_week,
 )
 from accesssim.workforce import MSP, Workforce
@@ -107,6 +109,9 @@ class AccessModel(Model):
         cache: use the on-disk travel-time cache.
         calibration: fitted values (a calibration file, a dict, or None for the table's
             defaults; ``parameters.load_calibration``), under ``params``.
+        agents: create the Mesa agents (read-only views of the arrays, for inspection and
+            Mesa's tools). Nothing in the dynamics reads them, so batch runs (sweeps,
+            sensitivity) skip them: creating ~23,000 agents was a sixth of a regional run.
     """
 
     def __init__(
@@ -119,8 +124,10 @@ class AccessModel(Model):
         debug: bool = False,
         cache: bool = True,
         calibration=parameters.SHIPPED_CALIBRATION,
+        agents: bool = True,
     ):
         super().__init__(rng=rng)
+        self.with_agents = agents
         self.territory = territory
         self.calibration = parameters.load_calibration(calibration)
         self.p = {
@@ -233,13 +240,14 @@ class AccessModel(Model):
             share = np.clip(s * ratio, 0, 0.95)
             got = (share * adults).sum() / max(adults.sum(), 1)
             lo, hi = (s, hi) if got < p["without_mt_adults"] else (lo, s)
-        self.people = np.stack(
+        people = np.stack(
             [
                 self.population_by_band * (1 - share)[:, None],
                 self.population_by_band * share[:, None],
             ],
             axis=-1,
         )
+        self.people = cohort_layout(people)  # changed in place only, so it keeps its layout
         self.backlog = np.zeros_like(self.people)
         self.wait_weeks = np.zeros(len(c))
         self.nearest_gp_minutes = travel.nearest_minutes(
@@ -266,18 +274,20 @@ class AccessModel(Model):
         self.space = Network(g, layout={k: g.nodes[k]["pos"] for k in g}, random=self.random)
         cells = [self.space[k] for k in range(len(t.epcis))]
         epci = t.communes.epci
-        self.cohorts = [
-            PatientCohort(self, i, b, cells[epci[i]])
-            for i in range(len(epci))
-            for b in range(self.people.shape[1])
-        ]
-        self.gp_agents = {
-            k: GP(self, k, cells[epci[self.gp_commune[k]]]) for k in range(len(self.gp_commune))
-        }
-        self.emergency_departments = [
-            EmergencyDepartment(self, s, cells[epci[ci]])
-            for s, ci in enumerate(t.emergency.commune)
-        ]
+        self.cohorts, self.gp_agents, self.emergency_departments = [], {}, []
+        if self.with_agents:
+            self.cohorts = [
+                PatientCohort(self, i, b, cells[epci[i]])
+                for i in range(len(epci))
+                for b in range(self.people.shape[1])
+            ]
+            self.gp_agents = {
+                k: GP(self, k, cells[epci[self.gp_commune[k]]]) for k in range(len(self.gp_commune))
+            }
+            self.emergency_departments = [
+                EmergencyDepartment(self, s, cells[epci[ci]])
+                for s, ci in enumerate(t.emergency.commune)
+            ]
         msp_communes = np.unique(self.gp_commune[self.gp_practice == MSP])
         self.msp_commune = np.zeros(len(epci), bool)
         self.msps = []
@@ -290,19 +300,20 @@ class AccessModel(Model):
             if self.msp_commune[i]:
                 continue
             self.msp_commune[i] = True
-            self.msps.append(MaisonDeSante(self, int(i), self.space[int(epci[i])], self.time))
+            if self.with_agents:
+                self.msps.append(MaisonDeSante(self, int(i), self.space[int(epci[i])], self.time))
         self.gp_practice[self.msp_commune[self.gp_commune] & self.gp_active] = MSP
 
     def _setup_records(self) -> None:
         shape = self.people.shape[:2]
-        self.year_acc = {k: np.zeros(shape) for k in FLOWS}
+        self.year_acc = {k: np.zeros(shape, order="F") for k in FLOWS}  # as the flows
         self.month_acc = {k: np.zeros(len(self.core)) for k in FLOWS}
         self.year_wait = np.zeros(len(self.core))
         # GP-treatable ED visits this year by cause (weekly.ED_CAUSES), per commune
         self.year_ed_cause = {k: np.zeros(len(self.core)) for k in ED_CAUSES}
         self.year_backlog = np.zeros(len(self.core))  # sum over weeks of the backlog
         self.tele_share_max_gp = 0.0  # largest weekly tele share of one GP this year
-        self.week_flows = {k: np.zeros(shape) for k in FLOWS}
+        self.week_flows = {k: np.zeros(shape, order="F") for k in FLOWS}
         self.week_totals = dict.fromkeys((*FLOWS, "backlog"), 0.0)
         self.ed_visits_by_site = np.zeros(len(self.territory.emergency))
         self.monthly_rows: list[dict] = []
@@ -372,7 +383,8 @@ class AccessModel(Model):
         core = self.core
         for k, v in week.ed_by_cause().items():
             self.year_ed_cause[k] += v
-        self.year_backlog += self.backlog.sum(axis=(1, 2))
+        waiting = by_commune(self.backlog)
+        self.year_backlog += waiting
         acts = week.gp_tele + week.gp_in_person
         share = np.divide(week.gp_tele, acts, out=np.zeros_like(acts), where=acts > 0)
         self.tele_share_max_gp = max(self.tele_share_max_gp, float(share.max(initial=0.0)))
@@ -380,16 +392,16 @@ class AccessModel(Model):
         self.week_flows = flows
         for k, v in flows.items():
             self.year_acc[k] += v
-            per_commune = v.sum(1)
+            per_commune = by_commune(v)
             self.month_acc[k] += per_commune
             self.week_totals[k] = float(per_commune @ core)
-        self.week_totals["backlog"] = float(self.backlog.sum(axis=(1, 2)) @ core)
+        self.week_totals["backlog"] = float(waiting @ core)
         self.year_wait += self.wait_weeks
-        if len(self.emergency_departments):
+        if len(self.territory.emergency):
             site = self.nearest_ed_site
             ok = site >= 0
             self.ed_visits_by_site += np.bincount(
-                site[ok], weights=flows["ed"].sum(1)[ok], minlength=len(self.ed_visits_by_site)
+                site[ok], weights=by_commune(flows["ed"])[ok], minlength=len(self.ed_visits_by_site)
             )
         for policy in self.policies:
             policy.after_step(self, flows, week.used, week.capacity)
@@ -531,7 +543,7 @@ class AccessModel(Model):
             activity = workforce.draw_activity(rng, p, n, age)
         idx = self.workforce.append(communes, age, practice, activity, self.time, holds_list)
         epci = self.territory.communes.epci
-        for k in idx:
+        for k in idx if self.with_agents else ():
             self.gp_agents[k] = GP(self, k, self.space[int(epci[self.gp_commune[k]])])
         self.update_service_communes()
         return idx

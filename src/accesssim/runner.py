@@ -45,9 +45,11 @@ def run_one(
     communes: bool = False,
     debug: bool = False,
     progress=None,
+    agents: bool = False,
 ) -> AccessModel:
     """Build and run one model on ``territory`` (the scenario's selection, loaded once by the
-    caller, or loaded here); ``progress`` is called with the weeks done so far."""
+    caller, or loaded here); ``progress`` is called with the weeks done so far. The run keeps
+    tables only, so the Mesa agents (views for inspection) are not created unless ``agents``."""
     t = territory if territory is not None else scenario.load_territory()
     model = AccessModel(
         t,
@@ -57,6 +59,7 @@ def run_one(
         policies=scenario.build_policies(),
         debug=debug,
         calibration=scenario.calibration,
+        agents=agents,
     )
     model.record_communes = communes
     for week in range(scenario.weeks):

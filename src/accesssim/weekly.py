@@ -40,6 +40,27 @@ ED_DIFF_CLIP = (-30.0, 120.0)  # minutes: ED nearer than the GP by at most 30, f
 MAX_WEEKLY_PROBABILITY = 0.9  # no weekly choice probability reaches 1 (numerical guard)
 
 
+def cohort_layout(x: np.ndarray) -> np.ndarray:
+    """A cohort array (communes, bands, 2) stored commune-fastest (Fortran order). Every
+    operation of the week then runs over contiguous runs of communes; with the default
+    layout numpy loops over the 2-long last axis and the week is ~3× slower (benchmarks/).
+    Results do not depend on the layout, only speed does."""
+    return np.asfortranarray(x)
+
+
+def by_band(x: np.ndarray) -> np.ndarray:
+    """(communes, bands, 2) → (communes, bands), summed over médecin-traitant status
+    (an addition: ``sum`` over a 2-long axis is ~20× slower)."""
+    return x[..., 0] + x[..., 1]
+
+
+def by_commune(x: np.ndarray) -> np.ndarray:
+    """(communes, ...) → (communes,): each commune's cells summed, as a product with a
+    vector of ones (a BLAS call; ``sum`` over short inner axes is ~8× slower)."""
+    flat = np.reshape(x, (len(x), -1), order="A")  # a view in either layout
+    return flat @ np.ones(flat.shape[1])
+
+
 class InvariantError(AssertionError):
     """A conservation or positivity check failed."""
 
@@ -106,75 +127,84 @@ def ed_distance_factor(s: WeekState, p: dict) -> np.ndarray:
 
 def ed_probability(s: WeekState, p: dict) -> np.ndarray:
     """Weekly probability that a GP-treatable request goes to the ED, (communes, 1, 2)."""
-    rr = np.array([1.0, p["ed_without_mt_rr"]])
-    q = (
+    base = (
         p["ed_base_rate"]
-        * ed_distance_factor(s, p)[:, None, None]
-        * (1 + p["ed_wait_per_week"] * s.wait_weeks)[:, None, None]
-        * rr[None, None, :]
+        * ed_distance_factor(s, p)
+        * (1 + p["ed_wait_per_week"] * np.asarray(s.wait_weeks, float))
     )
-    return np.minimum(q, MAX_WEEKLY_PROBABILITY)
+    q = np.empty((len(base), 1, 2), order="F")  # the cohort layout (cohort_layout)
+    q[:, 0, 0] = base
+    q[:, 0, 1] = base * p["ed_without_mt_rr"]
+    return np.minimum(q, MAX_WEEKLY_PROBABILITY, out=q)
 
 
 def simulate_week(s: WeekState, p: dict, check: bool = True) -> WeekFlows:
     """One week of flows from state ``s`` and parameters ``p``; raises ``InvariantError``
-    (when ``check``) unless need is conserved and nothing is negative."""
+    (when ``check``) unless need is conserved and nothing is negative. Fastest when the
+    cohort arrays are in ``cohort_layout``."""
     n = len(s.people)
-    new = s.people * (s.rate / WEEKS_PER_YEAR)[None, :, None]
-    request = new + s.backlog
+    new = s.people * (np.asarray(s.rate, float) / WEEKS_PER_YEAR)[None, :, None]
 
     # 2. GP-treatable ED visits, by cause
     q = ed_probability(s, p)
     ed_new = new * q
     ed_waiting = s.backlog * q
     # 3. friction forgoing of new need
-    friction = (
+    friction = np.asfortranarray(
         p["forgo_base"]
         * np.asarray(p["forgo_age_rr"], float)[None, :]
         * (1 + p["forgo_travel_per_10min"] * np.minimum(s.nearest_gp_minutes, 120)[:, None] / 10)
         * (1 + p["forgo_wait_per_week"] * s.wait_weeks[:, None])
     )
-    forgo_pre = (new - ed_new) * np.minimum(friction, MAX_WEEKLY_PROBABILITY)[..., None]
-    seek = request - ed_new - ed_waiting - forgo_pre
+    np.minimum(friction, MAX_WEEKLY_PROBABILITY, out=friction)
+    forgo_pre = new - ed_new
+    forgo_pre *= friction[..., None]
+    seek = new + s.backlog
+    seek -= ed_new
+    seek -= ed_waiting
+    seek -= forgo_pre
 
     # 4. telemedicine: provisional share of every GP in proportion to its capacity
     cap = s.gp_capacity
     c_tele = p["tele_cap_per_gp"]
     cap_sum = cap.sum()
-    tele_want = seek * s.tele_uptake[..., None]
+    tele_want = seek * np.asfortranarray(s.tele_uptake)[..., None]
     want = tele_want.sum()
     tele_given = min(want, c_tele * cap_sum)
     gp_tele = cap * (tele_given / cap_sum) if cap_sum > 0 else np.zeros_like(cap)
     gp_in_cap = cap - gp_tele
     capacity = np.bincount(s.gp_commune, weights=gp_in_cap, minlength=n) + s.extra_capacity
-    tele_prov = tele_want * (tele_given / want if want > 0 else 0.0)
+    tele_prov = tele_want
+    tele_prov *= tele_given / want if want > 0 else 0.0
 
     # 5. in-person allocation
     rest = seek - tele_prov
     rounds = int(p["allocation_rounds"])
     offer = capacity[s.service]
-    if not np.isclose(offer.sum(), capacity.sum()):
+    total_offer, total_capacity = offer.sum(), capacity.sum()
+    if abs(total_offer - total_capacity) > 1e-8 + 1e-5 * abs(total_capacity):
         raise RuntimeError(
             "capacity outside the service communes: call "
             "update_service_communes() when adding capacity somewhere new"
         )
+    ones = np.ones(rest.shape[1])
     # pass 1: patients with a médecin traitant, on regular capacity
-    d1 = rest[..., 0].sum(1)
+    d1 = rest[..., 0] @ ones
     s1, u1 = allocate(d1, offer, s.weights, rounds, s.weights_t)
     # pass 2: everyone still waiting (MT holders left over, people without one), on what
     # is left plus the extra GPs give under pressure (capacity_flex)
     left1 = d1 - s1
-    d2 = left1 + rest[..., 1].sum(1)
+    d2 = left1 + rest[..., 1] @ ones
     flex = offer * p["capacity_flex"]
     s2, u2 = allocate(d2, offer - u1 + flex, s.weights, rounds, s.weights_t)
     used = np.zeros(n)
     used[s.service] = u1 + u2
     capacity = capacity.copy()
     capacity[s.service] += flex
-    f2 = np.divide(s2, d2, out=np.zeros_like(s2), where=d2 > 0)
-    f1 = np.divide(s1 + left1 * f2, d1, out=np.zeros_like(s1), where=d1 > 0)
-    frac = np.stack([f1, f2], axis=-1)
-    in_person = rest * frac[:, None, :]
+    frac = np.zeros((n, 1, 2), order="F")  # share of each pass's demand served
+    np.divide(s2, d2, out=frac[:, 0, 1], where=d2 > 0)
+    np.divide(s1 + left1 * frac[:, 0, 1], d1, out=frac[:, 0, 0], where=d1 > 0)
+    in_person = rest * frac
 
     # the cap per GP: a GP's teleconsultations ≤ c × (its tele + its in-person acts); a
     # commune's in-person acts are shared by its GPs in proportion to their capacity
@@ -183,33 +213,45 @@ def simulate_week(s: WeekState, p: dict, check: bool = True) -> WeekFlows:
     if c_tele < 1:
         gp_tele = np.minimum(gp_tele, c_tele / (1 - c_tele) * gp_in_person)
     kept = gp_tele.sum() / tele_given if tele_given > 0 else 0.0
-    tele = tele_prov * kept  # refused teleconsultations wait with the unserved
+    tele = tele_prov
+    tele *= kept  # refused teleconsultations wait with the unserved
 
     # 6. unserved requests: given up with a probability rising with waiting, or wait
-    unserved = np.maximum(seek - tele - in_person, 0)
+    unserved = seek - tele
+    unserved -= in_person
+    np.maximum(unserved, 0, out=unserved)
     g = np.minimum(
         p["giveup_unserved"] * (1 + p["giveup_wait_per_week"] * s.wait_weeks),
         MAX_WEEKLY_PROBABILITY,
     )
     give_up = unserved * g[:, None, None]
-    backlog = unserved - give_up
+    backlog = unserved
+    backlog -= give_up
 
-    served = (in_person + tele).sum(axis=(1, 2))
+    in_person_b, tele_b = by_band(in_person), by_band(tele)
+    served = by_commune(in_person_b) + by_commune(tele_b)
+    waiting = by_commune(backlog)
     wait_weeks = np.minimum(
-        np.divide(backlog.sum(axis=(1, 2)), served, out=np.zeros_like(served), where=served > 0),
+        np.divide(waiting, served, out=np.zeros_like(served), where=served > 0),
         WEEKS_PER_YEAR,
     )
     # nobody served and someone waiting: the wait is as long as it gets
-    wait_weeks[(served <= 0) & (backlog.sum(axis=(1, 2)) > 0)] = WEEKS_PER_YEAR
+    wait_weeks[(served <= 0) & (waiting > 0)] = WEEKS_PER_YEAR
+    ed = by_band(ed_new)
+    ed_no_mt = by_commune(ed_new[..., 1])
+    ed_other = by_commune(ed_new[..., 0])
+    ed += by_band(ed_waiting)
+    forgone = by_band(forgo_pre)
+    forgone += by_band(give_up)
     out = WeekFlows(
-        needed=new.sum(-1),
-        in_person=in_person.sum(-1),
-        tele=tele.sum(-1),
-        ed=(ed_new + ed_waiting).sum(-1),
-        forgone=(forgo_pre + give_up).sum(-1),
-        ed_no_mt=ed_new[..., 1].sum(1),
-        ed_waiting=ed_waiting.sum(axis=(1, 2)),
-        ed_other=ed_new[..., 0].sum(1),
+        needed=by_band(new),
+        in_person=in_person_b,
+        tele=tele_b,
+        ed=ed,
+        forgone=forgone,
+        ed_no_mt=ed_no_mt,
+        ed_waiting=by_commune(ed_waiting),
+        ed_other=ed_other,
         backlog=backlog,
         wait_weeks=wait_weeks,
         used=used,
