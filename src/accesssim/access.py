@@ -106,11 +106,15 @@ def e2sfca(
         Consultations per year per standardised inhabitant, one per residence. Supply that no
         one can reach is not counted (it serves nobody).
     """
-    times = sparse.csr_matrix(times)
-    n_res, n_dest = times.shape
+    return e2sfca_weighted(supply, demand, weights(times, decay))
+
+
+def e2sfca_weighted(supply: np.ndarray, demand: np.ndarray, w: sparse.csr_matrix) -> np.ndarray:
+    """:func:`e2sfca` from decay weights already applied (``weights(times, decay)``), for a
+    caller that recomputes the APL often on the same times (the model, every year)."""
+    n_res, n_dest = w.shape
     supply = _check_vector("supply", supply, n_dest)
     demand = _check_vector("demand", demand, n_res)
-    w = weights(times, decay)
     catchment = w.T @ demand  # weighted demand that reaches each destination
     ratio = np.divide(supply, catchment, out=np.zeros(n_dest), where=catchment > 0)
     return w @ ratio

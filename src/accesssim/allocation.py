@@ -36,23 +36,30 @@ def allocate(
         (served per residence, used per location); both add up to the same total.
     """
     wt = weights.T.tocsr() if weights_t is None else weights_t
-    left = np.asarray(demand, float).copy()
-    free = np.asarray(capacity, float).copy()
+    left = np.array(demand, float)
+    free = np.array(capacity, float)
     served = np.zeros_like(left)
     used = np.zeros_like(free)
+    push = np.zeros_like(left)
+    scale = np.zeros_like(free)
     for _ in range(rounds):
         attraction = weights @ free  # per residence
-        push = np.divide(left, attraction, out=np.zeros_like(left), where=attraction > 0)
-        load = free * (wt @ push)  # requests arriving at each location
+        push[:] = 0
+        np.divide(left, attraction, out=push, where=attraction > 0)
+        load = wt @ push
+        load *= free  # requests arriving at each location
         take = np.minimum(load, free)
-        scale = np.divide(take, load, out=np.zeros_like(load), where=load > 0)
-        got = push * (weights @ (free * scale))  # served per residence this round
-        got = np.minimum(got, left)
+        scale[:] = 0
+        np.divide(take, load, out=scale, where=load > 0)
+        scale *= free
+        got = weights @ scale
+        got *= push  # served per residence this round
+        np.minimum(got, left, out=got)
         served += got
         used += take
         left -= got
         free -= take
-        if not (left > 1e-12).any() or not (free > 1e-12).any():
+        if left.max(initial=0) <= 1e-12 or free.max(initial=0) <= 1e-12:
             break
     # floating-point residue: make the two totals identical
     total_used = used.sum()

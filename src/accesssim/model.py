@@ -191,6 +191,7 @@ class AccessModel(Model):
         self.times_apl = travel.travel_matrix(
             t, access.DREES_DECAY.cutoff, tp.metric(), cache=cache
         )
+        self.apl_weights = access.weights(self.times_apl)  # DREES bands, kept for every APL
         self.road = travel.road_graph(t, tp)
         self.intra = travel.intra_minutes(t, tp)
         ed = t.emergency
@@ -316,7 +317,9 @@ class AccessModel(Model):
         self.week_flows = {k: np.zeros(shape, order="F") for k in FLOWS}
         self.week_totals = dict.fromkeys((*FLOWS, "backlog"), 0.0)
         self.ed_visits_by_site = np.zeros(len(self.territory.emergency))
-        self.monthly_rows: list[dict] = []
+        self._monthly: list[tuple[int, np.ndarray]] = []  # (month, EPCI × flow sums)
+        self._monthly_rows: list[dict] = []
+        self._monthly_built = 0  # months in _monthly_rows
         self.yearly_rows: list[dict] = []
         self.group_rows: list[dict] = []
         self.commune_rows: list[dict] = []
@@ -343,7 +346,7 @@ class AccessModel(Model):
             self.gp_commune, weights=self.gp_annual_activity() * per_fte, minlength=len(self.core)
         )
         pop = self.territory.communes.population.astype(float)
-        return access.e2sfca(supply, pop, self.times_apl)
+        return access.e2sfca_weighted(supply, pop, self.apl_weights)
 
     def _weeks_to_next_month(self, model) -> int:
         """Weeks from the end of month ``self._month`` to the end of the next (4 or 5)."""
@@ -413,21 +416,36 @@ class AccessModel(Model):
         e = self.territory.epcis
         epci = self.territory.communes.epci
         core = self.core
-        sums = {
-            k: np.bincount(epci[core], weights=v[core], minlength=len(e))
-            for k, v in self.month_acc.items()
-        }
-        for k in np.flatnonzero(e.core):
-            self.monthly_rows.append(
-                {
-                    "month": self._month,
-                    "year": self.start_year + (self._month - 1) // 12,
-                    "epci": str(e.siren[k]),
-                    **{f: float(sums[f][k]) for f in FLOWS},
-                }
-            )
+        rows = np.flatnonzero(e.core)
+        sums = np.stack(
+            [
+                np.bincount(epci[core], weights=v[core], minlength=len(e))[rows]
+                for v in self.month_acc.values()
+            ],
+            axis=1,
+        )
+        self._monthly.append((self._month, sums))  # rows are built when asked for
         for v in self.month_acc.values():
             v[:] = 0
+
+    @property
+    def monthly_rows(self) -> list[dict]:
+        """One row per month and core EPCI: the flows (``weekly.FLOWS``) of that month."""
+        if self._monthly_built != len(self._monthly):
+            e = self.territory.epcis
+            siren = [str(x) for x in e.siren[np.flatnonzero(e.core)]]
+            self._monthly_rows = [
+                {
+                    "month": month,
+                    "year": self.start_year + (month - 1) // 12,
+                    "epci": siren[i],
+                    **dict(zip(self.month_acc, map(float, row), strict=True)),
+                }
+                for month, sums in self._monthly
+                for i, row in enumerate(sums)
+            ]
+            self._monthly_built = len(self._monthly)
+        return self._monthly_rows
 
     def _end_of_year(self) -> None:
         self._record_year()

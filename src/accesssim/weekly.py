@@ -140,16 +140,26 @@ def ed_probability(s: WeekState, p: dict) -> np.ndarray:
 
 def simulate_week(s: WeekState, p: dict, check: bool = True) -> WeekFlows:
     """One week of flows from state ``s`` and parameters ``p``; raises ``InvariantError``
-    (when ``check``) unless need is conserved and nothing is negative. Fastest when the
-    cohort arrays are in ``cohort_layout``."""
+    (when ``check``) unless need is conserved and nothing is negative.
+
+    Every cohort flow is the cohort's requests times factors that depend on the commune,
+    the band or the MT status only, so the factors are formed on those small arrays and
+    the (communes, bands, 2) arrays are touched about a dozen times a week (the step is
+    bound by memory traffic; see benchmarks/). Fastest when the cohort arrays are in
+    ``cohort_layout``."""
     n = len(s.people)
     new = s.people * (np.asarray(s.rate, float) / WEEKS_PER_YEAR)[None, :, None]
+    backlog0 = s.backlog
 
-    # 2. GP-treatable ED visits, by cause
-    q = ed_probability(s, p)
-    ed_new = new * q
-    ed_waiting = s.backlog * q
-    # 3. friction forgoing of new need
+    # 2. GP-treatable ED visits, by cause: probability q per commune and MT status
+    q = ed_probability(s, p)  # (communes, 1, 2)
+    q0, q1 = q[:, 0, 0], q[:, 0, 1]
+    new_mt, new_no_mt = by_commune(new[..., 0]), by_commune(new[..., 1])
+    ed_no_mt = q1 * new_no_mt
+    ed_other = q0 * new_mt
+    ed_waiting = q0 * by_commune(backlog0[..., 0]) + q1 * by_commune(backlog0[..., 1])
+    ed = by_band((new + backlog0) * q)
+    # 3. friction forgoing of new need that did not go to the ED
     friction = np.asfortranarray(
         p["forgo_base"]
         * np.asarray(p["forgo_age_rr"], float)[None, :]
@@ -157,28 +167,27 @@ def simulate_week(s: WeekState, p: dict, check: bool = True) -> WeekFlows:
         * (1 + p["forgo_wait_per_week"] * s.wait_weeks[:, None])
     )
     np.minimum(friction, MAX_WEEKLY_PROBABILITY, out=friction)
-    forgo_pre = new - ed_new
-    forgo_pre *= friction[..., None]
-    seek = new + s.backlog
-    seek -= ed_new
-    seek -= ed_waiting
-    seek -= forgo_pre
+    not_ed = 1 - q
+    new_left = new * not_ed
+    forgo_pre = by_band(new_left) * friction  # (communes, bands)
+    new_left *= (1 - friction)[..., None]
+    seek = backlog0 * not_ed
+    seek += new_left  # requests still looking for a GP this week
 
     # 4. telemedicine: provisional share of every GP in proportion to its capacity
     cap = s.gp_capacity
     c_tele = p["tele_cap_per_gp"]
     cap_sum = cap.sum()
-    tele_want = seek * np.asfortranarray(s.tele_uptake)[..., None]
-    want = tele_want.sum()
+    uptake = np.asfortranarray(s.tele_uptake)
+    want = float((by_band(seek) * uptake).sum())
     tele_given = min(want, c_tele * cap_sum)
     gp_tele = cap * (tele_given / cap_sum) if cap_sum > 0 else np.zeros_like(cap)
     gp_in_cap = cap - gp_tele
     capacity = np.bincount(s.gp_commune, weights=gp_in_cap, minlength=n) + s.extra_capacity
-    tele_prov = tele_want
-    tele_prov *= tele_given / want if want > 0 else 0.0
+    tele_share = uptake * (tele_given / want if want > 0 else 0.0)  # of seek, (communes, bands)
 
     # 5. in-person allocation
-    rest = seek - tele_prov
+    rest = seek * (1 - tele_share)[..., None]
     rounds = int(p["allocation_rounds"])
     offer = capacity[s.service]
     total_offer, total_capacity = offer.sum(), capacity.sum()
@@ -187,14 +196,13 @@ def simulate_week(s: WeekState, p: dict, check: bool = True) -> WeekFlows:
             "capacity outside the service communes: call "
             "update_service_communes() when adding capacity somewhere new"
         )
-    ones = np.ones(rest.shape[1])
     # pass 1: patients with a médecin traitant, on regular capacity
-    d1 = rest[..., 0] @ ones
+    d1 = by_commune(rest[..., 0])
     s1, u1 = allocate(d1, offer, s.weights, rounds, s.weights_t)
     # pass 2: everyone still waiting (MT holders left over, people without one), on what
     # is left plus the extra GPs give under pressure (capacity_flex)
     left1 = d1 - s1
-    d2 = left1 + rest[..., 1] @ ones
+    d2 = left1 + by_commune(rest[..., 1])
     flex = offer * p["capacity_flex"]
     s2, u2 = allocate(d2, offer - u1 + flex, s.weights, rounds, s.weights_t)
     used = np.zeros(n)
@@ -204,7 +212,8 @@ def simulate_week(s: WeekState, p: dict, check: bool = True) -> WeekFlows:
     frac = np.zeros((n, 1, 2), order="F")  # share of each pass's demand served
     np.divide(s2, d2, out=frac[:, 0, 1], where=d2 > 0)
     np.divide(s1 + left1 * frac[:, 0, 1], d1, out=frac[:, 0, 0], where=d1 > 0)
-    in_person = rest * frac
+    np.clip(frac, 0, 1, out=frac)  # floating-point residue only
+    in_person = by_band(rest * frac)
 
     # the cap per GP: a GP's teleconsultations ≤ c × (its tele + its in-person acts); a
     # commune's in-person acts are shared by its GPs in proportion to their capacity
@@ -212,24 +221,23 @@ def simulate_week(s: WeekState, p: dict, check: bool = True) -> WeekFlows:
     gp_in_person = gp_in_cap * (1 + p["capacity_flex"]) * utilisation[s.gp_commune]
     if c_tele < 1:
         gp_tele = np.minimum(gp_tele, c_tele / (1 - c_tele) * gp_in_person)
-    kept = gp_tele.sum() / tele_given if tele_given > 0 else 0.0
-    tele = tele_prov
-    tele *= kept  # refused teleconsultations wait with the unserved
+    kept = min(gp_tele.sum() / tele_given, 1.0) if tele_given > 0 else 0.0
+    seek_b = by_band(seek)
+    tele = seek_b * tele_share * kept  # refused teleconsultations wait with the unserved
 
     # 6. unserved requests: given up with a probability rising with waiting, or wait
-    unserved = seek - tele
-    unserved -= in_person
-    np.maximum(unserved, 0, out=unserved)
+    unserved = rest * (1 - frac)
+    if kept < 1:
+        unserved += seek * (tele_share * (1 - kept))[..., None]
     g = np.minimum(
         p["giveup_unserved"] * (1 + p["giveup_wait_per_week"] * s.wait_weeks),
         MAX_WEEKLY_PROBABILITY,
     )
-    give_up = unserved * g[:, None, None]
+    forgone = forgo_pre + by_band(unserved) * g[:, None]
     backlog = unserved
-    backlog -= give_up
+    backlog *= (1 - g)[:, None, None]
 
-    in_person_b, tele_b = by_band(in_person), by_band(tele)
-    served = by_commune(in_person_b) + by_commune(tele_b)
+    served = by_commune(in_person) + by_commune(tele)
     waiting = by_commune(backlog)
     wait_weeks = np.minimum(
         np.divide(waiting, served, out=np.zeros_like(served), where=served > 0),
@@ -237,20 +245,14 @@ def simulate_week(s: WeekState, p: dict, check: bool = True) -> WeekFlows:
     )
     # nobody served and someone waiting: the wait is as long as it gets
     wait_weeks[(served <= 0) & (waiting > 0)] = WEEKS_PER_YEAR
-    ed = by_band(ed_new)
-    ed_no_mt = by_commune(ed_new[..., 1])
-    ed_other = by_commune(ed_new[..., 0])
-    ed += by_band(ed_waiting)
-    forgone = by_band(forgo_pre)
-    forgone += by_band(give_up)
     out = WeekFlows(
         needed=by_band(new),
-        in_person=in_person_b,
-        tele=tele_b,
+        in_person=in_person,
+        tele=tele,
         ed=ed,
         forgone=forgone,
         ed_no_mt=ed_no_mt,
-        ed_waiting=by_commune(ed_waiting),
+        ed_waiting=ed_waiting,
         ed_other=ed_other,
         backlog=backlog,
         wait_weeks=wait_weeks,
