@@ -1,10 +1,11 @@
 """Sweeps: grid expansion, resume, atomic runs, Dask = process pool, bad input."""
 
 import json
+import weakref
 
 import pytest
 
-from accesssim import cli, sweep, sweep_summary
+from accesssim import cli, runner, sweep, sweep_summary
 from accesssim.scenario import ScenarioError
 
 BASE = """
@@ -85,6 +86,23 @@ def test_resume_runs_only_the_rest_and_equals_an_uninterrupted_sweep(tmp_path):
         a = (tmp_path / "a" / "t" / "runs" / run.run_id / "epci_yearly.csv").read_bytes()
         b = (tmp_path / "b" / "t" / "runs" / run.run_id / "epci_yearly.csv").read_bytes()
         assert a == b
+
+
+def test_a_finished_run_frees_its_model(tmp_path, monkeypatch):
+    # a model sits in reference cycles; a long sweep must not keep every finished one until
+    # Python's next full collection (sweep.release_run)
+    made = []
+    run_one = runner.run_one
+
+    def tracked(*a, **kw):
+        m = run_one(*a, **kw)
+        made.append(weakref.ref(m))
+        return m
+
+    monkeypatch.setattr(runner, "run_one", tracked)
+    exp = sweep.load(experiment(tmp_path))
+    assert sweep.sweep(exp, tmp_path / "a", workers=1, limit=2, show_progress=False)["done"] == 2
+    assert len(made) == 2 and all(r() is None for r in made)
 
 
 def test_a_failing_run_leaves_no_partial_files_and_the_others_go_on(tmp_path, monkeypatch):

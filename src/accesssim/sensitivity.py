@@ -370,6 +370,8 @@ def execute(run: sweep.Run, runs_dir: str, outputs=(), policy_paths=None) -> dic
         return sweep.commit_run(runs_dir, run, tmp, manifest)
     except Exception:
         return sweep.record_failure(runs_dir, run, tmp)
+    finally:
+        sweep.release_run()
 
 
 # ---------------------------------------------------------------------- design → runs → Y

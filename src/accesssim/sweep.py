@@ -28,6 +28,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import difflib
+import gc
 import hashlib
 import itertools
 import json
@@ -322,6 +323,26 @@ def execute(
         return commit_run(runs_dir, run, tmp, manifest)
     except Exception:
         return record_failure(runs_dir, run, tmp)
+    finally:
+        release_run()
+
+
+_FROZEN = False  # whether this worker process has moved its long-lived objects out of the GC
+
+
+def release_run() -> None:
+    """Free a finished run's model now. A model sits in reference cycles (Mesa's scheduled
+    events hold its bound methods), which Python frees only at its occasional full
+    collections: a worker running hundreds of runs grew by ~5 MB a run (measured: 298 MB
+    after 16 runs and rising, 221 MB flat with a collection after each run). A worker
+    process first moves what outlives every run (modules, the territory) out of the
+    collector (``gc.freeze``), so each collection takes ~2 ms instead of ~60; ``sweep`` does
+    the same around the runs it makes in its own process."""
+    global _FROZEN
+    gc.collect()
+    if not _FROZEN and multiprocessing.parent_process() is not None:
+        gc.freeze()
+        _FROZEN = True
 
 
 def fresh_dir(path: Path) -> None:
@@ -449,8 +470,13 @@ def sweep(
         if scheduler or dask_local:
             _run_dask(todo, runs_dir, (exp.outputs, *extra), scheduler, dask_local, tick, task)
         elif (workers or 1) <= 1:
-            for r in todo:
-                tick(task(r, str(runs_dir), exp.outputs, *extra))
+            gc.collect()
+            gc.freeze()  # the caller's objects stay out of each run's collection (release_run)
+            try:
+                for r in todo:
+                    tick(task(r, str(runs_dir), exp.outputs, *extra))
+            finally:
+                gc.unfreeze()
         else:
             # spawn, not fork: forking a process that has threads (progress bar, Dask) can
             # deadlock its children
