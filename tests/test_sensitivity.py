@@ -281,3 +281,32 @@ def test_uncertainty_draws_fitted_parameters_jointly_from_calibration_draws(tmp_
         point = json.loads(m.read_text())["point"]
         pairs.add((point["forgo_base"], point["mt_registration_rate"]))
     assert pairs and pairs <= {(0.006, 0.2), (0.008, 0.3)}  # never mixed across draws
+
+
+def test_weekly_wobble_tells_an_unsettled_run_from_a_settled_one():
+    flat = [100.0] * 52
+    step = [100.0] * 40 + [90.0] * 12  # a policy starting within the year: one change
+    swing = [100.0 + (5 if k % 2 else -5) for k in range(52)]  # changes every week
+    assert sensitivity.weekly_wobble(flat) == 0
+    assert sensitivity.weekly_wobble(step) == 0
+    assert sensitivity.weekly_wobble(swing) == pytest.approx(0.1)  # |Δ| 10 on a level of 100
+    assert sensitivity.weekly_wobble(swing) > sensitivity.UNSETTLED
+
+
+def test_numerical_noise_by_hand():
+    # two parameter sets; in set 1 the baseline run wobbles by 1 % a week: rounding can give
+    # about 1 % of its 1,000,000 forgone consultations, 10,000, more than the effect (500)
+    def run(forgone, wobble):
+        return {"horizon:forgone": forgone, "weekly_wobble": wobble}
+
+    values = {
+        (0, "base", 1): run(1_000_000, 1e-6),
+        (0, "pol", 1): run(999_500, 1e-6),
+        (1, "base", 1): run(1_000_000, 0.01),
+        (1, "pol", 1): run(999_500, 1e-6),
+    }
+    outputs = [("pol: forgone_avoided", "forgone_avoided", "pol")]
+    nz = sensitivity.numerical_noise(values, 2, "base", outputs, [1])["pol: forgone_avoided"]
+    assert nz["unsettled_sets"] == 1 and nz["sets"] == 2
+    assert nz["noise"] == pytest.approx(10_000)
+    assert nz["median_effect"] == pytest.approx(500)

@@ -90,6 +90,67 @@ class Range:
         return float(x)
 
 
+# A run whose weekly state has settled gives a flat national forgone-care series within a year
+# (need, capacity and behaviour change at year-ends and at a policy's dates): its week-to-week
+# changes over the last half-year are ~1e-6 of the level. Some parameter sets (strong waiting
+# feedback, no capacity flex) never settle: the series changes every week, and differences at
+# the level of floating-point rounding grow into differences of the run's totals (measured:
+# two code versions identical up to rounding changed the 2-year forgone care of such a set by
+# 0.5 % and flipped the sign of solidarity days' effect in 23 of 64 Morris sets).
+# docs/sensitivity.md, "Numerical noise".
+WOBBLE_WEEKS = 26
+UNSETTLED = 1e-3  # median weekly change / mean above which a run is called unsettled
+
+
+def weekly_wobble(forgone_by_week) -> float:
+    """Median week-to-week change of the national forgone care over the run's last
+    half-year, relative to its mean. A median, so that a policy's one-off step within the year
+    (docteurs juniors arriving in November) does not count: an unsettled run changes every
+    week."""
+    f = np.asarray(forgone_by_week, float)[-WOBBLE_WEEKS:]
+    if len(f) < 2 or f.mean() <= 0:
+        return 0.0
+    return float(np.median(np.abs(np.diff(f))) / f.mean())
+
+
+# policy effects whose size rounding can blur in an unsettled run: the figure the check is
+# made on and the baseline total that scales the noise (€ per avoided: its denominator)
+NOISE_BASIS = {
+    "forgone_avoided": ("forgone_avoided", "horizon:forgone"),
+    "ed_avoided": ("ed_avoided", "horizon:ed_visits"),
+    indicators.COST_PER_AVOIDED[0]: ("forgone_avoided", "horizon:forgone"),
+}
+
+
+def numerical_noise(values: dict, n_sets, baseline, outputs, seeds) -> dict[str, dict]:
+    """For each policy effect in ``NOISE_BASIS``: how many parameter sets have an unsettled
+    run (baseline or policy), the size rounding can give the effect there (wobble × the
+    baseline's horizon total: a conservative bound, the change measured between two code
+    versions was about a fifth of it) and the effect's median size over the sets."""
+    diff = {d.name: d for d in indicators.differences()}
+    out = {}
+    for label, fig, pol in outputs:
+        if pol is None or fig not in NOISE_BASIS:
+            continue
+        basis, horizon_key = NOISE_BASIS[fig]
+        noise, size = [], []
+        for i in range(n_sets):
+            b = [values[(i, baseline, s)] for s in seeds]
+            p = [values[(i, pol, s)] for s in seeds]
+            size.append(abs(np.mean([diff[basis].of(x, y) for x, y in zip(b, p, strict=True)])))
+            w = max(v.get("weekly_wobble", 0.0) for v in b + p)
+            if w > UNSETTLED:
+                noise.append(w * np.mean([v[horizon_key] for v in b]))
+        out[label] = {
+            "basis": basis,
+            "unsettled_sets": len(noise),
+            "sets": n_sets,
+            "noise": float(np.median(noise)) if noise else 0.0,
+            "median_effect": float(np.nanmedian(size)) if size else float("nan"),
+        }
+    return out
+
+
 def _scale(v, f):
     return tuple(_scale(x, f) for x in v) if isinstance(v, tuple) else float(v) * f
 
@@ -361,6 +422,7 @@ def execute(run: sweep.Run, runs_dir: str, outputs=(), policy_paths=None) -> dic
         policy = [{"seed": run.seed, **r} for r in m.policy_rows]
         # the confirmed 58, as run, compare and sweep (indicators.PRIORITY_GROUPS)
         (values,) = indicators.seed_values(yearly, policy, indicators.PRIORITY_GROUPS).values()
+        values["weekly_wobble"] = weekly_wobble(m.datacollector.model_vars["forgone"])
         sweep.fresh_dir(tmp)
         manifest = {
             **run.identity(),
@@ -576,6 +638,7 @@ def run(study: Study, results="results", **engine) -> dict:
         )
         values = collect(stage_dir, len(unit), names, study.seeds)
         ys = output_matrix(values, len(unit), names[0], outs, study.seeds)
+        done["noise"] = numerical_noise(values, len(unit), names[0], outs, study.seeds)
         morris_rows = morris_indices(ranges, unit, ys, study.morris["levels"])
         aio.atomic_write_text(root / "morris_indices.csv", runner.csv_text(morris_rows))
         done["morris_ranges"] = ranges
@@ -599,6 +662,7 @@ def run(study: Study, results="results", **engine) -> dict:
         )
         values = collect(stage_dir, len(unit), names, study.seeds)
         ys = output_matrix(values, len(unit), names[0], outs, study.seeds)
+        done["noise_sobol"] = numerical_noise(values, len(unit), names[0], outs, study.seeds)
         sobol_rows = sobol_indices(ranges, ys)
         aio.atomic_write_text(root / "sobol_indices.csv", runner.csv_text(sobol_rows))
         done["sobol_ranges"] = ranges
@@ -709,10 +773,22 @@ def report(study: Study, done: dict) -> str:
         by: dict[str, list[dict]] = {}
         for r in rows:
             by.setdefault(r["output"], []).append(r)
+        noise = done.get("noise" if method == "morris" else "noise_sobol", {})
         for out, rs in by.items():
             rs = sorted(rs, key=lambda r: -np.nan_to_num(r[val], nan=-1))
             if not np.isfinite(rs[0][val]):
                 lines += [f"- **{out}**: not analysable ({rs[0]['note']}).", ""]
+                continue
+            nz = noise.get(out)
+            if nz and nz["unsettled_sets"] and nz["noise"] > nz["median_effect"]:
+                lines += [
+                    f"- **{out}**: not analysable: in {nz['unsettled_sets']} of {nz['sets']} "
+                    f"parameter sets the weekly state did not settle, and there rounding alone "
+                    f"can move {nz['basis']} by up to about {nz['noise']:.3g}, more than its "
+                    f"median size ({nz['median_effect']:.3g}). Its indices are in the tables "
+                    'but measure numerical noise (docs/sensitivity.md, "Numerical noise").',
+                    "",
+                ]
                 continue
             top = rs[0][val]
             drivers = [r for r in rs if r[val] >= 0.1 * top and top > 0]
@@ -738,6 +814,20 @@ def report(study: Study, done: dict) -> str:
             if nil:
                 lines.append(f"  No effect at all: {', '.join(nil)}.")
         lines.append("")
+    unsettled = {
+        (k, v["unsettled_sets"], v["sets"])
+        for d in ("noise", "noise_sobol")
+        for k, v in done.get(d, {}).items()
+    }
+    if any(u for _, u, _ in unsettled):
+        worst = max(u / n for _, u, n in unsettled)
+        lines += [
+            f"Runs whose weekly state did not settle (national forgone care varying by more "
+            f"than {UNSETTLED:.1%} a week over their last {WOBBLE_WEEKS} weeks): up to "
+            f"{worst:.0%} of parameter sets for a policy. A policy effect smaller than what "
+            "rounding can give those runs is reported as not analysable.",
+            "",
+        ]
     lines += [
         "μ*: mean absolute elementary effect (in the output's unit, over the parameter's whole "
         "range); σ large against μ*: non-linear or interacting. ST: share of the output's "
