@@ -1,6 +1,6 @@
 #!/bin/sh
 # The worked example of results/sensitivity_cvl and results/compare_uncertainty (README,
-# "Which assumptions decide the answer"). About 5 minutes on 2 cores.
+# "Which assumptions decide the answer"). About 3 minutes on 2 cores.
 set -e
 BIN=${BIN:-.venv/bin}
 $BIN/accesssim sensitivity experiments/sensitivity_cvl.toml --workers 2 --out results
