@@ -310,3 +310,9 @@ def test_numerical_noise_by_hand():
     assert nz["unsettled_sets"] == 1 and nz["sets"] == 2
     assert nz["noise"] == pytest.approx(10_000)
     assert nz["median_effect"] == pytest.approx(500)
+    # so the report and the figure call it not analysable; a settled set 1 would not
+    assert sensitivity.within_noise({"noise": {"x": nz}}, "morris", "x") is nz
+    values[(1, "base", 1)]["weekly_wobble"] = 1e-6
+    calm = sensitivity.numerical_noise(values, 2, "base", outputs, [1])["pol: forgone_avoided"]
+    assert calm["unsettled_sets"] == 0
+    assert sensitivity.within_noise({"noise": {"x": calm}}, "morris", "x") is None

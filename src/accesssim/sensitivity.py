@@ -113,26 +113,38 @@ def weekly_wobble(forgone_by_week) -> float:
     return float(np.median(np.abs(np.diff(f))) / f.mean())
 
 
-# policy effects whose size rounding can blur in an unsettled run: the figure the check is
-# made on and the baseline total that scales the noise (€ per avoided: its denominator)
+# policy effects whose size rounding can blur in an unsettled run: the effect the check is
+# made on (€ per avoided: its denominator), the baseline figure that scales the noise and the
+# effect's unit factor
 NOISE_BASIS = {
-    "forgone_avoided": ("forgone_avoided", "horizon:forgone"),
-    "ed_avoided": ("ed_avoided", "horizon:ed_visits"),
-    indicators.COST_PER_AVOIDED[0]: ("forgone_avoided", "horizon:forgone"),
+    "forgone_avoided": ("forgone_avoided", "horizon:forgone", 1.0),
+    "ed_avoided": ("ed_avoided", "horizon:ed_visits", 1.0),
+    indicators.COST_PER_AVOIDED[0]: ("forgone_avoided", "horizon:forgone", 1.0),
+    "renoncement_change_priority_pp": (
+        "renoncement_change_priority_pp",
+        "last:renoncement_rate:priority",
+        100.0,
+    ),
+    "renoncement_change_other_pp": (
+        "renoncement_change_other_pp",
+        "last:renoncement_rate:other",
+        100.0,
+    ),
 }
 
 
 def numerical_noise(values: dict, n_sets, baseline, outputs, seeds) -> dict[str, dict]:
     """For each policy effect in ``NOISE_BASIS``: how many parameter sets have an unsettled
     run (baseline or policy), the size rounding can give the effect there (wobble × the
-    baseline's horizon total: a conservative bound, the change measured between two code
-    versions was about a fifth of it) and the effect's median size over the sets."""
+    baseline's level of the figure: for totals a conservative bound, the change measured
+    between two code versions was about a fifth of it; the wobble is national, so for a group
+    of EPCIs it is an estimate) and the effect's median size over the sets."""
     diff = {d.name: d for d in indicators.differences()}
     out = {}
     for label, fig, pol in outputs:
         if pol is None or fig not in NOISE_BASIS:
             continue
-        basis, horizon_key = NOISE_BASIS[fig]
+        basis, level_key, unit = NOISE_BASIS[fig]
         noise, size = [], []
         for i in range(n_sets):
             b = [values[(i, baseline, s)] for s in seeds]
@@ -140,7 +152,7 @@ def numerical_noise(values: dict, n_sets, baseline, outputs, seeds) -> dict[str,
             size.append(abs(np.mean([diff[basis].of(x, y) for x, y in zip(b, p, strict=True)])))
             w = max(v.get("weekly_wobble", 0.0) for v in b + p)
             if w > UNSETTLED:
-                noise.append(w * np.mean([v[horizon_key] for v in b]))
+                noise.append(w * unit * np.mean([v[level_key] for v in b]))
         out[label] = {
             "basis": basis,
             "unsettled_sets": len(noise),
@@ -694,8 +706,16 @@ def run(study: Study, results="results", **engine) -> dict:
     return done
 
 
+def within_noise(done: dict, method: str, out: str) -> dict | None:
+    """``numerical_noise``'s entry for ``out`` when rounding can give the unsettled runs more
+    than the effect's median size (the output is then not analysable), else None."""
+    nz = done.get("noise" if method == "morris" else "noise_sobol", {}).get(out)
+    return nz if nz and nz["unsettled_sets"] and nz["noise"] > nz["median_effect"] else None
+
+
 def figures(done: dict, root: Path) -> list[Path]:
-    """One ranked bar figure per output and method."""
+    """One ranked bar figure per output and method (grey, and titled so, when the output is
+    within numerical noise: ``within_noise``)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -713,12 +733,13 @@ def figures(done: dict, root: Path) -> list[Path]:
             rs = sorted((r for r in rs if np.isfinite(r[val])), key=lambda r: r[val])
             if not rs:
                 continue
+            noise = within_noise(done, method, out)
             fig, ax = plt.subplots(figsize=(7, 0.3 * len(rs) + 1.2))
             ax.barh(
                 [r["parameter"] for r in rs],
                 [r[val] for r in rs],
                 xerr=[r[err] for r in rs],
-                color="#4477aa",
+                color="#bbbbbb" if noise else "#4477aa",
             )
             if method == "sobol":
                 ax.scatter(
@@ -731,7 +752,10 @@ def figures(done: dict, root: Path) -> list[Path]:
                     "sobol": "total index ST (bars, 95 % CI), first-order S1 (dots)",
                 }[method]
             )
-            ax.set_title(out, fontsize=9)
+            ax.set_title(
+                f"{out}\nNOT ANALYSABLE: within numerical noise (report.md)" if noise else out,
+                fontsize=9,
+            )
             fig.tight_layout()
             slug = "".join(c if c.isalnum() else "_" for c in out).strip("_")
             f = root / f"{method}_{slug}.png"
@@ -773,14 +797,13 @@ def report(study: Study, done: dict) -> str:
         by: dict[str, list[dict]] = {}
         for r in rows:
             by.setdefault(r["output"], []).append(r)
-        noise = done.get("noise" if method == "morris" else "noise_sobol", {})
         for out, rs in by.items():
             rs = sorted(rs, key=lambda r: -np.nan_to_num(r[val], nan=-1))
             if not np.isfinite(rs[0][val]):
                 lines += [f"- **{out}**: not analysable ({rs[0]['note']}).", ""]
                 continue
-            nz = noise.get(out)
-            if nz and nz["unsettled_sets"] and nz["noise"] > nz["median_effect"]:
+            nz = within_noise(done, method, out)
+            if nz:
                 lines += [
                     f"- **{out}**: not analysable: in {nz['unsettled_sets']} of {nz['sets']} "
                     f"parameter sets the weekly state did not settle, and there rounding alone "
