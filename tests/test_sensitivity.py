@@ -231,6 +231,9 @@ def test_uncertainty_interval_contains_seed_only_interval(tmp_path):
         assert hi - lo > 10 * (shi - slo)  # parameters matter more than seeds here
     # paired probabilities are complementary
     assert u.beats[("days", "tele")] + u.beats[("tele", "days")] == pytest.approx(1)
+    # every draw is checked for an unsettled weekly state (counted per policy, 0 to 12)
+    assert set(u.unsettled) == {"days", "tele"}
+    assert all(0 <= k <= 12 for k, _ in u.unsettled.values())
     text = compare.report_markdown(cmp)
     assert "parameter sets × seeds" in text and "seeds only" in text
     out = compare.write(cmp, tmp_path / "out")

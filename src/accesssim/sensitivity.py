@@ -872,6 +872,9 @@ class Uncertainty:
     eur: dict[str, dict[str, float]]  # policy -> percentiles of euros per avoided, share ≤ 0
     ranges: list[Range]
     joint: list[str] = field(default_factory=list)  # drawn together from calibration draws
+    # policy -> (pairs with an unsettled baseline or policy run, median of what rounding can
+    # give forgone_avoided there): docs/sensitivity.md, "Numerical noise"
+    unsettled: dict[str, tuple[int, float]] = field(default_factory=dict)
 
 
 def uncertainty(base_sc, others, n: int, results, design="lhs", seed=1, **engine) -> Uncertainty:
@@ -962,7 +965,19 @@ def uncertainty(base_sc, others, n: int, results, design="lhs", seed=1, **engine
         for b in pairs
         if a != b
     }
-    return Uncertainty(n, like.seeds, like.policy_names, pairs, summary, beats, eur, ranges, joint)
+    unsettled = {}
+    for p in like.policy_names:
+        noise = []
+        for i in range(n):
+            for s_ in like.seeds:
+                b, q = values[(i, base_sc.name, s_)], values[(i, p, s_)]
+                w = max(b.get("weekly_wobble", 0.0), q.get("weekly_wobble", 0.0))
+                if w > UNSETTLED:
+                    noise.append(w * b["horizon:forgone"])
+        unsettled[p] = (len(noise), float(np.median(noise)) if noise else 0.0)
+    return Uncertainty(
+        n, like.seeds, like.policy_names, pairs, summary, beats, eur, ranges, joint, unsettled
+    )
 
 
 def uncertainty_report(u: Uncertainty, seed_summary: dict | None = None) -> str:
@@ -1002,6 +1017,18 @@ def uncertainty_report(u: Uncertainty, seed_summary: dict | None = None) -> str:
     for a in u.policies:
         cells = ["–" if a == b else f"{u.beats[(a, b)]:.0%}" for b in u.policies]
         lines.append(f"| {a} | " + " | ".join(cells) + " |")
+    shaky = {p: v for p, v in u.unsettled.items() if v[0]}
+    if shaky:
+        lines += [
+            "",
+            'Draws whose weekly state did not settle (docs/sensitivity.md, "Numerical '
+            'noise"); there rounding alone can move forgone care avoided by about the amount '
+            "given, so smaller differences between policies in those draws are noise: "
+            + "; ".join(
+                f"{p} {k} of {u.n_sets * len(u.seeds)} (±{v:,.0f})" for p, (k, v) in shaky.items()
+            )
+            + ".",
+        ]
     lines += [
         "",
         "Euros per forgone consultation avoided across parameter sets × seeds (draws that "
