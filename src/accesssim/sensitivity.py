@@ -133,6 +133,13 @@ NOISE_BASIS = {
 }
 
 
+def rounding_noise(base: list[dict], pol: list[dict], level_key: str, unit=1.0) -> float | None:
+    """What rounding can give a policy effect at one parameter set (its runs' values, per
+    seed): wobble × the baseline's level of the figure, or None when every run settled."""
+    w = max(v.get("weekly_wobble", 0.0) for v in base + pol)
+    return w * unit * float(np.mean([v[level_key] for v in base])) if w > UNSETTLED else None
+
+
 def numerical_noise(values: dict, n_sets, baseline, outputs, seeds) -> dict[str, dict]:
     """For each policy effect in ``NOISE_BASIS``: how many parameter sets have an unsettled
     run (baseline or policy), the size rounding can give the effect there (wobble × the
@@ -150,9 +157,9 @@ def numerical_noise(values: dict, n_sets, baseline, outputs, seeds) -> dict[str,
             b = [values[(i, baseline, s)] for s in seeds]
             p = [values[(i, pol, s)] for s in seeds]
             size.append(abs(np.mean([diff[basis].of(x, y) for x, y in zip(b, p, strict=True)])))
-            w = max(v.get("weekly_wobble", 0.0) for v in b + p)
-            if w > UNSETTLED:
-                noise.append(w * unit * np.mean([v[level_key] for v in b]))
+            r = rounding_noise(b, p, level_key, unit)
+            if r is not None:
+                noise.append(r)
         out[label] = {
             "basis": basis,
             "unsettled_sets": len(noise),
@@ -967,13 +974,12 @@ def uncertainty(base_sc, others, n: int, results, design="lhs", seed=1, **engine
     }
     unsettled = {}
     for p in like.policy_names:
-        noise = []
-        for i in range(n):
-            for s_ in like.seeds:
-                b, q = values[(i, base_sc.name, s_)], values[(i, p, s_)]
-                w = max(b.get("weekly_wobble", 0.0), q.get("weekly_wobble", 0.0))
-                if w > UNSETTLED:
-                    noise.append(w * b["horizon:forgone"])
+        noise = [
+            rounding_noise([values[(i, base_sc.name, s_)]], [values[(i, p, s_)]], "horizon:forgone")
+            for i in range(n)
+            for s_ in like.seeds
+        ]
+        noise = [r for r in noise if r is not None]
         unsettled[p] = (len(noise), float(np.median(noise)) if noise else 0.0)
     return Uncertainty(
         n, like.seeds, like.policy_names, pairs, summary, beats, eur, ranges, joint, unsettled
