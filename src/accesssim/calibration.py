@@ -102,7 +102,7 @@ def outputs(territory, params: dict, seeds=SEEDS, years: int = YEARS) -> dict:
     """National (core) outputs, mean over seeds and over years 2..``years``."""
     rows = []
     for seed in seeds:
-        m = AccessModel(territory, params=params, rng=seed, calibration=None)
+        m = AccessModel(territory, params=params, rng=seed, calibration=None, agents=False)
         for _ in range(years):
             m.run_for(52)
             if m.year_index >= 2 or years == 1:

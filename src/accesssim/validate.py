@@ -119,7 +119,7 @@ class Context:
         year and its EPCI rows (the care-path rows read them)."""
         from accesssim.model import AccessModel
 
-        m = AccessModel(self.t, rng=self.care_seed, cache=self.cache)
+        m = AccessModel(self.t, rng=self.care_seed, cache=self.cache, agents=False)
         m.run_for(52 * self.care_years)
         last = m.start_year + m.year_index - 1
         rows = [r for r in m.yearly_rows if r["year"] == last]
