@@ -386,25 +386,25 @@ class AccessModel(Model):
         core = self.core
         for k, v in week.ed_by_cause().items():
             self.year_ed_cause[k] += v
-        waiting = by_commune(self.backlog)
-        self.year_backlog += waiting
+        self.year_backlog += week.waiting
         acts = week.gp_tele + week.gp_in_person
         share = np.divide(week.gp_tele, acts, out=np.zeros_like(acts), where=acts > 0)
         self.tele_share_max_gp = max(self.tele_share_max_gp, float(share.max(initial=0.0)))
         flows = week.as_dict()
         self.week_flows = flows
+        per_commune = {}
         for k, v in flows.items():
             self.year_acc[k] += v
-            per_commune = by_commune(v)
-            self.month_acc[k] += per_commune
-            self.week_totals[k] = float(per_commune @ core)
-        self.week_totals["backlog"] = float(waiting @ core)
+            per_commune[k] = by_commune(v)
+            self.month_acc[k] += per_commune[k]
+            self.week_totals[k] = float(per_commune[k] @ core)
+        self.week_totals["backlog"] = float(week.waiting @ core)
         self.year_wait += self.wait_weeks
         if len(self.territory.emergency):
             site = self.nearest_ed_site
             ok = site >= 0
             self.ed_visits_by_site += np.bincount(
-                site[ok], weights=by_commune(flows["ed"])[ok], minlength=len(self.ed_visits_by_site)
+                site[ok], weights=per_commune["ed"][ok], minlength=len(self.ed_visits_by_site)
             )
         for policy in self.policies:
             policy.after_step(self, flows, week.used, week.capacity)

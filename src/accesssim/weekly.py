@@ -99,6 +99,7 @@ class WeekFlows:
     ed_waiting: np.ndarray  # by commune: requests that were waiting
     ed_other: np.ndarray  # by commune: new need of people with an MT
     backlog: np.ndarray  # (communes, bands, 2) at the end of the week
+    waiting: np.ndarray  # the backlog per commune
     wait_weeks: np.ndarray
     used: np.ndarray  # consultations given per commune
     capacity: np.ndarray  # capacity per commune, flex included
@@ -255,6 +256,7 @@ def simulate_week(s: WeekState, p: dict, check: bool = True) -> WeekFlows:
         ed_waiting=ed_waiting,
         ed_other=ed_other,
         backlog=backlog,
+        waiting=waiting,
         wait_weeks=wait_weeks,
         used=used,
         capacity=capacity,
