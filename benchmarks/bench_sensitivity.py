@@ -18,16 +18,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_sweep import EXPERIMENT  # the same experiment, run by both benchmarks
+
 from accesssim import sensitivity, sweep
 
 ROOT = Path(__file__).resolve().parents[1]
-EXPERIMENT = """
-[experiment]
-name = "bench"
-scenarios = ["{baseline}"]
-seeds = {seeds}
-outputs = ["epci_yearly", "national_weekly"]
-"""
 STUDY = """
 [sensitivity]
 name = "bench_morris"

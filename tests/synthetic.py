@@ -1,4 +1,5 @@
-"""Small synthetic territories for model tests (labelled synthetic; not French data)."""
+"""Small synthetic territories for model tests (labelled synthetic; not French data), and the
+small scenario files on Lozère that the sweep and sensitivity tests run."""
 
 import numpy as np
 
@@ -74,3 +75,25 @@ def grid_territory(nx: int, ny: int, gp, population, km: float = 4.0, ed=(0,)) -
         checksum="synthetic",
         label="synthetic grid",
     )
+
+
+# the baseline and a solidarity-days policy on Lozère over one year (sweep, sensitivity tests)
+LOZERE_BASE = """
+[scenario]
+name = "base"
+years = 1
+[territory]
+departement = "48"
+"""
+LOZERE_DAYS = """
+[scenario]
+name = "days"
+years = 1
+[territory]
+departement = "48"
+[[policies]]
+type = "solidarity_days"
+targets = "confirmed"
+participation = 0.5
+days_per_month = 1.0
+"""

@@ -6,31 +6,14 @@ import math
 
 import numpy as np
 import pytest
+from synthetic import LOZERE_BASE as BASE
+from synthetic import LOZERE_DAYS as POLICY
 
 from accesssim import parameters, sensitivity
 from accesssim.scenario import ScenarioError
 
 pytest.importorskip("SALib")
 
-BASE = """
-[scenario]
-name = "base"
-years = 1
-[territory]
-departement = "48"
-"""
-POLICY = """
-[scenario]
-name = "days"
-years = 1
-[territory]
-departement = "48"
-[[policies]]
-type = "solidarity_days"
-targets = "confirmed"
-participation = 0.5
-days_per_month = 1.0
-"""
 STUDY = """
 [sensitivity]
 name = "t"

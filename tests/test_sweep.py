@@ -4,29 +4,11 @@ import json
 import weakref
 
 import pytest
+from synthetic import LOZERE_BASE as BASE
+from synthetic import LOZERE_DAYS as POLICY
 
 from accesssim import cli, runner, sweep, sweep_summary
 from accesssim.scenario import ScenarioError
-
-BASE = """
-[scenario]
-name = "base"
-years = 1
-[territory]
-departement = "48"
-"""
-POLICY = """
-[scenario]
-name = "days"
-years = 1
-[territory]
-departement = "48"
-[[policies]]
-type = "solidarity_days"
-targets = "confirmed"
-participation = 0.5
-days_per_month = 1.0
-"""
 
 
 def experiment(tmp_path, grid='"policies.0.days_per_month" = [0.5, 2.0]', seeds="[1, 2]", extra=""):
