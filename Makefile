@@ -35,6 +35,7 @@ test: $(VENV)/.installed lint
 lint: $(VENV)/.installed
 	$(BIN)/ruff check src tests scripts benchmarks
 	$(BIN)/ruff format --check src tests scripts benchmarks
+	$(BIN)/lint-imports --no-cache
 
 # the worked example of results/sensitivity_cvl and results/compare_uncertainty (README)
 sensitivity-example: $(VENV)/.installed

@@ -16,7 +16,7 @@ TASK = r"""
 import json, resource, sys, time
 region, years = sys.argv[1], int(sys.argv[2])
 from accesssim import territory, travel
-from accesssim.model import AccessModel
+from accesssim.model.access_model import AccessModel
 t = territory.load()
 if region != "France":
     t = t.select(region=region)

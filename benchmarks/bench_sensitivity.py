@@ -20,7 +20,7 @@ from pathlib import Path
 
 from bench_sweep import EXPERIMENT  # the same experiment, run by both benchmarks
 
-from accesssim import sensitivity, sweep
+from accesssim.experiments import sensitivity, sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 STUDY = """

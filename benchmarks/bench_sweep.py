@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from accesssim import sweep
+from accesssim.experiments import sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPERIMENT = """

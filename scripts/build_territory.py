@@ -40,8 +40,8 @@ import shapely
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
-from accesssim import io as aio  # noqa: E402
-from accesssim.territory import DENSITY_CLASSES, DENSITY_THRESHOLDS  # noqa: E402
+from accesssim.geo.territory import DENSITY_CLASSES, DENSITY_THRESHOLDS  # noqa: E402
+from accesssim.util import files as aio  # noqa: E402
 
 FORMAT_VERSION = 1
 DECOUPAGE_VERSION = "6.0.0"
@@ -363,7 +363,7 @@ def fast_links(adj, population, lon, lat):
     from scipy.spatial import Delaunay
 
     sys.path.insert(0, str(ROOT / "src"))
-    from accesssim.territory import great_circle_km
+    from accesssim.geo.territory import great_circle_km
 
     n = len(population)
     poles = np.flatnonzero(population >= FAST_POLE_POPULATION)

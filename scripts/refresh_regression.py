@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 from test_run_cli import REGRESSION, regression_summary  # noqa: E402
 
-from accesssim import __version__, parameters  # noqa: E402
+from accesssim.params import parameters  # noqa: E402
+from accesssim.util.version import __version__  # noqa: E402
 
 if __name__ == "__main__":
     old = json.loads(REGRESSION.read_text())["indicators"] if REGRESSION.exists() else {}

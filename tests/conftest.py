@@ -14,6 +14,6 @@ def shared_data():
 
 @pytest.fixture(scope="session")
 def france():
-    from accesssim import territory
+    from accesssim.geo import territory
 
     return territory.load()

@@ -2,8 +2,8 @@
 from Python or name it as ``type = "custom_policy:ExtraCapacity"`` in a scenario file, and a
 sweep's spawned workers import it from here."""
 
-from accesssim import policies
-from accesssim.parameters import Param
+from accesssim.params.parameters import Param
+from accesssim.policies import library as policies
 
 
 class ExtraCapacity(policies.Policy):

@@ -3,7 +3,7 @@ small scenario files on Lozère that the sweep and sensitivity tests run."""
 
 import numpy as np
 
-from accesssim import territory as terr
+from accesssim.geo import territory as terr
 
 
 def grid_territory(nx: int, ny: int, gp, population, km: float = 4.0, ed=(0,)) -> terr.Territory:

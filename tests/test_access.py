@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import sparse
 
-from accesssim import access
+from accesssim.core import access
 
 
 def dense_times(t):
@@ -145,7 +145,7 @@ def test_equals_pysal_access_e2sfca_on_a_region():
     """PySAL `access` (a test extra, skipped when absent) on Corse with the shipped times."""
     pd = pytest.importorskip("pandas")
     access_pkg = pytest.importorskip("access")
-    from accesssim import territory, travel
+    from accesssim.geo import territory, travel
 
     t = territory.load().select(region="Corse", buffer_km=0)
     times = travel.travel_matrix(t, 20, travel.METRIC, cache=False).tocoo()

@@ -17,7 +17,10 @@ import pytest
 from custom_policy import ExtraCapacity
 
 import accesssim
-from accesssim import cli, policies, scenario, sweep, sweep_summary
+from accesssim.cli import main as cli
+from accesssim.experiments import sweep, sweep_summary
+from accesssim.policies import library as policies
+from accesssim.specs import scenario
 
 CODES = {c: str for c in ("commune", "epci", "departement", "region", "cog")}
 
@@ -184,7 +187,7 @@ def test_scenario_type_errors_name_the_file():
     with pytest.raises(ValueError, match="cannot import policy class 'no_such_module:X'"):
         policies.from_spec({"type": "no_such_module:X"})
     with pytest.raises(ValueError, match="not a subclass"):
-        policies.from_spec({"type": "accesssim.policies:Slider"})
+        policies.from_spec({"type": "accesssim.policies.library:Slider"})
     with pytest.raises(TypeError, match="subclass"):
         accesssim.register_policy(dict)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from accesssim import io as aio
+from accesssim.util import files as aio
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -2,7 +2,8 @@ import csv
 
 import numpy as np
 
-from accesssim import cli, metrics
+from accesssim.cli import main as cli
+from accesssim.core import metrics
 
 
 def test_apl_on_a_departement_writes_map_and_csv(tmp_path, capsys):

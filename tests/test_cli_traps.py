@@ -6,7 +6,9 @@ import sys
 
 import pytest
 
-from accesssim import cli, examples, sweep
+from accesssim import examples
+from accesssim.cli import main as cli
+from accesssim.experiments import sweep
 
 
 def subparsers():

@@ -18,7 +18,8 @@ import pytest
 
 pytest.importorskip("solara")
 
-from accesssim import cli, fmt  # noqa: E402
+from accesssim.cli import main as cli
+from accesssim.dashboard import fmt
 
 
 def test_french_number_formats():
@@ -33,14 +34,14 @@ def test_french_number_formats():
 
 def test_weeks_fall_in_the_months_of_the_model():
     """The model closes its months at weeks round(52 k / 12): 4, 9, 13, ... 52."""
-    from accesssim import app
+    from accesssim.dashboard import app
 
     weeks = (1, 4, 5, 13, 14, 52, 53, 104, 105)
     assert [app.month_of_week(w) for w in weeks] == [0, 0, 1, 2, 3, 11, 12, 23, 24]
 
 
 def test_policy_specs_follow_the_sliders_and_leave_zero_doses_out():
-    from accesssim import app
+    from accesssim.dashboard import app
 
     v = app.default_values()
     assert app.policy_specs(v) == []  # all at "none": the baseline itself
@@ -65,7 +66,8 @@ def test_policy_specs_follow_the_sliders_and_leave_zero_doses_out():
 
 
 def test_every_slider_is_inside_the_range_its_policy_accepts():
-    from accesssim import app, policies
+    from accesssim.dashboard import app
+    from accesssim.policies import library as policies
 
     for s in app.sliders():
         for value in (s.min, s.max, s.default):
@@ -77,7 +79,8 @@ def test_every_slider_is_inside_the_range_its_policy_accepts():
 
 
 def test_a_preset_loads_its_scenario_values():
-    from accesssim import app, scenario
+    from accesssim.dashboard import app
+    from accesssim.specs import scenario
 
     labels = app.presets()
     assert {"Pacte 2025 (toutes les mesures)", "Docteurs juniors (nov. 2026)"} <= set(labels)
@@ -95,7 +98,7 @@ def test_a_preset_loads_its_scenario_values():
 
 
 def test_policy_effects_by_hand():
-    from accesssim import app
+    from accesssim.dashboard import app
 
     core = np.array([True, True, True, False])
     prio = np.array([True, False, False, True])
@@ -118,7 +121,7 @@ def test_policy_effects_by_hand():
 
 
 def test_class_breaks_adapt_to_the_values_and_a_zero_difference_is_one_class():
-    from accesssim import dashmap
+    from accesssim.dashboard import dashmap
 
     v = np.array([0.001, 0.002, 0.004, 0.008, 0.016, 0.032, np.nan])
     c = dashmap.class_breaks(v, str, "YlOrRd", n=4)
@@ -136,8 +139,9 @@ def test_zero_dose_policies_show_no_difference_and_the_csv_has_epci_codes():
     """Policies built with a zero dose (no MSP a year, telemedicine at the baseline share
     without pharmacy points) must give exactly the baseline: every effect and every EPCI
     difference is 0."""
-    from accesssim import app, policies
-    from accesssim.model import AccessModel
+    from accesssim.dashboard import app
+    from accesssim.model.access_model import AccessModel
+    from accesssim.policies import library as policies
 
     run = app.TwinRun(app.Settings("23 Creuse"))
     assert run.specs == [] and run.models["policy"].policies == []  # sliders at "none"
@@ -169,7 +173,7 @@ def test_every_territory_in_the_list_resets_steps_and_draws():
     """The fast loop over the whole list: each choice is reset as the page's Réinitialiser
     does (both simulations and a snapshot), run one week, and its map drawn in every view.
     France entière is checked for selection only (about 15 s to build)."""
-    from accesssim import app
+    from accesssim.dashboard import app
 
     choices = app.territory_choices()
     assert choices[0] == app.FRANCE and "Bretagne" in choices and "18 Cher" in choices
@@ -188,7 +192,7 @@ def test_every_territory_in_the_list_resets_steps_and_draws():
 def test_session_runs_one_command_at_a_time():
     """A second command while one runs waits for the lock: the model is never stepped by
     two threads at once, and the snapshot's week matches its series."""
-    from accesssim import app
+    from accesssim.dashboard import app
 
     s = app.Session()
     s.reset(app.Settings("18 Cher"))
@@ -211,7 +215,7 @@ def test_session_runs_one_command_at_a_time():
 def test_what_a_policy_delivered_adds_up_to_its_cost():
     """Solidarity days are paid 200 EUR a day given (policies.py): the cost on the page is
     the days delivered times 200, across the year end."""
-    from accesssim import app
+    from accesssim.dashboard import app
 
     v = app.default_values() | {"participation": 0.05, "days_per_month": 1.0}
     run = app.TwinRun(app.Settings("18 Cher", values=v))
@@ -247,7 +251,7 @@ def dashboard(tmp_path):
     # EPCI, in Cher, is outside the territory): an error the page must show and survive
     presets = tmp_path / "scenarios"
     presets.mkdir()
-    from accesssim import app
+    from accesssim.dashboard import app
 
     for f in app.SCENARIO_DIR.glob("*.toml"):  # the presets shipped in the package
         shutil.copy(f, presets)

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 import accesssim
-from accesssim import plots, sweep_summary
-from accesssim.parameters import PARAMETERS
+from accesssim.experiments import sweep_summary
+from accesssim.outputs import plots
+from accesssim.params.parameters import PARAMETERS
 
 SC = '[scenario]\nname = "{n}"\nyears = 3\nseeds = [1]\n[territory]\ndepartement = "23"\n{p}'
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from accesssim import io as aio
+from accesssim.util import files as aio
 
 
 def test_npz_bytes_are_deterministic_and_readable(tmp_path):

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from accesssim import metrics
+from accesssim.core import metrics
 
 
 def test_tail_mean_splits_the_boundary_unit():

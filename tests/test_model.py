@@ -6,9 +6,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from synthetic import grid_territory
 
-from accesssim import policies
-from accesssim.agents import GP, PatientCohort
-from accesssim.model import FLOWS, AccessModel
+from accesssim.model.access_model import FLOWS, AccessModel
+from accesssim.model.agents import GP, PatientCohort
+from accesssim.policies import library as policies
 
 
 def totals(m):
@@ -71,7 +71,7 @@ def test_need_matches_the_age_rates_by_hand():
 
 @pytest.fixture(scope="module")
 def landes():
-    from accesssim import territory
+    from accesssim.geo import territory
 
     return territory.load().select(departement="40")
 

@@ -6,9 +6,13 @@ import json
 import numpy as np
 import pytest
 
-from accesssim import access, runner, scenario, travel, validate
-from accesssim import territory as terr
-from accesssim.model import AccessModel
+from accesssim.core import access
+from accesssim.experiments import runner, validate
+from accesssim.geo import territory as terr
+from accesssim.geo import travel
+from accesssim.geo.apl import territory_apl
+from accesssim.model.access_model import AccessModel
+from accesssim.specs import scenario
 
 FLAT_ACTIVITY = {"activity_cv": 0.0, "activity_factor_65plus": 1.0, "msp_activity_gain": 0.0}
 
@@ -27,7 +31,7 @@ def test_model_apl_at_week_0_is_the_validate_apl(lozere):
     """With every GP at the mean activity, the model's APL at week 0 equals, commune by
     commune, the APL `accesssim validate` and `accesssim apl` compute from head counts."""
     m = AccessModel(lozere, params=FLAT_ACTIVITY, rng=3)
-    expected = access.territory_apl(lozere)  # c.gp x ACTS_PER_GP, METRIC times
+    expected = territory_apl(lozere)  # c.gp x ACTS_PER_GP, METRIC times
     np.testing.assert_array_equal(validate.Context(lozere).apl, expected)  # what validate shows
     np.testing.assert_allclose(m.current_apl(), expected, rtol=1e-9, atol=1e-12)
     # with the default activity spread, the same on average (Lozère: ~290 GPs)

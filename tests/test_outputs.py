@@ -12,7 +12,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from accesssim import cli, export, provenance, runner, scenario, territory
+from accesssim.cli import main as cli
+from accesssim.experiments import runner
+from accesssim.geo import territory
+from accesssim.outputs import export
+from accesssim.specs import scenario
+from accesssim.util import provenance
 
 LOZERE = {
     "scenario": {"name": "lozere", "years": 1, "seeds": [3, 4]},

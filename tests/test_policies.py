@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from synthetic import grid_territory
 
-from accesssim import policies, scenario
-from accesssim.model import AccessModel
+from accesssim.model.access_model import AccessModel
+from accesssim.policies import library as policies
+from accesssim.specs import scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = "900000000"  # row 0 of the synthetic grid: no GP of its own

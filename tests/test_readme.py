@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from accesssim import cli
+from accesssim.cli import main as cli
 
 REPO = Path(__file__).resolve().parents[1]
 README = (REPO / "README.md").read_text(encoding="utf-8")

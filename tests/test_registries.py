@@ -8,9 +8,12 @@ import numpy as np
 import pytest
 from synthetic import grid_territory
 
-from accesssim import compare, indicators, policies, scenario, sweep, sweep_summary
-from accesssim.model import AccessModel
-from accesssim.parameters import Param
+from accesssim.experiments import compare, sweep, sweep_summary
+from accesssim.model.access_model import AccessModel
+from accesssim.outputs import indicators
+from accesssim.params.parameters import Param
+from accesssim.policies import library as policies
+from accesssim.specs import scenario
 
 BASE = """
 [scenario]
@@ -182,7 +185,8 @@ def test_integer_sirens_in_toml(tmp_path):
 
 
 def test_calibration_is_explicit_and_written_where_asked(tmp_path, monkeypatch):
-    from accesssim import calibration, parameters
+    from accesssim.experiments import calibration
+    from accesssim.params import parameters
 
     table = {k: p.default for k, p in parameters.PARAMETERS.items()}
     assert parameters.defaults(None) == table
@@ -198,7 +202,7 @@ def test_calibration_is_explicit_and_written_where_asked(tmp_path, monkeypatch):
         calibration, "fit", lambda *a, **k: {"fitted": {"forgo_base": 0.005}, "observed": {}}
     )
     out = tmp_path / "fit.json"
-    from accesssim import cli
+    from accesssim.cli import main as cli
 
     assert cli.main(["calibrate", "--departement", "48", "--write", str(out)]) == 0
     assert parameters.SHIPPED_CALIBRATION.read_bytes() == before
@@ -218,7 +222,7 @@ def test_toy_policy_reaches_the_dashboard(toys):
     """The toy's one ``Slider`` declaration gives the page's control, bounded by its
     ``Param`` (0 to 1); a twin run with the dose differs from its same-seed baseline."""
     pytest.importorskip("solara")
-    from accesssim import app
+    from accesssim.dashboard import app
 
     (control,) = [s for s in app.sliders() if s.name == "toy_extra"]
     assert (control.min, control.max, control.default, control.none) == (0, 1, 0.0, 0.0)

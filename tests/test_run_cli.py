@@ -7,7 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from accesssim import cli, indicators, parameters, runner, scenario
+from accesssim.cli import main as cli
+from accesssim.experiments import runner
+from accesssim.outputs import indicators
+from accesssim.params import parameters
+from accesssim.specs import scenario
 
 HERE = Path(__file__).resolve().parent
 REGRESSION = HERE / "data" / "baseline_regression.json"
@@ -87,7 +91,9 @@ def test_an_uncalibrated_run_warns_and_says_so(tmp_path):
     import json
     import warnings
 
-    from accesssim import parameters, runner, scenario
+    from accesssim.experiments import runner
+    from accesssim.params import parameters
+    from accesssim.specs import scenario
 
     f = tmp_path / "s.toml"
     f.write_text(

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from accesssim import scenario
+from accesssim.specs import scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 GOOD = """
@@ -99,7 +99,7 @@ def test_territory_selection_is_parsed_once_into_a_typed_object(
 
 
 def test_territory_selection_loads_the_same_communes_as_a_direct_selection(tmp_path):
-    from accesssim import territory as terr
+    from accesssim.geo import territory as terr
 
     sc = scenario.load(write(tmp_path, GOOD))
     assert sc.territory == scenario.TerritorySelection("departement", ("48",), 30.0)

@@ -9,8 +9,9 @@ import pytest
 from synthetic import LOZERE_BASE as BASE
 from synthetic import LOZERE_DAYS as POLICY
 
-from accesssim import parameters, sensitivity
-from accesssim.scenario import ScenarioError
+from accesssim.experiments import sensitivity
+from accesssim.params import parameters
+from accesssim.specs.scenario import ScenarioError
 
 pytest.importorskip("SALib")
 
@@ -188,7 +189,7 @@ def test_uncertainty_interval_contains_seed_only_interval(tmp_path):
     parameter + seed interval must contain it. (Not a theorem: with few draws, a policy whose
     effect is exactly 0 in most parameter sets can have seed noise outside it, see
     docs/sensitivity.md; that is why both intervals are reported.)"""
-    from accesssim import compare
+    from accesssim.experiments import compare
 
     creuse = 'departement = "23"'
     (tmp_path / "base.toml").write_text(
@@ -224,7 +225,7 @@ def test_uncertainty_interval_contains_seed_only_interval(tmp_path):
 
 
 def test_cli_sensitivity_writes_tables_figures_report(tmp_path, capsys):
-    from accesssim import cli
+    from accesssim.cli import main as cli
 
     f = study(tmp_path, params='["forgo_base", "capacity_flex"]', outputs='["forgone_avoided"]')
     rc = cli.main(["sensitivity", str(f), "--workers", "1", "--out", str(tmp_path / "r")])
@@ -245,7 +246,7 @@ def test_uncertainty_draws_fitted_parameters_jointly_from_calibration_draws(tmp_
     """With calibration draws, each parameter set takes one draw's fitted values together."""
     import json
 
-    from accesssim import compare
+    from accesssim.experiments import compare
 
     cal = json.loads(parameters.SHIPPED_CALIBRATION.read_text())
     draws = [

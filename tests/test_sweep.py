@@ -7,8 +7,9 @@ import pytest
 from synthetic import LOZERE_BASE as BASE
 from synthetic import LOZERE_DAYS as POLICY
 
-from accesssim import cli, runner, sweep, sweep_summary
-from accesssim.scenario import ScenarioError
+from accesssim.cli import main as cli
+from accesssim.experiments import runner, sweep, sweep_summary
+from accesssim.specs.scenario import ScenarioError
 
 
 def experiment(tmp_path, grid='"policies.0.days_per_month" = [0.5, 2.0]', seeds="[1, 2]", extra=""):

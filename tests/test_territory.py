@@ -7,7 +7,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from accesssim import territory as terr
+from accesssim.geo import territory as terr
 
 
 def test_every_commune_in_exactly_one_epci_and_populations_add_up(france):
@@ -153,7 +153,7 @@ def test_no_road_across_water_except_listed_bridges(france):
 
 
 def test_guyane_interior_has_no_road(france):
-    from accesssim import travel
+    from accesssim.geo import travel
 
     c = france.communes
     idx = {str(k): i for i, k in enumerate(c.code)}

@@ -7,8 +7,8 @@ import pytest
 import synthetic
 from scipy import sparse
 
-from accesssim import territory as terr
-from accesssim import travel
+from accesssim.geo import territory as terr
+from accesssim.geo import travel
 
 
 def line_graph(weights):

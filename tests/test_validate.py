@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from accesssim import validate
+from accesssim.experiments import validate
 
 
 def test_every_registered_check_has_a_status_a_source_and_a_year():
@@ -87,7 +87,7 @@ def test_pair_file_with_a_bad_field_names_line_and_field(france, tmp_path):
 
 
 def test_shipped_pairs_cover_regions_distances_and_a_fixed_split(france):
-    from accesssim import territory as terr
+    from accesssim.geo import territory as terr
 
     p = validate.read_road_pairs(validate.ROAD_PAIRS, france)
     c = france.communes

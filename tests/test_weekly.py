@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from accesssim import parameters, workforce
-from accesssim.weekly import (
+from accesssim.core import workforce
+from accesssim.core.weekly import (
     InvariantError,
     WeekFlows,
     WeekState,
@@ -15,6 +15,7 @@ from accesssim.weekly import (
     cohort_layout,
     simulate_week,
 )
+from accesssim.params import parameters
 
 P = {
     **parameters.defaults(),

@@ -6,16 +6,12 @@ From Python: ``accesssim.run(scenario, seeds=..., out=...)``, ``accesssim.compar
 ``import accesssim`` stays light.
 """
 
-__version__ = "0.1.0"
+from accesssim.util.version import __version__ as __version__
 
 _API = ("run", "compare", "register_policy", "load_scenario", "RunResults", "ComparisonResults")
 
 
 def __getattr__(name: str):
-    if name == "compare":  # the module, callable as the API's compare (see compare.py)
-        import importlib
-
-        return importlib.import_module("accesssim.compare")
     if name in _API:
         from accesssim import api
 

@@ -2,7 +2,7 @@
 
 import sys
 
-from accesssim.cli import main
+from accesssim.cli.main import main
 
 if __name__ == "__main__":
     sys.exit(main())

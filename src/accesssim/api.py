@@ -31,8 +31,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from accesssim import compare as compare_mod
-from accesssim import export, indicators, policies, reports, runner, scenario
+from accesssim.experiments import compare as compare_mod
+from accesssim.experiments import runner
+from accesssim.outputs import export, indicators, reports
+from accesssim.policies import library as policies
+from accesssim.specs import scenario
 
 register_policy = policies.register
 

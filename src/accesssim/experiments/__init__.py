@@ -1,0 +1,1 @@
+"""Running things: seeds (runner), compare, sweeps, sensitivity, calibration and validation."""

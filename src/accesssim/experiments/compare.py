@@ -1,0 +1,253 @@
+"""Compare policy scenarios with the baseline, with common random numbers.
+
+Every scenario runs with the same seeds, so for each seed the difference policy − baseline
+comes from the policy, not the noise; results are the median and a 90 % interval (5th-95th
+percentiles) of those differences across seeds. A cost per avoided forgone consultation is
+printed only where the avoided consultations are clearly positive (their interval above 0).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from accesssim.experiments import runner
+from accesssim.outputs import indicators, reports
+from accesssim.specs import scenario
+from accesssim.util import files as aio
+
+
+@dataclass
+class Comparison:
+    baseline: runner.RunResult
+    policies: dict[str, runner.RunResult]
+    per_seed: list[dict] = field(default_factory=list)  # scenario, seed, metric values
+    summary: dict[str, dict[str, tuple[float, float, float]]] = field(default_factory=dict)
+    priority_sirens: frozenset = frozenset()
+    sensitivity: dict[str, dict[float, tuple[float, float, float]]] = field(default_factory=dict)
+    uncertainty: object = None  # sensitivity.Uncertainty with --uncertainty N
+    sensitivity_baseline_ed: dict = field(default_factory=dict)  # value -> baseline ED total
+
+
+def load_all(paths, seeds: int | None = None) -> tuple[scenario.Scenario, list]:
+    """Scenario files (or ``Scenario`` objects, from the Python API) -> baseline, others."""
+    scs = [p if isinstance(p, scenario.Scenario) else scenario.load(p, seeds=seeds) for p in paths]
+    bases = [s for s in scs if not s.policies]
+    if not bases:
+        raise scenario.ScenarioError(
+            "compare needs a baseline among the files: a scenario with no [[policies]] "
+            "(e.g. scenarios/baseline.toml)"
+        )
+    base = bases[0]
+    others = [s for s in scs if s is not base]
+    if not others:
+        raise scenario.ScenarioError(
+            "compare needs at least one policy scenario besides the baseline"
+        )
+    for s in others:
+        for key in ("territory", "years", "start_year"):
+            if getattr(s, key) != getattr(base, key):
+                mine, theirs = (  # the selection in words, the others as written
+                    x.territory_label if key == "territory" else repr(getattr(x, key))
+                    for x in (s, base)
+                )
+                raise scenario.ScenarioError(
+                    f"{s.path}: [{'territory' if key == 'territory' else 'scenario'}] {key} "
+                    f"{mine} differs from the baseline's ({base.path}: "
+                    f"{theirs}); compared scenarios must share it"
+                )
+        s.seeds = list(base.seeds)  # common random numbers
+    names = [s.name for s in scs]
+    if len(set(names)) != len(names):
+        raise scenario.ScenarioError(f"scenario names must differ, got {names}")
+    return base, others
+
+
+def _by_seed(result: runner.RunResult) -> dict[int, dict]:
+    """Per seed: every indicator (``indicators.seed_values``), in priority EPCIs (the one
+    definition, ``indicators.PRIORITY_GROUPS``) and others."""
+    return indicators.seed_values(result.yearly, result.policy, indicators.PRIORITY_GROUPS)
+
+
+def summarize(rows: list[dict]) -> dict[str, tuple[float, float, float]]:
+    """Median and 90 % interval of every difference, and euros per avoided consultation."""
+    summ = {
+        d.name: indicators.interval([r[d.name] for r in rows]) for d in indicators.differences()
+    }
+    summ[indicators.COST_PER_AVOIDED[0]] = indicators.cost_per_avoided(
+        [r["cost_eur"] for r in rows], [r["forgone_avoided"] for r in rows]
+    )
+    return summ
+
+
+def compare(
+    paths,
+    seeds: int | None = None,
+    ed_sensitivity: bool = False,
+    show_progress: bool | None = None,
+    uncertainty: int = 0,
+    uncertainty_results: str | Path = "results",
+    **engine,
+) -> Comparison:
+    """``uncertainty``: also N parameter sets × the seeds (``sensitivity.uncertainty``, runs
+    under ``uncertainty_results``; ``engine``: workers, scheduler, dask_local)."""
+    base_sc, others = load_all(paths, seeds)
+    base = runner.run(base_sc, show_progress=show_progress)
+    prio = frozenset(r["epci"] for r in base.yearly if r["priority_confirmed"])
+    cmp = Comparison(base, {}, priority_sirens=prio)
+    b = _by_seed(base)
+    for sc in others:
+        res = runner.run(sc, show_progress=show_progress)
+        cmp.policies[sc.name] = res
+        p = _by_seed(res)
+        rows = []
+        for seed in base_sc.seeds:
+            d = indicators.seed_differences(b[seed], p[seed])
+            rows.append(d)
+            cmp.per_seed.append({"scenario": sc.name, "seed": seed, **d})
+        cmp.summary[sc.name] = summarize(rows)
+    if ed_sensitivity:
+        cmp.sensitivity, cmp.sensitivity_baseline_ed = ed_sensitivity_runs(
+            base_sc, base, others, show_progress=show_progress
+        )
+    if uncertainty:
+        from accesssim.experiments import sensitivity
+
+        cmp.uncertainty = sensitivity.uncertainty(
+            base_sc, others, uncertainty, uncertainty_results, show_progress=show_progress, **engine
+        )
+    return cmp
+
+
+ED_SENSITIVITY_KEY = "ed_without_mt_rr"
+ED_SENSITIVITY_VALUES = (1.0, 4.0)
+
+
+def ed_sensitivity_runs(base_sc, base, others, values=ED_SENSITIVITY_VALUES, show_progress=None):
+    """ED visits avoided at other values of the least-known ED parameter,
+    ``ed_without_mt_rr`` (how much more people without a médecin traitant use the ED), with
+    ``ed_base_rate`` rescaled so the baseline's GP-treatable ED total stays the one of the main
+    run (from its split by cause). Returns the avoided visits per scenario and value, and the
+    baseline ED total each rerun actually gave (so the report can say how well it was kept)."""
+    from accesssim.params import parameters
+
+    p = {**parameters.defaults(base_sc.calibration), **base_sc.parameters}
+    rr0 = p[ED_SENSITIVITY_KEY]
+    rows = base.yearly
+    total = sum(r["ed_visits"] for r in rows)
+    no_mt = sum(r["ed_no_mt"] for r in rows)
+    out: dict[str, dict[float, tuple]] = {sc.name: {} for sc in others}
+    kept: dict = {"main": total}
+    ed = next(d for d in indicators.CURATED_DIFFERENCES if d.name == "ed_avoided")
+    for v in values:
+        # total = k × (other + waiting + no-MT × v / rr0): the waiting part is held as is
+        k = total / max(total - no_mt + no_mt * v / rr0, 1e-12)
+        over = {ED_SENSITIVITY_KEY: v, "ed_base_rate": p["ed_base_rate"] * k}
+
+        def rerun(sc, over=over):
+            s = scenario.from_dict(
+                {
+                    "scenario": {
+                        "name": sc.name,
+                        "years": sc.years,
+                        "start_year": sc.start_year,
+                        "seeds": sc.seeds,
+                    },
+                    "territory": sc.territory.as_table(),
+                    "parameters": {**sc.parameters, **over},
+                    "policies": sc.policies,
+                }
+            )
+            s.calibration = sc.calibration
+            return runner.run(s, show_progress=show_progress)
+
+        b_res = rerun(base_sc)
+        kept[v] = sum(r["ed_visits"] for r in b_res.yearly)
+        b = _by_seed(b_res)
+        for sc in others:
+            pol = _by_seed(rerun(sc))
+            out[sc.name][v] = indicators.interval([ed.of(b[s], pol[s]) for s in base_sc.seeds])
+    return out, kept
+
+
+# ---------------------------------------------------------------------- outputs
+def report_markdown(cmp: Comparison) -> str:
+    """The comparison report (``reports.compare_report``), with the parameter-uncertainty
+    section when asked."""
+    text = reports.compare_report(cmp)
+    if cmp.uncertainty is not None:
+        from accesssim.experiments import sensitivity
+
+        text += "\n" + sensitivity.uncertainty_report(cmp.uncertainty, cmp.summary)
+    return text
+
+
+def write(cmp: Comparison, out: str | Path) -> list[Path]:
+    from accesssim.outputs import plots
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    files = []
+    aio.atomic_write_text(out / "compare_runs.csv", runner.csv_text(cmp.per_seed))
+    files.append(out / "compare_runs.csv")
+    aio.atomic_write_text(out / "compare_summary.csv", runner.csv_text(summary_rows(cmp)))
+    files.append(out / "compare_summary.csv")
+    aio.atomic_write_text(out / "manifest.json", json.dumps(manifest(cmp), indent=1, default=list))
+    files.append(out / "manifest.json")
+    files += plots.compare_figures(cmp, out)
+    aio.atomic_write_text(out / "compare.md", report_markdown(cmp))
+    files.append(out / "compare.md")
+    if cmp.uncertainty is not None:
+        from accesssim.experiments import sensitivity
+
+        files += sensitivity.write_uncertainty(cmp.uncertainty, out)
+    return files
+
+
+def summary_rows(cmp: Comparison) -> list[dict]:
+    """``compare_summary.csv``: one row per scenario and metric (median, 90 % interval)."""
+    return [
+        {"scenario": name, "metric": k, "median": m, "p05": lo, "p95": hi}
+        for name, s in cmp.summary.items()
+        for k, (m, lo, hi) in s.items()
+    ]
+
+
+def manifest(cmp: Comparison) -> dict:
+    """What produced a comparison, as ``runner.write``'s manifest does for a run: every
+    scenario's file, sha256 and policies, the shared seeds, territory and calibration, and
+    the package, dependency and git versions (``provenance``)."""
+    from accesssim.outputs.indicators import SYNTHETIC_NOTE
+    from accesssim.params import parameters
+    from accesssim.util import provenance
+    from accesssim.util.version import __version__
+
+    base = cmp.baseline.scenario
+    calib = parameters.load_calibration(base.calibration)
+    return {
+        "accesssim_version": __version__,
+        "command": "compare",
+        "baseline": base.name,
+        "scenarios": [
+            {
+                "name": r.scenario.name,
+                "file": str(r.scenario.path) if r.scenario.path else None,
+                "sha256": r.scenario.sha256,
+                "parameter_overrides": r.scenario.parameters,
+                "policies": r.scenario.policies,
+            }
+            for r in (cmp.baseline, *cmp.policies.values())
+        ],
+        "seeds": base.seeds,
+        "years": base.years,
+        "start_year": base.start_year,
+        "territory": base.territory.as_table() or "France",
+        "territory_sha256": cmp.baseline.territory_checksum,
+        "priority_epcis": len(cmp.priority_sirens),
+        "calibration": {k: v for k, v in calib.items() if k != "fitted"},
+        "ed_sensitivity": bool(cmp.sensitivity),
+        "provenance": provenance.provenance(),
+        "seconds": round(cmp.baseline.seconds + sum(r.seconds for r in cmp.policies.values()), 2),
+        "note": SYNTHETIC_NOTE,
+    }

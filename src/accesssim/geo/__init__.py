@@ -1,0 +1,1 @@
+"""The territory (communes, EPCIs, EDs), road travel times and the priority EPCIs."""

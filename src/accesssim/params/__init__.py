@@ -1,0 +1,3 @@
+"""The parameter table (every Param with its unit, status, source and range) and the shipped
+calibration.
+"""

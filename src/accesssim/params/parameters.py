@@ -1,0 +1,731 @@
+"""Every model parameter in one place: default, unit, status and source.
+
+Status: ``S`` sourced (docs/sources.md, with the reference), ``D`` derived from sourced figures,
+``A`` assumption (no source found; a free or sensitivity parameter), ``C`` calibrated by
+``accesssim calibrate`` (the fitted values live in ``data/calibration.json`` with the
+procedure's record; the default here is the value used before any calibration).
+
+Scenario files override parameters by name under ``[parameters]``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+# the fitted values shipped with the package (``accesssim calibrate --write PATH`` writes
+# elsewhere; pass that file as ``calibration`` to use it)
+SHIPPED_CALIBRATION = Path(__file__).resolve().parents[1] / "data" / "calibration.json"
+CALIBRATION_FILE = SHIPPED_CALIBRATION
+
+AGE_BANDS = ("0-14", "15-29", "30-44", "45-59", "60-74", "75+")
+ADULT_BANDS = slice(1, None)  # 15+ (médecin traitant and renoncement are adult measures)
+
+
+@dataclass(frozen=True)
+class Param:
+    default: float | tuple
+    unit: str
+    status: str  # S, D, A or C
+    source: str
+    low: float | None = None  # validation bounds (inclusive)
+    high: float | None = None
+    kind: str = "number"  # number, integer, bool, choice (one of options), sirens
+    options: tuple = ()
+    # plausible range for sensitivity and uncertainty (A and C parameters; see UNCERTAINTY
+    # below): ``distribution`` is "uniform", "loguniform", "scale" (a vector × a factor in
+    # ``range``) or "fixed" (not sampled; ``range_source`` says why)
+    range: tuple | None = None
+    distribution: str = ""
+    range_source: str = ""
+    step: float | None = None  # sampled values rounded to multiples of this (cached matrices)
+
+
+PARAMETERS: dict[str, Param] = {
+    # --- demand
+    "consultations_per_inhabitant": Param(
+        3.4,
+        "GP consultations per inhabitant per year",
+        "D",
+        "230-254 M GP acts / ~68 M inhabitants (docs/sources.md §2, parameter table)",
+        0.5,
+        10,
+    ),
+    "age_shares": Param(
+        (0.170, 0.174, 0.186, 0.197, 0.173, 0.100),
+        "share of population per age band",
+        "A",
+        "approximate INSEE 2024 age pyramid (not in docs/sources.md); per-commune ages not shipped",
+    ),
+    "age_share_density_adjustment": Param(
+        (0.85, 0.95, 1.10, 1.30),
+        "multiplier of the 60+ shares by density class",
+        "A",
+        "older rural population, younger cities (labelled assumption)",
+    ),
+    "age_consultation_weights": Param(
+        (0.85, 0.65, 0.80, 1.00, 1.40, 1.95),
+        "relative GP use per age band",
+        "A",
+        "age weights not found (docs/sources.md §2); a plausible gradient scaled so the national "
+        "mean is consultations_per_inhabitant",
+    ),
+    # --- supply
+    "acts_per_gp": Param(
+        5000.0,
+        "consultations+visits per GP per year",
+        "S",
+        "IQVIA 2018 via Le Quotidien du médecin (docs/sources.md §3.3)",
+        1000,
+        12000,
+    ),
+    "national_gp_acts": Param(
+        230e6,
+        "GP consultations+visits a year in France (APL supply: per GP, / gps_france)",
+        "S",
+        "government figure quoted by Egora 17/02/2026; derived figures 230-254 M (DATA.md). "
+        "The APL counts supply as DREES does, activity not heads: 230 M / 55,546 GPs = 4,141 "
+        "acts per full-time-equivalent GP (access.ACTS_PER_GP), not acts_per_gp",
+        1e6,
+        1e9,
+    ),
+    "activity_cv": Param(
+        0.3,
+        "coefficient of variation of GP activity",
+        "A",
+        "heterogeneity of activity; not found",
+        0,
+        1,
+    ),
+    "activity_factor_65plus": Param(
+        0.6,
+        "activity of GPs aged 65+ relative to others",
+        "A",
+        "cumul emploi-retraite GPs work less (docs/sources.md §3.1)",
+        0,
+        1,
+    ),
+    "gp_age_bands": Param(
+        (
+            (30, 40, 0.22),
+            (40, 50, 0.25),
+            (50, 60, 0.25),
+            (60, 65, 0.14),
+            (65, 70, 0.09),
+            (70, 76, 0.05),
+        ),
+        "GP age distribution (from, to, share)",
+        "A",
+        "60+ ~0.28 (CNOM, all doctors, docs/sources.md §3.1), mean ~51 vs 50.3 for GPs (S)",
+    ),
+    "practice_shares": Param(
+        (0.31, 0.534, 0.156, 0.0),
+        "solo / group / MSP / health centre shares",
+        "S",
+        "group 69% (DREES 2022), MSP 15.6% (CNAM 2023); health centres: extension",
+    ),
+    "msp_activity_gain": Param(
+        0.02,
+        "extra acts of a GP in an MSP",
+        "S",
+        "IRDES rapport 559: acts +2% (docs/sources.md §3.4)",
+        0,
+        0.5,
+    ),
+    "msp_list_gain": Param(
+        0.13,
+        "extra registered patients of a GP in an MSP",
+        "S",
+        "IRDES rapport 559: file active +13% (docs/sources.md §3.4)",
+        0,
+        1,
+    ),
+    "msp_exit_factor": Param(
+        0.8,
+        "exit hazard of MSP GPs relative to others (retention)",
+        "A",
+        "MSPs retain GPs (IRDES QES 247, qualitative); size not found",
+        0,
+        2,
+    ),
+    "list_size_per_gp": Param(
+        960.0,
+        "adult médecin-traitant patients per GP (mean)",
+        "S",
+        "CNAM 2021 (docs/sources.md §3.3)",
+        100,
+        5000,
+    ),
+    "list_cap_factor": Param(
+        1.3, "a GP stops accepting above this × mean list size", "A", "no source", 1, 5
+    ),
+    # --- flows
+    "cessations_per_year": Param(
+        2327.0, "GP cessations per year, France", "S", "CNAM 2022 (docs/sources.md §3.2)", 0, 20000
+    ),
+    "installations_per_year": Param(
+        2357.0,
+        "GP installations per year, France",
+        "S",
+        "CNAM 2022 (docs/sources.md §3.2)",
+        0,
+        20000,
+    ),
+    "installation_age": Param(
+        35.0, "mean age at installation", "S", "CNAM 2023 (docs/sources.md §3.2)", 25, 60
+    ),
+    "install_beta_colleagues": Param(
+        0.5,
+        "logit weight of log(1 + GPs per 10,000) in EPCI",
+        "A",
+        "no source; young GPs seek group practice",
+        -5,
+        5,
+    ),
+    "install_beta_msp": Param(
+        0.4,
+        "logit weight of an MSP present in the EPCI",
+        "A",
+        "IRDES QES 247: MSPs attract young GPs (qualitative)",
+        -5,
+        5,
+    ),
+    "install_beta_priority": Param(
+        0.2,
+        "logit weight of priority status (installation aid)",
+        "A",
+        "aid amounts not retrieved (docs/sources.md §7.4)",
+        -5,
+        5,
+    ),
+    "install_beta_urban": Param(
+        0.5, "logit weight of the EPCI's dense-commune share", "A", "no source", -5, 5
+    ),
+    # --- access and allocation
+    "allocation_cutoff_minutes": Param(
+        30.0,
+        "furthest GP a patient considers, minutes",
+        "A",
+        "APL uses 20; patients bypass the nearest GP by ~15 min (docs/sources.md §2)",
+        5,
+        60,
+    ),
+    "gravity_tau_minutes": Param(
+        8.0,
+        "distance decay exp(-t/tau) of the GP choice",
+        "A",
+        "~60% of consultations in the nearest equipped commune (docs/sources.md §2) is the check",
+        1,
+        60,
+    ),
+    "capacity_flex": Param(
+        0.2,
+        "extra share of capacity GPs give when demand exceeds it",
+        "A",
+        "GPs in under-served zones see more patients in the same hours, with "
+        "shorter consultations (Insee Analyses n°51, docs/sources.md §1.3; size "
+        "not published)",
+        0,
+        1,
+    ),
+    "allocation_rounds": Param(
+        3,
+        "rounds of the capacity-constrained allocation",
+        "A",
+        "numerical: unserved demand retries GPs with capacity left",
+        1,
+        10,
+    ),
+    "without_mt_adults": Param(
+        0.11,
+        "share of adults without a médecin traitant",
+        "S",
+        "CNAM 2021, Pacte 2025 (docs/sources.md §4.3)",
+        0,
+        1,
+    ),
+    "mt_registration_rate": Param(
+        0.35,
+        "yearly share of people without MT who find one, where GPs accept",
+        "C",
+        "fitted so the baseline share without MT stays near 11%: "
+        "exits free ~4% of adults a year (2,327 × 960 / 55 M)",
+        0,
+        1,
+    ),
+    "without_mt_access_elasticity": Param(
+        1.0,
+        "exponent of (mean APL / local APL) for no-MT",
+        "A",
+        "no source; less MT where GPs are scarce",
+        0,
+        3,
+    ),
+    # --- telemedicine
+    "tele_share": Param(
+        0.03,
+        "teleconsultation share of GP acts",
+        "S",
+        "Cour des comptes 2025, DREES ER 1249 (docs/sources.md §6)",
+        0,
+        1,
+    ),
+    "tele_cap_per_gp": Param(
+        0.20,
+        "maximum teleconsultation share of a GP's activity",
+        "S",
+        "avenant 9, convention 2024 (docs/sources.md §6)",
+        0,
+        1,
+    ),
+    "tele_uptake_75plus": Param(
+        0.5,
+        "tele uptake of 75+ relative to others",
+        "A",
+        "elderly use it little (Cour des comptes 2025), no figure",
+        0,
+        1,
+    ),
+    "tele_uptake_very_sparse": Param(
+        0.7,
+        "tele uptake in very sparse communes",
+        "A",
+        "TC users more urban (DREES ER 1249), no figure",
+        0,
+        1,
+    ),
+    # --- unmet need
+    "forgo_base": Param(
+        0.004,
+        "weekly share of new need forgone at baseline friction",
+        "C",
+        "fitted to renoncement 3.1% of people a year (DREES ER 1200)",
+        0,
+        1,
+    ),
+    "forgo_travel_per_10min": Param(
+        0.5,
+        "relative rise of forgoing per 10 min to nearest GP",
+        "A",
+        "distance is a reason of renoncement (DREES ER 1200); no figure",
+        0,
+        10,
+    ),
+    "forgo_wait_per_week": Param(
+        0.5,
+        "relative rise of forgoing per week of waiting",
+        "A",
+        "waiting is the main reason in polls (docs/sources.md §4.2)",
+        0,
+        10,
+    ),
+    "forgo_age_rr": Param(
+        (1.2, 1.4, 1.2, 1.0, 0.7, 0.6),
+        "relative risk of forgoing by band",
+        "A",
+        "renoncement decreases with age (DREES ER 1200), shape assumed",
+    ),
+    "giveup_unserved": Param(
+        0.15,
+        "weekly probability that an unserved request is given up, before any waiting",
+        "A",
+        "patience; no figure (docs/ODD.md §3, care path). Rises with waiting "
+        "(giveup_wait_per_week)",
+        0,
+        0.9,
+    ),
+    "giveup_wait_per_week": Param(
+        0.5,
+        "relative rise of the weekly give-up probability per week of waiting",
+        "A",
+        "waiting is the main reason of renoncement in polls (docs/sources.md §4.2); no figure",
+        0,
+        10,
+    ),
+    "ed_base_rate": Param(
+        0.02,
+        "weekly probability that a GP-treatable request of a person with an MT, ED as near as "
+        "the GP, no waiting, goes to the ED",
+        "C",
+        "fitted: GP-treatable ED visits 27% of 20.9 M (docs/sources.md §5)",
+        0,
+        0.5,
+    ),
+    "ed_without_mt_rr": Param(
+        2.0,
+        "relative ED propensity of people without a médecin traitant",
+        "A",
+        "CNAM Charges et produits 2024: having an MT goes with much lower ED use; no figure "
+        "(docs/sources.md §5). Sensitivity 1-4 (compare --ed-sensitivity)",
+        1,
+        10,
+    ),
+    "ed_distance_per_10min": Param(
+        0.2,
+        "fall of ED propensity per 10 min the ED is further than the nearest GP, exp(-k·Δt/10)",
+        "A",
+        "ED use falls with distance to the ED; no French figure (docs/sources.md §5)",
+        0,
+        3,
+    ),
+    "ed_wait_per_week": Param(
+        0.3,
+        "relative rise of ED propensity per week of waiting for a GP",
+        "A",
+        "BVA 2019: 17% went to an ED because no doctor was available quickly enough "
+        "(docs/sources.md §5); no rate",
+        0,
+        10,
+    ),
+    "avoidable_ed_visits": Param(
+        5.64e6,
+        "ED visits a same-day GP could have handled, per year",
+        "D",
+        "0.27 × 20.9 M (DREES ER 1320, Enquête urgences 2013)",
+    ),
+    "installation_solo_share": Param(
+        0.13,
+        "share of new GPs outside an MSP commune who install alone",
+        "A",
+        "young GPs mostly join groups (DREES 2022: 69 % in groups overall); no figure for "
+        "installations",
+        0,
+        1,
+    ),
+    "exit_hazard_age_limits": Param(
+        (60, 65, 70),
+        "ages where the yearly exit hazard steps up",
+        "A",
+        "retirement ages; the hazards below are scaled to cessations_per_year",
+    ),
+    "exit_hazards": Param(
+        (0.01, 0.06, 0.18, 0.35),
+        "relative yearly exit hazard before 60, 60-64, 65-69, 70+",
+        "A",
+        "shape assumed (CNOM: 60+ are ~28 % of doctors); the level is scaled so exits equal "
+        "cessations_per_year at the start",
+    ),
+    # --- national totals that scale national figures to a territory
+    "france_population": Param(
+        68_350_798,
+        "inhabitants of France (metropolitan + DROM), 2026",
+        "S",
+        "INSEE populations légales as embedded in data/territory.npz (DATA.md)",
+        1,
+        1e9,
+    ),
+    "gps_france": Param(
+        55_546,
+        "private-practice GPs in France",
+        "S",
+        "CNAM 2024 head-counts (DATA.md)",
+        1,
+        1e6,
+    ),
+}
+
+
+UNCALIBRATED = (
+    'running uncalibrated ([scenario] calibration = "none"): the fitted parameters keep the '
+    "parameter table's starting values, so national figures do not match their targets"
+)
+
+
+def load_calibration(calibration=SHIPPED_CALIBRATION) -> dict:
+    """Fitted values and their origin: ``calibration`` is a calibration file (as written by
+    ``accesssim calibrate --write``), a dict of fitted values, or None for none (the table's
+    defaults). Returns ``{"fitted": {...}, "origin": ..., "sha256": ...}``."""
+    if calibration is None:
+        return {"fitted": {}, "origin": None, "sha256": None}
+    if isinstance(calibration, dict):
+        fitted = dict(calibration)
+        text = json.dumps(fitted, sort_keys=True)
+        origin = "given as values"
+    else:
+        path = Path(calibration)
+        try:
+            text = path.read_text(encoding="utf-8")
+            fitted = json.loads(text).get("fitted", {})
+        except OSError as exc:
+            raise ValueError(f"{path}: cannot read the calibration file ({exc.strerror})") from exc
+        except (ValueError, AttributeError) as exc:
+            raise ValueError(
+                f"{path}: not a calibration file (expected JSON with a 'fitted' table): {exc}"
+            ) from exc
+        origin = "shipped" if path.resolve() == SHIPPED_CALIBRATION.resolve() else str(path)
+    unknown = sorted(set(fitted) - set(PARAMETERS))
+    if unknown:
+        raise ValueError(f"calibration {origin}: unknown parameter(s) {unknown}")
+    return {
+        "fitted": validate(fitted, where=f"calibration {origin}"),
+        "origin": origin,
+        "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+    }
+
+
+def defaults(calibration=SHIPPED_CALIBRATION) -> dict:
+    """Default values with the fitted ones of ``calibration`` (see ``load_calibration``; the
+    shipped file unless told otherwise, None for the table's own defaults)."""
+    values = {k: p.default for k, p in PARAMETERS.items()}
+    values.update(load_calibration(calibration)["fitted"])
+    return values
+
+
+# parameters that no longer exist, and what replaced them (a scenario setting one is rejected)
+REMOVED = {
+    "ed_unmet_share": "the ED channel is no longer a split of a fixed total: see ed_base_rate, "
+    "ed_without_mt_rr, ed_wait_per_week, ed_distance_per_10min (docs/ODD.md §3)",
+    "ed_without_mt_rate": "replaced by ed_base_rate × ed_without_mt_rr (docs/ODD.md §3)",
+    "ed_unserved_rate": "waiting requests reach the ED through ed_base_rate and "
+    "ed_wait_per_week (docs/ODD.md §3)",
+}
+
+
+def validate(overrides: dict, where: str = "parameters") -> dict:
+    """Check parameter overrides: known names, numbers, within bounds; raise ValueError."""
+    import difflib
+
+    out = {}
+    for key, value in overrides.items():
+        if key in REMOVED:
+            raise ValueError(f"{where}: parameter {key!r} no longer exists: {REMOVED[key]}")
+        if key not in PARAMETERS:
+            close = difflib.get_close_matches(key, list(PARAMETERS), n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise ValueError(f"{where}: unknown parameter {key!r}{hint}")
+        p = PARAMETERS[key]
+        if isinstance(p.default, tuple):
+            if not isinstance(value, list | tuple) or len(value) != len(p.default):
+                raise ValueError(
+                    f"{where}.{key}: expected a list of {len(p.default)} values "
+                    f"({p.unit}), got {value!r}"
+                )
+            out[key] = tuple(tuple(v) if isinstance(v, list) else v for v in value)
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"{where}.{key}: expected a number ({p.unit}), got {value!r}")
+        if (p.low is not None and value < p.low) or (p.high is not None and value > p.high):
+            raise ValueError(
+                f"{where}.{key}: {value} is out of range [{p.low}, {p.high}] ({p.unit})"
+            )
+        out[key] = value
+    return out
+
+
+# =====================================================================================
+# --- travel: the road model (travel.py, DATA.md "Road links"). TravelParams takes its
+# defaults from these entries. Speeds are fitted on the fit half of validation/road_pairs.csv
+# by travel.fit_road_levels (`accesssim validate --fit-roads`); the held-out half is reported
+# by `accesssim validate`.
+PARAMETERS.update(
+    {
+        "road_local_detour": Param(
+            1.0,
+            "road length / great-circle length on a local link",
+            "A",
+            "1.0: the path between neighbouring town halls already zig-zags, which is its "
+            "detour; the generic 1.2-1.4 road/straight-line ratio (Héran) would count it twice",
+            1.0,
+            2.0,
+        ),
+        "road_local_speed_kmh": Param(
+            (28.9, 46.3, 51.6, 56.3),
+            "speed on local links by density class of the commune crossed (dense .. very sparse)",
+            "C",
+            "25/40 and 55/60 ratios assumed; one scale for dense+intermediate (1.157) and one for "
+            "sparse+very sparse (0.938) fitted on the fit set of validation/road_pairs.csv",
+        ),
+        "road_fast_speed_kmh": Param(
+            99.7,
+            "effective speed on fast links (pôle to pôle, over the land path length)",
+            "C",
+            "fitted on the fit set of validation/road_pairs.csv",
+            20,
+            200,
+        ),
+        "road_fast_access_minutes": Param(
+            15.5,
+            "minutes to get onto and off the fast level, once per trip",
+            "C",
+            "fitted on the fit set of validation/road_pairs.csv",
+            0,
+            60,
+        ),
+        "road_intra_area_cap_km2": Param(
+            25.0,
+            "area cap of the intra-commune time (0 = Insee METRIC convention)",
+            "A",
+            "behaviour model: residents reach services spread across a large commune; APL and "
+            "published access figures use 0 (METRIC, DREES)",
+            0,
+            1e6,
+        ),
+    }
+)
+
+
+# =====================================================================================
+# --- uncertainty: a plausible range for every A (assumption) and C (fitted) parameter,
+# read by `accesssim sensitivity` and `compare --uncertainty` (sensitivity.py). Fitted
+# parameters use the calibration's "draws" when the calibration file has them
+# (sensitivity.parameter_ranges); until then the range below, around the shipped fit.
+# (name: (distribution, range, justification[, step]))
+UNCERTAINTY = {
+    "age_shares": ("fixed", None, "INSEE age pyramid: national shares known within ~1 point"),
+    "age_share_density_adjustment": (
+        "scale",
+        (0.9, 1.1),
+        "±10 % on the 60+ multipliers: rural ageing well documented, its size by class not",
+    ),
+    "age_consultation_weights": (
+        "fixed",
+        None,
+        "its level is rescaled to consultations_per_inhabitant; only the shape matters and "
+        "no alternative shape is sourced",
+    ),
+    "activity_cv": ("uniform", (0.15, 0.45), "±50 % around 0.3: heterogeneity not published"),
+    "activity_factor_65plus": (
+        "uniform",
+        (0.4, 0.8),
+        "cumul emploi-retraite GPs work part-time (docs/sources.md §3.1): half to most",
+    ),
+    "gp_age_bands": ("fixed", None, "anchored on the CNOM 60+ share and the GP mean age"),
+    "msp_exit_factor": (
+        "uniform",
+        (0.6, 1.0),
+        "MSPs retain GPs (IRDES, qualitative): from no effect to a 40 % lower hazard",
+    ),
+    "list_cap_factor": (
+        "uniform",
+        (1.1, 1.6),
+        "GPs closing lists at 10-60 % above the mean list (no source)",
+    ),
+    "install_beta_colleagues": ("uniform", (0.0, 1.0), "no source: from none to twice 0.5"),
+    "install_beta_msp": ("uniform", (0.0, 0.8), "IRDES QES 247 (sign only): none to twice"),
+    "install_beta_priority": ("uniform", (0.0, 0.5), "aid amounts not retrieved: none to 2.5×"),
+    "install_beta_urban": ("uniform", (0.0, 1.0), "no source: from none to twice 0.5"),
+    "allocation_cutoff_minutes": (
+        "uniform",
+        (20.0, 45.0),
+        "APL's 20 min to the ~45 min a sparse-area patient travels (docs/sources.md §2); "
+        "5-minute steps so travel matrices are reused from the cache",
+        5.0,
+    ),
+    "gravity_tau_minutes": (
+        "uniform",
+        (5.0, 15.0),
+        "decay of GP choice; 60 % of consultations in the nearest equipped commune is met "
+        "roughly across this span",
+    ),
+    "capacity_flex": (
+        "uniform",
+        (0.0, 0.4),
+        "GPs in under-served zones see more patients (Insee Analyses n°51); size unpublished",
+    ),
+    "allocation_rounds": ("fixed", None, "numerical setting, not an empirical uncertainty"),
+    "mt_registration_rate": (
+        "uniform",
+        (0.15, 0.28),
+        "fitted (0.212 shipped); ±30 %; the calibration's draws are used when present",
+    ),
+    "without_mt_access_elasticity": ("uniform", (0.0, 2.0), "no source: none to twice 1"),
+    "tele_uptake_75plus": (
+        "uniform",
+        (0.3, 0.8),
+        "elderly use teleconsultation little (Cour des comptes 2025), no figure",
+    ),
+    "tele_uptake_very_sparse": (
+        "uniform",
+        (0.5, 1.0),
+        "users more urban (DREES ER 1249), no figure",
+    ),
+    "forgo_base": (
+        "uniform",
+        (0.0042, 0.0078),
+        "fitted (0.0060 shipped); ±30 %; the calibration's draws are used when present",
+    ),
+    "forgo_travel_per_10min": ("loguniform", (0.1, 1.5), "no figure: a tenfold span around 0.5"),
+    "forgo_wait_per_week": ("loguniform", (0.1, 1.5), "no figure: a tenfold span around 0.5"),
+    "forgo_age_rr": (
+        "fixed",
+        None,
+        "its level is absorbed by the fitted forgo_base; the age shape follows DREES ER 1200",
+    ),
+    "giveup_unserved": ("uniform", (0.05, 0.3), "patience: no figure; about ÷3 to ×2 around 0.15"),
+    "giveup_wait_per_week": ("uniform", (0.0, 1.0), "no figure: from no rise to twice 0.5"),
+    "ed_base_rate": (
+        "uniform",
+        (0.017, 0.031),
+        "fitted (0.024 shipped); ±30 %; the calibration's draws are used when present",
+    ),
+    "ed_without_mt_rr": (
+        "uniform",
+        (1.0, 4.0),
+        "CNAM: an MT goes with much lower ED use, no figure; the --ed-sensitivity span",
+    ),
+    "ed_distance_per_10min": ("uniform", (0.0, 0.5), "no French figure: none to 2.5× 0.2"),
+    "ed_wait_per_week": ("uniform", (0.0, 1.0), "BVA 2019 (share only, no rate): none to ×3"),
+    "installation_solo_share": ("uniform", (0.05, 0.25), "no installation figure; 13 % ± 8"),
+    "exit_hazard_age_limits": ("fixed", None, "legal retirement ages (structural)"),
+    "exit_hazards": (
+        "fixed",
+        None,
+        "the level is rescaled to cessations_per_year; the shape is anchored on CNOM ages",
+    ),
+    "road_local_detour": ("uniform", (1.0, 1.3), "1.0 to the generic 1.3 road/straight ratio"),
+    "road_local_speed_kmh": (
+        "scale",
+        (0.9, 1.1),
+        "fitted speeds; ±10 % spans the held-out error of validation/road_pairs.csv",
+    ),
+    "road_fast_speed_kmh": ("uniform", (85.0, 115.0), "fitted 99.7; ±15 %"),
+    "road_fast_access_minutes": ("uniform", (10.0, 20.0), "fitted 15.5; ±5 minutes"),
+    "road_intra_area_cap_km2": (
+        "uniform",
+        (0.0, 50.0),
+        "0 (METRIC convention) to twice the behavioural 25 km²",
+    ),
+}
+
+
+def _with_ranges() -> None:
+    """Attach UNCERTAINTY to the table; fail at import if a range leaves its bounds."""
+    import dataclasses
+
+    for name, spec in UNCERTAINTY.items():
+        if name not in PARAMETERS:  # a renamed or removed parameter: tests/test_sensitivity.py
+            continue
+        dist, rng, why, *step = spec
+        p = PARAMETERS[name]
+        PARAMETERS[name] = dataclasses.replace(
+            p, range=rng, distribution=dist, range_source=why, step=step[0] if step else None
+        )
+        check_range(name, dist, rng, where="parameters.UNCERTAINTY")
+
+
+def check_range(name: str, dist: str, rng, where: str) -> None:
+    """A range must lie within the parameter's validation bounds (a scale: the scaled vector
+    within them)."""
+    if dist == "fixed":
+        return
+    p = PARAMETERS[name]
+    if dist not in ("uniform", "loguniform", "scale"):
+        raise ValueError(f"{where}.{name}: unknown distribution {dist!r}")
+    if not isinstance(rng, list | tuple) or len(rng) != 2 or not rng[0] < rng[1]:
+        raise ValueError(f"{where}.{name}: expected a range [low, high] with low < high")
+    if (dist == "scale") != isinstance(p.default, tuple):
+        raise ValueError(f"{where}.{name}: 'scale' is for vector parameters only")
+    if dist == "loguniform" and rng[0] <= 0:
+        raise ValueError(f"{where}.{name}: a log-uniform range must be positive")
+    lo, hi = rng
+    if dist == "scale":
+        return
+    if (p.low is not None and lo < p.low) or (p.high is not None and hi > p.high):
+        raise ValueError(
+            f"{where}.{name}: range [{lo}, {hi}] leaves the valid bounds [{p.low}, {p.high}]"
+        )
+
+
+_with_ranges()

@@ -1,0 +1,1 @@
+"""Interventions: the Policy base class, the registry and one module per policy."""

@@ -1,0 +1,268 @@
+"""Scenario files (TOML): territory selection, horizon, seeds, parameter overrides, policies.
+
+Every error names the file, the key and what is expected. Example::
+
+    [scenario]
+    name = "baseline"
+    start_year = 2025
+    years = 5
+    seeds = 3                  # or an explicit list: [1, 2, 3]
+    # calibration = "my_fit.json"   # from `accesssim calibrate --write`; "none": table values
+
+    [territory]                # omit for all of France
+    region = "Centre-Val de Loire"   # or departement = "18", or epcis = ["241800507"]
+    buffer_km = 30
+
+    [parameters]               # overrides by name (accesssim.params.parameters)
+    ed_without_mt_rr = 2.0
+
+    [[policies]]               # empty for the baseline
+    type = "none"
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from accesssim.geo import territory as terr
+from accesssim.params import parameters
+from accesssim.params.parameters import SHIPPED_CALIBRATION
+
+
+class ScenarioError(ValueError):
+    """A scenario file that cannot be used; the message names the file and the key."""
+
+
+SECTIONS = {"scenario", "territory", "parameters", "policies"}
+SCENARIO_KEYS = {
+    "name": str,
+    "description": str,
+    "start_year": int,
+    "years": int,
+    "seeds": None,
+    "calibration": str,
+}
+TERRITORY_KEYS = {"region": str, "departement": str, "epcis": list, "buffer_km": float}
+
+
+@dataclass(frozen=True)
+class TerritorySelection:
+    """Which communes a scenario models, parsed once from ``[territory]``: all of France
+    (``kind`` None), a région or a département (``codes``: the one name or code written), or
+    a list of EPCIs (``codes``: SIRENs), with a buffer around it. Equal selections compare
+    equal (compare refuses scenarios whose selections differ)."""
+
+    kind: str | None = None  # "region", "departement", "epcis" or None: all of France
+    codes: tuple[str, ...] = ()
+    buffer_km: float = terr.DEFAULT_BUFFER_KM
+
+    def __bool__(self) -> bool:
+        return self.kind is not None
+
+    @property
+    def label(self) -> str:
+        """The selection in words, e.g. "region Bretagne (with a 30 km buffer)"."""
+        if not self:
+            return "all of France"
+        return f"{self.kind} {', '.join(self.codes)} (with a {self.buffer_km:g} km buffer)"
+
+    def as_table(self) -> dict:
+        """The ``[territory]`` table it was read from (for manifests and derived scenarios);
+        empty for all of France."""
+        if not self:
+            return {}
+        value = list(self.codes) if self.kind == "epcis" else self.codes[0]
+        return {self.kind: value, "buffer_km": self.buffer_km}
+
+    def load(self, base: terr.Territory | None = None) -> terr.Territory:
+        """The selected territory (``base``: the loaded whole, default the embedded one)."""
+        t = base or terr.load()
+        if not self:
+            return t
+        value = list(self.codes) if self.kind == "epcis" else self.codes[0]
+        return t.select(**{self.kind: value}, buffer_km=self.buffer_km)
+
+
+@dataclass
+class Scenario:
+    name: str
+    path: Path | None
+    start_year: int = 2025
+    years: int = 5
+    seeds: list[int] = field(default_factory=lambda: [1])
+    description: str = ""
+    territory: TerritorySelection = field(default_factory=TerritorySelection)
+    parameters: dict = field(default_factory=dict)
+    policies: list[dict] = field(default_factory=list)
+    sha256: str = ""
+    calibration: Path | None = SHIPPED_CALIBRATION  # None: the table's defaults
+    policy_objects: list | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def weeks(self) -> int:
+        return self.years * 52
+
+    @property
+    def territory_label(self) -> str:
+        """The selection in words, e.g. "region Bretagne (with a 30 km buffer)"."""
+        return self.territory.label
+
+    def load_territory(self, base: terr.Territory | None = None) -> terr.Territory:
+        try:
+            return self.territory.load(base)
+        except terr.TerritoryError as exc:
+            raise ScenarioError(f"{self.path}: [territory] {exc}") from exc
+
+    def build_policies(self):
+        """Fresh policy objects for one run (a policy keeps its run's state), copied from
+        those parsed and validated once when the scenario was read."""
+        if self.policy_objects is None or len(self.policy_objects) != len(self.policies):
+            from accesssim.policies import library as policies
+
+            self.policy_objects = [policies.from_spec(spec, self) for spec in self.policies]
+        return [copy.deepcopy(p) for p in self.policy_objects]
+
+
+def _type_name(t) -> str:
+    return {str: "a string", int: "an integer", float: "a number", list: "a list"}[t]
+
+
+def _check(where: str, key: str, value, expected):
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if expected is not None and (not isinstance(value, expected) or isinstance(value, bool)):
+        raise ScenarioError(f"{where}.{key}: expected {_type_name(expected)}, got {value!r}")
+    return value
+
+
+def parse_seeds(raw, where: str) -> list[int]:
+    """A seed count N (seeds 1..N) or an explicit list of distinct non-negative integers."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        if raw < 1:
+            raise ScenarioError(f"{where}: expected at least 1, got {raw}")
+        return list(range(1, raw + 1))
+    if (
+        isinstance(raw, list)
+        and raw
+        and all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in raw)
+    ):
+        dup = sorted({s for s in raw if raw.count(s) > 1})
+        if dup:
+            raise ScenarioError(f"{where}: duplicate seeds {dup}")
+        return list(raw)
+    raise ScenarioError(
+        f"{where}: expected a count or a list of non-negative integers, got {raw!r}"
+    )
+
+
+def load(path: str | Path, seeds: int | None = None) -> Scenario:
+    """Read and validate a scenario file; ``seeds`` overrides the file's seed count."""
+    path = Path(path)
+    try:
+        raw_bytes = path.read_bytes()
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot read the scenario file ({exc.strerror})") from exc
+    try:
+        data = tomllib.loads(raw_bytes.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{path}: not valid TOML ({exc})") from exc
+    return from_dict(data, path, raw_bytes, seeds)
+
+
+def from_dict(data: dict, path=None, raw_bytes: bytes = b"", seeds: int | None = None):
+    where = str(path) if path else "<scenario>"
+    unknown = set(data) - SECTIONS
+    if unknown:
+        raise ScenarioError(
+            f"{where}: unknown section(s) {sorted(unknown)}; expected {sorted(SECTIONS)}"
+        )
+    head = data.get("scenario", {})
+    if not isinstance(head, dict) or "name" not in head:
+        raise ScenarioError(f'{where}: [scenario] must be a table with at least name = "..."')
+    for key in head:
+        if key not in SCENARIO_KEYS:
+            raise ScenarioError(
+                f"{where}: [scenario] unknown key {key!r}; expected one of {sorted(SCENARIO_KEYS)}"
+            )
+        _check(f"{where}: [scenario]", key, head[key], SCENARIO_KEYS[key])
+    years = head.get("years", 5)
+    if not 1 <= years <= 50:
+        raise ScenarioError(f"{where}: [scenario].years: expected 1 to 50 years, got {years}")
+    start = head.get("start_year", 2025)
+    if not 2000 <= start <= 2100:
+        raise ScenarioError(f"{where}: [scenario].start_year: expected a year, got {start}")
+    seed_list = parse_seeds(
+        head.get("seeds", 1) if seeds is None else seeds, f"{where}: [scenario].seeds"
+    )
+    calibration = parameters.SHIPPED_CALIBRATION
+    if "calibration" in head:  # a file written by `accesssim calibrate --write`, or "none"
+        raw = head["calibration"]
+        calibration = None if raw == "none" else Path(path).parent / raw if path else Path(raw)
+        try:
+            parameters.load_calibration(calibration)
+        except ValueError as exc:
+            raise ScenarioError(f"{where}: [scenario].calibration: {exc}") from exc
+
+    territory = data.get("territory", {})
+    if not isinstance(territory, dict):
+        raise ScenarioError(f"{where}: [territory] must be a table")
+    for key in territory:
+        if key not in TERRITORY_KEYS:
+            raise ScenarioError(
+                f"{where}: [territory] unknown key {key!r}; expected one of "
+                f"{sorted(TERRITORY_KEYS)}"
+            )
+        territory[key] = _check(f"{where}: [territory]", key, territory[key], TERRITORY_KEYS[key])
+    if "epcis" in territory:  # SIRENs as strings; integers (epcis = [241800507]) accepted
+        sirens = territory["epcis"]
+        if not sirens or not all(
+            (isinstance(s, int) and not isinstance(s, bool) and s > 0) or (isinstance(s, str) and s)
+            for s in sirens
+        ):
+            raise ScenarioError(
+                f'{where}: [territory].epcis: expected a list of EPCI SIRENs, e.g. ["241800507"]'
+                f", got {sirens!r}"
+            )
+        territory["epcis"] = [f"{s:09d}" if isinstance(s, int) else s for s in sirens]
+    kinds = [k for k in ("region", "departement", "epcis") if k in territory]
+    if len(kinds) > 1:
+        raise ScenarioError(f"{where}: [territory] give one of region, departement or epcis")
+    selection = TerritorySelection(
+        kind=kinds[0] if kinds else None,
+        codes=tuple(territory["epcis"]) if "epcis" in kinds else tuple(territory[k] for k in kinds),
+        buffer_km=territory.get("buffer_km", terr.DEFAULT_BUFFER_KM),
+    )
+
+    params = data.get("parameters", {})
+    if not isinstance(params, dict):
+        raise ScenarioError(f"{where}: [parameters] must be a table")
+    try:
+        params = parameters.validate(params, where=f"{where}: [parameters]")
+    except ValueError as exc:
+        raise ScenarioError(str(exc)) from exc
+
+    policies = data.get("policies", [])
+    if not isinstance(policies, list) or not all(isinstance(p, dict) for p in policies):
+        raise ScenarioError(f"{where}: [[policies]] must be an array of tables")
+    sc = Scenario(
+        name=head["name"],
+        path=path,
+        start_year=start,
+        years=years,
+        seeds=seed_list,
+        description=head.get("description", ""),
+        territory=selection,
+        parameters=params,
+        policies=policies,
+        sha256=hashlib.sha256(raw_bytes).hexdigest() if raw_bytes else "",
+        calibration=calibration,
+    )
+    try:
+        sc.build_policies()  # parses and validates every policy now, before anything runs
+    except ValueError as exc:
+        raise ScenarioError(str(exc)) from exc
+    return sc
