@@ -232,3 +232,63 @@ def toml_dict(name):
         "scenario": {"name": name, "years": 1, "seeds": [1]},
         "territory": {"departement": "23"},
     }
+
+
+def test_run_and_compare_are_functions_with_signatures_and_numpy_docstrings():
+    """``help()`` and IDEs read real signatures: no module swapped for a callable."""
+    import inspect
+    import types
+
+    for fn, first in ((accesssim.run, "scenario_or_path"), (accesssim.compare, "baseline")):
+        assert isinstance(fn, types.FunctionType)
+        assert next(iter(inspect.signature(fn).parameters)) == first
+        doc = inspect.getdoc(fn)
+        for section in ("Parameters\n----------", "Returns\n-------", "Examples\n--------"):
+            assert section in doc, (fn.__name__, section)
+    assert "run" in dir(accesssim) and "compare" in accesssim.__all__
+
+
+def test_results_display_short_in_a_notebook(files):
+    """repr and the notebook displays stay under 10 kB (the rows are megabytes) and name the
+    run; the comparison's display carries each policy's effect from its summary."""
+    cmp = accesssim.compare(files / "base.toml", files / "extra.toml")
+    res = cmp.policies["extra"]
+    for obj in (res, cmp, res.result, cmp.comparison):
+        assert len(repr(obj)) < 10_000
+    for obj in (res, cmp):
+        for shown in (obj._repr_html_(), obj._repr_markdown_()):
+            assert len(shown.encode()) < 10_000
+    assert "'extra'" in repr(res) and "seeds 1, 2" in repr(res)
+    med = cmp.comparison.summary["extra"]["forgone_avoided"][0]
+    assert f"{med:,.0f}" in cmp._repr_markdown_()
+    rate = float(np.median(res.values["last:renoncement_rate"]))
+    shown = res.headline()["forgone / needed consultations, last year"]
+    assert shown == accesssim.api.indicators.INDICATORS["renoncement_rate"].fmt.format(rate)
+
+
+def test_plot_draws_the_standard_figures(files):
+    import matplotlib.figure
+    import matplotlib.pyplot as plt
+
+    res = accesssim.run(files / "base.toml", seeds=1)
+    for kind in ("timeseries", "priority", "map"):
+        fig = res.plot(kind)
+        assert isinstance(fig, matplotlib.figure.Figure) and fig.axes
+        plt.close(fig)
+    with pytest.raises(ValueError, match="unknown figure 'pie'"):
+        res.plot("pie")
+
+
+def test_to_geodataframe_holds_the_geojson_layer(files, tmp_path):
+    gpd = pytest.importorskip("geopandas")
+    res = accesssim.run(files / "base.toml", seeds=1, out=tmp_path, figures=False)
+    gdf = res.to_geodataframe()
+    assert isinstance(gdf, gpd.GeoDataFrame) and gdf.crs.to_epsg() == 4326
+    layer = json.loads((tmp_path / "epci.geojson").read_text())
+    assert len(gdf) == len(layer["features"]) > 0
+    assert gdf["epci"].tolist() == [f["properties"]["epci"] for f in layer["features"]]
+    assert all(isinstance(v, str) for v in gdf["departement"])
+    assert "23" in set(gdf["departement"])  # Creuse (and its buffer EPCIs)
+    np.testing.assert_allclose(
+        gdf["renoncement_rate"], [f["properties"]["renoncement_rate"] for f in layer["features"]]
+    )

@@ -6,9 +6,30 @@ From Python: ``accesssim.run(scenario, seeds=..., out=...)``, ``accesssim.compar
 ``import accesssim`` stays light.
 """
 
+from typing import TYPE_CHECKING
+
 from accesssim.util.version import __version__ as __version__
 
+if TYPE_CHECKING:  # seen by type checkers and IDEs (signatures, completion); loaded lazily
+    from accesssim.api import (
+        ComparisonResults,
+        RunResults,
+        compare,
+        load_scenario,
+        register_policy,
+        run,
+    )
+
 _API = ("run", "compare", "register_policy", "load_scenario", "RunResults", "ComparisonResults")
+__all__ = [
+    "__version__",
+    "run",
+    "compare",
+    "register_policy",
+    "load_scenario",
+    "RunResults",
+    "ComparisonResults",
+]
 
 
 def __getattr__(name: str):

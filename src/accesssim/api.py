@@ -26,14 +26,16 @@ may also name the class directly: ``type = "package.module:Class"``.
 from __future__ import annotations
 
 import copy
+import html
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from accesssim.experiments import compare as compare_mod
 from accesssim.experiments import runner
-from accesssim.outputs import export, indicators, reports
+from accesssim.outputs import export, indicators, plots, reports
 from accesssim.policies import library as policies
 from accesssim.specs import scenario
 
@@ -77,15 +79,20 @@ def load_scenario(scenario_or_path, seeds: int | list[int] | None = None) -> sce
     )
 
 
-@dataclass
+@dataclass(repr=False)
 class RunResults:
     """One scenario over its seeds: ``weekly``, ``monthly``, ``yearly``, ``groups``,
     ``communes`` and ``policy`` DataFrames (the CSV files' rows), ``values`` (every
-    indicator per seed), ``summary`` (the run's Markdown summary) and ``files`` written."""
+    indicator per seed), ``summary`` (the run's Markdown summary) and ``files`` written.
+
+    ``plot(kind)`` draws the standard figures and ``to_geodataframe()`` gives the EPCI layer
+    (with geopandas installed). Its ``repr`` and notebook displays are short headlines; the
+    tables are read through the attributes.
+    """
 
     result: runner.RunResult
     files: list[Path] = field(default_factory=list)
-    _frames: dict = field(default_factory=dict, repr=False, compare=False)
+    _frames: dict = field(default_factory=dict, compare=False)
 
     @property
     def scenario(self) -> scenario.Scenario:
@@ -120,15 +127,93 @@ class RunResults:
     def summary(self) -> str:
         return reports.run_summary(self.result)
 
+    def plot(self, kind: str = "timeseries"):
+        """One of the run's standard figures, as a matplotlib Figure.
+
+        Parameters
+        ----------
+        kind : {"timeseries", "priority", "map"}
+            ``timeseries``: national weekly series with bands across seeds; ``priority``:
+            priority EPCIs against the rest, yearly; ``map``: the last year's forgone care by
+            EPCI. The same figures ``accesssim run --out`` writes.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        if kind not in plots.FIGURE_BUILDERS:
+            raise ValueError(
+                f"unknown figure {kind!r}; expected one of {list(plots.FIGURE_BUILDERS)}"
+            )
+        return plots.FIGURE_BUILDERS[kind](self.result)
+
+    def to_geodataframe(self):
+        """The last year's EPCI indicators (median across seeds) with their outlines, as a
+        ``geopandas.GeoDataFrame`` in EPSG:4326, the rows of ``epci.geojson``.
+
+        Raises
+        ------
+        ImportError
+            When geopandas is not installed (``pip install geopandas``).
+        """
+        try:
+            import geopandas
+        except ImportError as exc:
+            raise ImportError(
+                "to_geodataframe needs geopandas: pip install geopandas "
+                "(or read the epci.geojson that run(..., out=DIR) writes)"
+            ) from exc
+        recs, _, geo = export.epci_features(self.result)
+        features = [
+            {"type": "Feature", "properties": r, "geometry": g}
+            for r, g in zip(recs, geo, strict=True)
+        ]
+        gdf = geopandas.GeoDataFrame.from_features(features, crs="EPSG:4326")
+        for col in CODE_COLUMNS:
+            if col in gdf:
+                gdf[col] = gdf[col].astype(str)
+        return gdf
+
+    def headline(self) -> dict[str, str]:
+        """A few figures that identify the run (its repr and notebook display)."""
+        r, sc = self.result, self.result.scenario
+        vals = indicators.seed_values(r.yearly, r.policy) if r.yearly else {}
+        out = {
+            "scenario": sc.name,
+            "territory": sc.territory_label,
+            "years": f"{sc.start_year}–{sc.start_year + sc.years - 1}",
+            "seeds": ", ".join(str(s) for s in sc.seeds),
+            "policies": ", ".join(str(getattr(p, "kind", p)) for p in sc.policies) or "none",
+        }
+        for key, label in HEADLINE:
+            xs = [v[key] for v in vals.values() if key in v]
+            if xs:
+                ind = indicators.INDICATORS.get(key.split(":", 1)[1])
+                med = float(np.median(xs))
+                out[label] = ind.fmt.format(med) if ind is not None else f"{med:.4g}"
+        out["files written"] = str(len(self.files))
+        return out
+
+    def __repr__(self) -> str:
+        h = self.headline()
+        return (
+            f"<RunResults {h['scenario']!r}: {h['territory']}, {h['years']}, "
+            f"seeds {h['seeds']}; tables: {', '.join(TABLES)}>"
+        )
+
     def _repr_markdown_(self) -> str:
-        return self.summary
+        return _markdown_table("RunResults", self.headline())
+
+    def _repr_html_(self) -> str:
+        return _html_table("RunResults", self.headline())
 
 
-@dataclass
+@dataclass(repr=False)
 class ComparisonResults:
     """Policies against a baseline with common random numbers: ``summary`` (scenario, metric,
     median, p05, p95: ``compare_summary.csv``), ``per_seed`` (``compare_runs.csv``),
-    ``baseline`` and ``policies`` (``RunResults``), ``report`` (``compare.md``)."""
+    ``baseline`` and ``policies`` (``RunResults``), ``report`` (``compare.md``). Its ``repr``
+    and notebook displays are short: the forgone consultations avoided per policy."""
 
     comparison: compare_mod.Comparison
     files: list[Path] = field(default_factory=list)
@@ -159,8 +244,56 @@ class ComparisonResults:
     def report(self) -> str:
         return reports.compare_report(self.comparison)
 
+    def headline(self) -> dict[str, str]:
+        """Baseline, seeds, and each policy's forgone consultations avoided (median and 90 %
+        interval across seeds)."""
+        base = self.comparison.baseline.scenario
+        out = {
+            "baseline": base.name,
+            "territory": base.territory_label,
+            "seeds": ", ".join(str(s) for s in base.seeds),
+        }
+        for name, stats in self.comparison.summary.items():
+            med, lo, hi = stats.get("forgone_avoided", (float("nan"),) * 3)
+            out[f"{name}: forgone consultations avoided"] = (
+                f"{med:,.0f} (90 % interval {lo:,.0f} to {hi:,.0f})"
+            )
+        return out
+
+    def __repr__(self) -> str:
+        c = self.comparison
+        return (
+            f"<ComparisonResults baseline {c.baseline.scenario.name!r} vs "
+            f"{', '.join(repr(k) for k in c.policies)}; seeds "
+            f"{', '.join(str(s) for s in c.baseline.scenario.seeds)}>"
+        )
+
     def _repr_markdown_(self) -> str:
-        return self.report
+        return _markdown_table("ComparisonResults", self.headline())
+
+    def _repr_html_(self) -> str:
+        return _html_table("ComparisonResults", self.headline())
+
+
+HEADLINE = (  # (seed_values key, label) shown in a run's notebook display
+    ("last:renoncement_rate", "forgone / needed consultations, last year"),
+    ("last:ed_per_1000", "GP-treatable ED visits per 1,000, last year"),
+    ("last:share_without_mt", "people 15+ without médecin traitant, last year"),
+)
+
+
+def _markdown_table(title: str, rows: dict[str, str]) -> str:
+    lines = [f"**{title}**", "", "| | |", "|---|---|"]
+    lines += [f"| {k} | {str(v).replace('|', '/')} |" for k, v in rows.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _html_table(title: str, rows: dict[str, str]) -> str:
+    body = "".join(
+        f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
+        for k, v in rows.items()
+    )
+    return f"<p><b>{html.escape(title)}</b></p><table>{body}</table>"
 
 
 def run(
@@ -171,9 +304,37 @@ def run(
     figures: bool = True,
     show_progress: bool | None = False,
 ) -> RunResults:
-    """Run a scenario (a TOML path, a dict of TOML data or a ``Scenario``) over its seeds
-    (``seeds``: a count or a list, overriding the file's); with ``out``, write the files
-    ``accesssim run --out`` writes (``figures=False``: no PNGs)."""
+    """Run a scenario over its seeds, as ``accesssim run`` does.
+
+    Parameters
+    ----------
+    scenario_or_path : str, pathlib.Path, dict or Scenario
+        A scenario TOML file, a dict of the same TOML data, or a ``Scenario`` (copied).
+    seeds : int or list of int, optional
+        A count (seeds 1..n) or a list, overriding the scenario's seeds.
+    out : str or pathlib.Path, optional
+        When given, write the files ``accesssim run --out`` writes (tables, layers,
+        figures, summary, manifest).
+    communes : bool, default False
+        Also record per-commune yearly rows (``communes`` table and layer).
+    figures : bool, default True
+        With ``out``, write the PNG figures.
+    show_progress : bool or None, default False
+        A progress bar on standard error (None: only on a terminal).
+
+    Returns
+    -------
+    RunResults
+        Tables as DataFrames (``yearly``, ``weekly``, ...), ``values``, ``summary``,
+        ``plot()``, ``to_geodataframe()`` and the ``files`` written.
+
+    Examples
+    --------
+    >>> import accesssim
+    >>> res = accesssim.run("scenarios/baseline.toml", seeds=2)  # doctest: +SKIP
+    >>> res.yearly.groupby("year")["renoncement_rate"].median()  # doctest: +SKIP
+    >>> res.plot("map")  # doctest: +SKIP
+    """
     sc = load_scenario(scenario_or_path, seeds)
     result = runner.run(sc, communes=communes, show_progress=show_progress)
     files = runner.write(result, out, figures=figures) if out is not None else []
@@ -188,9 +349,43 @@ def compare(
     ed_sensitivity: bool = False,
     show_progress: bool | None = False,
 ) -> ComparisonResults:
-    """Compare policy scenarios with a baseline (each a TOML path, a dict of TOML data or a
-    ``Scenario``), every one with the baseline's seeds; with ``out``, write the files
-    ``accesssim compare --out`` writes."""
+    """Compare policy scenarios with a baseline, with common random numbers, as
+    ``accesssim compare`` does.
+
+    Parameters
+    ----------
+    baseline : str, pathlib.Path, dict or Scenario
+        The scenario without policies (a TOML path, a dict of TOML data or a ``Scenario``).
+    *policy_scenarios : str, pathlib.Path, dict or Scenario
+        One or more scenarios with policies; each runs with the baseline's seeds.
+    seeds : int or list of int, optional
+        A count or a list, overriding the baseline's seeds.
+    out : str or pathlib.Path, optional
+        When given, write the files ``accesssim compare --out`` writes.
+    ed_sensitivity : bool, default False
+        Also report the ED effects across the range of the ED parameter.
+    show_progress : bool or None, default False
+        A progress bar on standard error (None: only on a terminal).
+
+    Returns
+    -------
+    ComparisonResults
+        ``summary`` (median and 90 % interval of every policy - baseline difference),
+        ``per_seed``, ``baseline`` and ``policies`` (``RunResults``), ``report``.
+
+    Raises
+    ------
+    ScenarioError
+        With no policy scenario, or a baseline that has policies.
+
+    Examples
+    --------
+    >>> import accesssim
+    >>> cmp = accesssim.compare(  # doctest: +SKIP
+    ...     "scenarios/baseline.toml", "scenarios/solidarity_2025.toml", seeds=3
+    ... )
+    >>> cmp.summary  # doctest: +SKIP
+    """
     if not policy_scenarios:
         raise scenario.ScenarioError("compare needs at least one policy scenario")
     base = load_scenario(baseline, seeds)

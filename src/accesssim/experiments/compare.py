@@ -18,7 +18,7 @@ from accesssim.specs import scenario
 from accesssim.util import files as aio
 
 
-@dataclass
+@dataclass(repr=False)
 class Comparison:
     baseline: runner.RunResult
     policies: dict[str, runner.RunResult]
@@ -28,6 +28,12 @@ class Comparison:
     sensitivity: dict[str, dict[float, tuple[float, float, float]]] = field(default_factory=dict)
     uncertainty: object = None  # sensitivity.Uncertainty with --uncertainty N
     sensitivity_baseline_ed: dict = field(default_factory=dict)  # value -> baseline ED total
+
+    def __repr__(self) -> str:
+        return (
+            f"<Comparison {self.baseline.scenario.name!r} vs {list(self.policies)}, "
+            f"{len(self.per_seed)} per-seed rows>"
+        )
 
 
 def load_all(paths, seeds: int | None = None) -> tuple[scenario.Scenario, list]:

@@ -25,7 +25,7 @@ from accesssim.util import provenance
 from accesssim.util.version import __version__
 
 
-@dataclass
+@dataclass(repr=False)
 class RunResult:
     """Tables of one scenario over its seeds (lists of row dicts, each with its seed)."""
 
@@ -39,6 +39,13 @@ class RunResult:
     territory: object = None  # the selection the runs used (for maps)
     territory_checksum: str = ""
     seconds: float = 0.0
+
+    def __repr__(self) -> str:  # the rows are megabytes: name them, don't print them
+        sizes = ", ".join(
+            f"{k} {len(getattr(self, k))}"
+            for k in ("weekly", "monthly", "yearly", "groups", "communes", "policy")
+        )
+        return f"<RunResult {self.scenario.name!r}, seeds {self.scenario.seeds}; rows: {sizes}>"
 
 
 def run_one(

@@ -332,6 +332,20 @@ def last_year(rows: list[dict]) -> list[dict]:
     return [r for r in rows if r["year"] == last]
 
 
+def epci_features(result) -> tuple[list[dict], list[list[np.ndarray]], list[dict]]:
+    """The last year's EPCI rows (median across seeds, place columns) that have an outline,
+    their rings, and their GeoJSON geometries: the one source of ``epci.geojson``,
+    ``layers.gpkg`` and the API's ``to_geodataframe``."""
+    t = result.territory
+    polys = epci_polygons(t)
+    index = {str(s): k for k, s in enumerate(t.epcis.siren)}
+    recs = median_by(with_places(last_year(result.yearly), t), "epci")
+    recs = [r for r in recs if index[r["epci"]] in polys]
+    rings = [polys[index[r["epci"]]] for r in recs]
+    geo = [{"type": "MultiPolygon", "coordinates": [[r.tolist()] for r in rr]} for rr in rings]
+    return recs, rings, geo
+
+
 def run_layers(result, out: Path, communes: bool = True) -> list[Path]:
     """``epci.geojson`` (and ``communes.geojson`` when the run recorded communes) with the last
     year's indicators, median across seeds, as attributes; ``layers.gpkg`` with the same layers
@@ -341,12 +355,7 @@ def run_layers(result, out: Path, communes: bool = True) -> list[Path]:
     if t is None or not result.yearly:
         return files
     layers = []
-    polys = epci_polygons(t)
-    index = {str(s): k for k, s in enumerate(t.epcis.siren)}
-    recs = median_by(with_places(last_year(result.yearly), t), "epci")
-    recs = [r for r in recs if index[r["epci"]] in polys]
-    rings = [polys[index[r["epci"]]] for r in recs]
-    geo = [{"type": "MultiPolygon", "coordinates": [[r.tolist()] for r in rr]} for rr in rings]
+    recs, rings, geo = epci_features(result)
     aio.atomic_write_text(out / "epci.geojson", geojson_text(recs, geo))
     files.append(out / "epci.geojson")
     layers.append(("epci", recs, [multipolygon_wkb(rr) for rr in rings], "MultiPolygon"))

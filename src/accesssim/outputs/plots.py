@@ -32,7 +32,7 @@ APL_BINS = (0.0, 1.5, 2.5, 3.0, 3.5, 4.0, 5.0, 6.0, 20.0)
 def epci_choropleth(
     territory: Territory,
     values: np.ndarray,
-    path: str | Path,
+    path: str | Path | None,
     title: str,
     label: str,
     source: str,
@@ -42,13 +42,16 @@ def epci_choropleth(
     outline_label: str = "",
     percent: bool = False,
     points: bool = False,
-) -> None:
+):
     """Map one value per EPCI, with a binned legend, title, source line and optional outlines.
 
     EPCIs outside the selection's core are drawn grey; ``outline`` (boolean per EPCI) draws a
     heavy border, e.g. around priority EPCIs. Overseas départements get small insets.
     ``percent``: values are shares, ticks read "2%"; ``points``: values are differences of
     shares, ticks read "+2" and the label should say "percentage points".
+
+    With ``path`` None the figure is returned open (for a notebook); otherwise it is written
+    atomically and closed.
     """
     values = np.asarray(values, float)
     e = territory.epcis
@@ -97,10 +100,13 @@ def epci_choropleth(
     if not e.core.all():
         notes.append("Grey: buffer EPCIs outside the selection.")
     fig.text(0.02, 0.015, "  ".join(notes), fontsize=7, wrap=True)
+    if path is None:
+        return fig
     buf = io.BytesIO()
     fig.savefig(buf, format=Path(path).suffix.lstrip(".") or "png", dpi=130)
     plt.close(fig)
     aio.atomic_write_bytes(path, buf.getvalue())
+    return None
 
 
 def draw_epcis(ax, territory: Territory, values, norm, cmap: str, outline=None) -> None:
@@ -213,9 +219,9 @@ def grid_label(key: str, policy_types: dict[str, str] | None = None) -> str:
     return (getattr(p, "label", None) or p.unit).split(" (")[0]
 
 
-def _save(fig, path) -> Path:
+def _save(fig, path, dpi: int = 120) -> Path:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=120)
+    fig.savefig(buf, format="png", dpi=dpi)
     plt.close(fig)
     aio.atomic_write_bytes(path, buf.getvalue())
     return Path(path)
@@ -240,14 +246,23 @@ def _yearly_indicator(rows, name: str) -> list[dict]:
     return [{"year": k[1], "v": ind.value(v)} for k, v in by.items()]
 
 
-def run_figures(result, out) -> list[Path]:
-    """Time series with bands across seeds, a map by renoncement, priority vs other EPCIs."""
-    out = Path(out)
-    sc = result.scenario
-    files = []
-    n_seeds = len(sc.seeds)
-    band_label = f"min–max across {n_seeds} seeds" if n_seeds > 1 else "one seed"
+RUN_FIGURES = {  # kind -> file name of ``run --out``
+    "timeseries": "timeseries.png",
+    "priority": "priority_vs_other.png",
+    "map": "map_renoncement.png",
+}
 
+
+def _band_label(result) -> str:
+    n_seeds = len(result.scenario.seeds)
+    return f"min–max across {n_seeds} seeds" if n_seeds > 1 else "one seed"
+
+
+def timeseries_figure(result):
+    """National weekly series with bands across seeds (forgone care, ED visits, people
+    without a médecin traitant, active GPs)."""
+    sc = result.scenario
+    band_label = _band_label(result)
     # national weekly series, smoothed to 4-week sums
     fig, axes = plt.subplots(2, 2, figsize=(11, 7), sharex=True)
     panels = [
@@ -281,8 +296,13 @@ def run_figures(result, out) -> list[Path]:
     fig.suptitle(f"{sc.name}: weekly series, {sc.territory_label}")
     fig.text(0.01, 0.005, SYNTHETIC_NOTE, fontsize=6.5, wrap=True)
     fig.tight_layout(rect=(0, 0.04, 1, 0.97))
-    files.append(_save(fig, out / "timeseries.png"))
+    return fig
 
+
+def priority_figure(result):
+    """Priority EPCIs against the rest, yearly forgone care and ED visits (median and band)."""
+    sc = result.scenario
+    band_label = _band_label(result)
     # priority vs other EPCIs, yearly
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     for group, flag in (("priority EPCIs (confirmed)", True), ("other EPCIs", False)):
@@ -316,8 +336,13 @@ def run_figures(result, out) -> list[Path]:
     fig.suptitle(f"{sc.name}: priority EPCIs vs the rest (median, {band_label})")
     fig.text(0.01, 0.005, SYNTHETIC_NOTE, fontsize=6.5, wrap=True)
     fig.tight_layout(rect=(0, 0.06, 1, 0.95))
-    files.append(_save(fig, out / "priority_vs_other.png"))
+    return fig
 
+
+def renoncement_map(result):
+    """Map of the last year's forgone care by EPCI (median across seeds)."""
+    sc = result.scenario
+    n_seeds = len(sc.seeds)
     # map of the last year's renoncement rate by EPCI (median across seeds)
     last = max(r["year"] for r in result.yearly)
     by_epci: dict = {}
@@ -328,10 +353,10 @@ def run_figures(result, out) -> list[Path]:
     values = np.array(
         [np.median(by_epci[s]) if s in by_epci else np.nan for s in territory.epcis.siren]
     )
-    epci_choropleth(
+    return epci_choropleth(
         territory,
         values,
-        out / "map_renoncement.png",
+        None,
         title=f"{sc.name}: forgone care by EPCI, {last}",
         label="forgone / needed GP consultations, % (modelled)",
         source=f"accesssim {sc.name}, median of {n_seeds} seed(s). {SYNTHETIC_NOTE}",
@@ -341,8 +366,22 @@ def run_figures(result, out) -> list[Path]:
         outline=territory.epcis.priority_confirmed,
         outline_label="priority EPCIs confirmed on the 2025 list of 151",
     )
-    files.append(out / "map_renoncement.png")
-    return files
+
+
+FIGURE_BUILDERS = {
+    "timeseries": timeseries_figure,
+    "priority": priority_figure,
+    "map": renoncement_map,
+}
+
+
+def run_figures(result, out) -> list[Path]:
+    """The run's standard figures written into ``out`` (see ``RUN_FIGURES``)."""
+    out = Path(out)
+    return [
+        _save(FIGURE_BUILDERS[kind](result), out / name, dpi=130 if kind == "map" else 120)
+        for kind, name in RUN_FIGURES.items()
+    ]
 
 
 # ---------------------------------------------------------------------- comparison figures
