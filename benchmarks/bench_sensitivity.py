@@ -1,7 +1,7 @@
 """Sensitivity throughput: runs per minute of Centre-Val de Loire 5-year runs (not a test).
 
 "sweep task": ``sweep.execute`` as ``accesssim sweep`` runs it (tables written per run).
-"sensitivity task": ``sensitivity.execute`` (the territory kept per worker process, only the
+"sensitivity task": ``sensitivity.execute.execute`` (the territory kept per worker process, only the
 analysed figures written). Both with 1 and 2 local workers; then the wall time and peak memory
 of a Morris screening of every uncertain parameter (``--r``; 2 workers).
 Usage: python benchmarks/bench_sensitivity.py [--runs 8] [--r 2] [--years 5]
@@ -20,7 +20,8 @@ from pathlib import Path
 
 from bench_sweep import EXPERIMENT  # the same experiment, run by both benchmarks
 
-from accesssim.experiments import sensitivity, sweep
+from accesssim.experiments import sweep
+from accesssim.experiments.sensitivity import execute, pipeline
 
 ROOT = Path(__file__).resolve().parents[1]
 STUDY = """
@@ -52,7 +53,7 @@ def main() -> None:
     rows = []
     tasks = {
         "sweep": ("sweep task", None),
-        "sensitivity": ("sensitivity task", sensitivity.execute),
+        "sensitivity": ("sensitivity task", execute.execute),
     }
     chosen = [tasks[k.strip()] for k in args.tasks.split(",")]
     for task_label, task in chosen if args.runs else ():
@@ -87,9 +88,9 @@ def main() -> None:
                 r=args.r,
             )
         )
-        study = sensitivity.load(f)
+        study = pipeline.load(f)
         t0 = time.perf_counter()
-        done = sensitivity.run(study, tmp / "morris", workers=2, show_progress=False)
+        done = pipeline.run(study, tmp / "morris", workers=2, show_progress=False)
         dt = time.perf_counter() - t0
         n = done["counts"]["morris"]["total"]
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024

@@ -9,9 +9,11 @@ import pytest
 from synthetic import LOZERE_BASE as BASE
 from synthetic import LOZERE_DAYS as POLICY
 
-from accesssim.experiments import sensitivity
+from accesssim.experiments.sensitivity import design, noise, pipeline
 from accesssim.params import parameters
+from accesssim.specs.ranges import parameter_ranges
 from accesssim.specs.scenario import ScenarioError
+from accesssim.specs.study import StudyError
 
 pytest.importorskip("SALib")
 
@@ -57,13 +59,13 @@ def test_uncertainty_entries_name_parameters():
 
 
 def test_range_value_maps_the_unit_interval():
-    (r,) = sensitivity.parameter_ranges(["forgo_wait_per_week"])  # log-uniform 0.1-1.5
+    (r,) = parameter_ranges(["forgo_wait_per_week"])  # log-uniform 0.1-1.5
     assert r.value(0.0) == pytest.approx(0.1)
     assert r.value(1.0) == pytest.approx(1.5)
     assert r.value(0.5) == pytest.approx(math.sqrt(0.1 * 1.5))
-    (c,) = sensitivity.parameter_ranges(["allocation_cutoff_minutes"])  # 20-45 in 5-min steps
+    (c,) = parameter_ranges(["allocation_cutoff_minutes"])  # 20-45 in 5-min steps
     assert {c.value(u) for u in np.linspace(0, 1, 51)} == {20.0, 25.0, 30.0, 35.0, 40.0, 45.0}
-    (s,) = sensitivity.parameter_ranges(["road_local_speed_kmh"], calibration=None)
+    (s,) = parameter_ranges(["road_local_speed_kmh"], calibration=None)
     base = parameters.PARAMETERS["road_local_speed_kmh"].default
     assert s.value(1.0) == pytest.approx(tuple(1.1 * v for v in base))
 
@@ -75,11 +77,11 @@ def test_fitted_parameters_use_calibration_draws_when_present(tmp_path):
     cal["draws"] = [{"forgo_base": 0.006}, {"forgo_base": 0.008}, {"forgo_base": 0.007}]
     f = tmp_path / "cal.json"
     f.write_text(json.dumps(cal))
-    (r,) = sensitivity.parameter_ranges(["forgo_base"], calibration=f)
+    (r,) = parameter_ranges(["forgo_base"], calibration=f)
     assert (r.low, r.high, r.source) == (0.006, 0.008, "the calibration's parameter draws")
     cal.pop("draws")
     f.write_text(json.dumps(cal))
-    (r,) = sensitivity.parameter_ranges(["forgo_base"], calibration=f)  # no draws: the Param's
+    (r,) = parameter_ranges(["forgo_base"], calibration=f)  # no draws: the Param's
     assert (r.low, r.high) == parameters.PARAMETERS["forgo_base"].range
 
 
@@ -98,10 +100,10 @@ def test_ishigami_indices_within_tolerance(monkeypatch):
             parameters.Param(0.0, "", "A", "test", -4, 4, range=(-math.pi, math.pi),
                              distribution="uniform", range_source="test"),
         )  # fmt: skip
-    ranges = sensitivity.parameter_ranges(["x1", "x2", "x3", "x4"], calibration=None)
-    unit = sensitivity.sobol_design(ranges, 2048)
+    ranges = parameter_ranges(["x1", "x2", "x3", "x4"], calibration=None)
+    unit = design.sobol_design(ranges, 2048)
     x = np.array([[r.value(u) for r, u in zip(ranges, row, strict=True)] for row in unit])
-    rows = sensitivity.sobol_indices(ranges, {"y": ishigami(x)})
+    rows = design.sobol_indices(ranges, {"y": ishigami(x)})
     got = {r["parameter"]: r for r in rows}
     expected = {
         "x1": (0.3139, 0.5576),
@@ -113,9 +115,9 @@ def test_ishigami_indices_within_tolerance(monkeypatch):
         assert got[name]["S1"] == pytest.approx(s1, abs=0.05), name
         assert got[name]["ST"] == pytest.approx(st, abs=0.05), name
     # Morris on the same function: x4 is never read, its mu* is exactly 0
-    unit = sensitivity.morris_design(ranges, 10, 4)
+    unit = design.morris_design(ranges, 10, 4)
     x = np.array([[r.value(u) for r, u in zip(ranges, row, strict=True)] for row in unit])
-    m = {r["parameter"]: r for r in sensitivity.morris_indices(ranges, unit, {"y": ishigami(x)}, 4)}
+    m = {r["parameter"]: r for r in design.morris_indices(ranges, unit, {"y": ishigami(x)}, 4)}
     assert m["x4"]["mu_star"] == 0
     assert min(m[k]["mu_star"] for k in ("x1", "x2", "x3")) > 0
 
@@ -133,13 +135,13 @@ def unread(monkeypatch):
 
 def test_unread_parameter_has_zero_mu_star_and_resume_equals_uninterrupted(tmp_path, unread):
     f = study(tmp_path, params='["forgo_base", "never_read"]')
-    st = sensitivity.load(f)
+    st = pipeline.load(f)
     with pytest.raises(ScenarioError, match="missing or failed"):
-        sensitivity.run(st, tmp_path / "a", show_progress=False, limit=4)  # "killed"
+        pipeline.run(st, tmp_path / "a", show_progress=False, limit=4)  # "killed"
     (tmp_path / "a" / "t" / "morris" / "runs" / ".tmp-half-done").mkdir()  # a killed write
-    resumed = sensitivity.run(st, tmp_path / "a", show_progress=False)
+    resumed = pipeline.run(st, tmp_path / "a", show_progress=False)
     assert resumed["counts"]["morris"]["skipped"] == 4
-    whole = sensitivity.run(st, tmp_path / "b", show_progress=False)
+    whole = pipeline.run(st, tmp_path / "b", show_progress=False)
     assert resumed["morris"] == whole["morris"]
     m = {(r["output"], r["parameter"]): r for r in whole["morris"]}
     assert m[("renoncement_rate", "never_read")]["mu_star"] == 0
@@ -150,9 +152,9 @@ def test_unread_parameter_has_zero_mu_star_and_resume_equals_uninterrupted(tmp_p
 
 def test_dask_local_cluster_equals_process_pool(tmp_path):
     pytest.importorskip("distributed")
-    st = sensitivity.load(study(tmp_path, params='["forgo_base", "capacity_flex"]'))
-    pool = sensitivity.run(st, tmp_path / "pool", show_progress=False, workers=2)
-    dask = sensitivity.run(st, tmp_path / "dask", show_progress=False, dask_local=2)
+    st = pipeline.load(study(tmp_path, params='["forgo_base", "capacity_flex"]'))
+    pool = pipeline.run(st, tmp_path / "pool", show_progress=False, workers=2)
+    dask = pipeline.run(st, tmp_path / "dask", show_progress=False, dask_local=2)
     assert pool["morris"] == dask["morris"]
 
 
@@ -172,8 +174,8 @@ def test_dask_local_cluster_equals_process_pool(tmp_path):
 )
 def test_bad_input_names_file_and_key(tmp_path, kwargs, message):
     f = study(tmp_path, **kwargs)
-    with pytest.raises(ScenarioError, match=message) as err:
-        sensitivity.load(f)
+    with pytest.raises(StudyError, match=message) as err:
+        pipeline.load(f)
     assert str(f) in str(err.value)
 
 
@@ -215,9 +217,29 @@ def test_uncertainty_interval_contains_seed_only_interval(tmp_path):
         assert hi - lo > 10 * (shi - slo)  # parameters matter more than seeds here
     # paired probabilities are complementary
     assert u.beats[("days", "tele")] + u.beats[("tele", "days")] == pytest.approx(1)
-    # every draw is checked for an unsettled weekly state (counted per policy, 0 to 12)
+    # every draw is checked for an unsettled weekly state: per policy, the (set, seed) pairs
+    # whose baseline or policy run changes by more than UNSETTLED a week, and the median of
+    # what rounding can give forgone care there (wobble × the baseline's horizon forgone care),
+    # recounted here from the runs' manifests
+    import json
+
+    runs = {}
+    for m in (tmp_path / "u" / "uncertainty" / "lhs4" / "runs").glob("*/manifest.json"):
+        man = json.loads(m.read_text())
+        runs[(man["point"]["set"], man["scenario"], man["seed"])] = man["values"]
+    assert len(runs) == 4 * 3 * 3  # 4 sets × base, days, tele × 3 seeds
     assert set(u.unsettled) == {"days", "tele"}
-    assert all(0 <= k <= 12 for k, _ in u.unsettled.values())
+    for pol in ("days", "tele"):
+        noise_by_pair = []
+        for i in range(4):
+            for s in (1, 2, 3):
+                base, p = runs[(i, "base", s)], runs[(i, pol, s)]
+                w = max(base["weekly_wobble"], p["weekly_wobble"])
+                if w > noise.UNSETTLED:
+                    noise_by_pair.append(w * base["horizon:forgone"])
+        k, v = u.unsettled[pol]
+        assert k == len(noise_by_pair), pol
+        assert v == pytest.approx(np.median(noise_by_pair) if noise_by_pair else 0.0), pol
     text = compare.report_markdown(cmp)
     assert "parameter sets × seeds" in text and "seeds only" in text
     out = compare.write(cmp, tmp_path / "out")
@@ -274,10 +296,10 @@ def test_weekly_wobble_tells_an_unsettled_run_from_a_settled_one():
     flat = [100.0] * 52
     step = [100.0] * 40 + [90.0] * 12  # a policy starting within the year: one change
     swing = [100.0 + (5 if k % 2 else -5) for k in range(52)]  # changes every week
-    assert sensitivity.weekly_wobble(flat) == 0
-    assert sensitivity.weekly_wobble(step) == 0
-    assert sensitivity.weekly_wobble(swing) == pytest.approx(0.1)  # |Δ| 10 on a level of 100
-    assert sensitivity.weekly_wobble(swing) > sensitivity.UNSETTLED
+    assert noise.weekly_wobble(flat) == 0
+    assert noise.weekly_wobble(step) == 0
+    assert noise.weekly_wobble(swing) == pytest.approx(0.1)  # |Δ| 10 on a level of 100
+    assert noise.weekly_wobble(swing) > noise.UNSETTLED
 
 
 def test_numerical_noise_by_hand():
@@ -293,13 +315,13 @@ def test_numerical_noise_by_hand():
         (1, "pol", 1): run(999_500, 1e-6),
     }
     outputs = [("pol: forgone_avoided", "forgone_avoided", "pol")]
-    nz = sensitivity.numerical_noise(values, 2, "base", outputs, [1])["pol: forgone_avoided"]
+    nz = noise.numerical_noise(values, 2, "base", outputs, [1])["pol: forgone_avoided"]
     assert nz["unsettled_sets"] == 1 and nz["sets"] == 2
     assert nz["noise"] == pytest.approx(10_000)
     assert nz["median_effect"] == pytest.approx(500)
     # so the report and the figure call it not analysable; a settled set 1 would not
-    assert sensitivity.within_noise({"noise": {"x": nz}}, "morris", "x") is nz
+    assert noise.within_noise({"noise": {"x": nz}}, "morris", "x") is nz
     values[(1, "base", 1)]["weekly_wobble"] = 1e-6
-    calm = sensitivity.numerical_noise(values, 2, "base", outputs, [1])["pol: forgone_avoided"]
+    calm = noise.numerical_noise(values, 2, "base", outputs, [1])["pol: forgone_avoided"]
     assert calm["unsettled_sets"] == 0
-    assert sensitivity.within_noise({"noise": {"x": calm}}, "morris", "x") is None
+    assert noise.within_noise({"noise": {"x": calm}}, "morris", "x") is None

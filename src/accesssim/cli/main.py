@@ -138,10 +138,11 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_sensitivity(args) -> int:
-    from accesssim.experiments import sensitivity, sweep
+    from accesssim.experiments import sweep
+    from accesssim.experiments.sensitivity import pipeline
 
-    study = sensitivity.load(args.study)
-    done = sensitivity.run(
+    study = pipeline.load(args.study)
+    done = pipeline.run(
         study,
         results=args.out,
         workers=args.workers,

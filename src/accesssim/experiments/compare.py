@@ -26,7 +26,7 @@ class Comparison:
     summary: dict[str, dict[str, tuple[float, float, float]]] = field(default_factory=dict)
     priority_sirens: frozenset = frozenset()
     sensitivity: dict[str, dict[float, tuple[float, float, float]]] = field(default_factory=dict)
-    uncertainty: object = None  # sensitivity.Uncertainty with --uncertainty N
+    uncertainty: object = None  # sensitivity.uncertainty.Uncertainty with --uncertainty N
     sensitivity_baseline_ed: dict = field(default_factory=dict)  # value -> baseline ED total
 
     def __repr__(self) -> str:
@@ -118,9 +118,9 @@ def compare(
             base_sc, base, others, show_progress=show_progress
         )
     if uncertainty:
-        from accesssim.experiments import sensitivity
+        from accesssim.experiments.sensitivity import uncertainty as param_uncertainty
 
-        cmp.uncertainty = sensitivity.uncertainty(
+        cmp.uncertainty = param_uncertainty.uncertainty(
             base_sc, others, uncertainty, uncertainty_results, show_progress=show_progress, **engine
         )
     return cmp
@@ -183,9 +183,9 @@ def report_markdown(cmp: Comparison) -> str:
     section when asked."""
     text = reports.compare_report(cmp)
     if cmp.uncertainty is not None:
-        from accesssim.experiments import sensitivity
+        from accesssim.experiments.sensitivity import uncertainty
 
-        text += "\n" + sensitivity.uncertainty_report(cmp.uncertainty, cmp.summary)
+        text += "\n" + uncertainty.uncertainty_report(cmp.uncertainty, cmp.summary)
     return text
 
 
@@ -205,9 +205,9 @@ def write(cmp: Comparison, out: str | Path) -> list[Path]:
     aio.atomic_write_text(out / "compare.md", report_markdown(cmp))
     files.append(out / "compare.md")
     if cmp.uncertainty is not None:
-        from accesssim.experiments import sensitivity
+        from accesssim.experiments.sensitivity import uncertainty
 
-        files += sensitivity.write_uncertainty(cmp.uncertainty, out)
+        files += uncertainty.write_uncertainty(cmp.uncertainty, out)
     return files
 
 
