@@ -33,7 +33,7 @@ value replaces the scenario file's own ``[parameters]`` value for that parameter
 
 Runs go through the sweep engine (``sweep.sweep``: process pool, Dask, atomic per-run folders,
 resumable, failures recorded); each run writes only the figures analysed here. Ranges and
-distributions are ``parameters.UNCERTAINTY``; fitted parameters use the calibration file's
+distributions are in ``parameters.PARAMETERS``; fitted parameters use the calibration file's
 ``"draws"`` (a list of fitted-value tables) when it has them (``parameter_ranges``).
 """
 
@@ -52,6 +52,7 @@ import numpy as np
 
 from accesssim.experiments import runner, sweep
 from accesssim.outputs import indicators
+from accesssim.params import calibration as calfile
 from accesssim.params import parameters
 from accesssim.specs import scenario
 from accesssim.specs.scenario import ScenarioError
@@ -183,13 +184,13 @@ def uncertain() -> list[str]:
 
 
 def parameter_ranges(
-    names, calibration=parameters.SHIPPED_CALIBRATION, overrides=None, where="parameters"
+    names, calibration=calfile.SHIPPED_CALIBRATION, overrides=None, where="parameters"
 ) -> list[Range]:
     """The range of each name: ``overrides`` ({name: [low, high]}) first, then for a fitted
     parameter the span of the calibration's ``"draws"`` when present, then the table's."""
     overrides = overrides or {}
     draws = _calibration_draws(calibration)
-    defaults = parameters.defaults(calibration)
+    defaults = calfile.defaults(calibration)
     out = []
     for name in names:
         p = parameters.PARAMETERS.get(name)
@@ -786,7 +787,7 @@ def report(study: Study, done: dict) -> str:
         + (f", policies {', '.join(study.policy_names)}" if study.policy_names else "")
         + f"; seeds {study.seeds} shared by every parameter set (common random numbers). "
         "Policy effects are policy − same-seed baseline. Ranges: `ranges.csv` "
-        "(parameters.UNCERTAINTY). " + indicators.SYNTHETIC_NOTE,
+        "(parameters.PARAMETERS). " + indicators.SYNTHETIC_NOTE,
         "",
     ]
     for method, rows, val in (
