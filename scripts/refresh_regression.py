@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 from test_run_cli import REGRESSION, regression_summary  # noqa: E402
 
-from accesssim.params import parameters  # noqa: E402
+from accesssim.params import calibration as calfile  # noqa: E402
 from accesssim.util.version import __version__  # noqa: E402
 
 if __name__ == "__main__":
@@ -25,7 +25,7 @@ if __name__ == "__main__":
             {
                 "what": "baseline, Lozère (48), seed 42, 2 years: last-year indicators",
                 "accesssim_version": __version__,
-                "calibration": parameters.load_calibration()["fitted"],
+                "calibration": calfile.load_calibration()["fitted"],
                 "indicators": new,
             },
             indent=1,

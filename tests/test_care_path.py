@@ -7,16 +7,17 @@ import pytest
 from synthetic import grid_territory
 
 from accesssim.model.access_model import AccessModel
-from accesssim.params import parameters
+from accesssim.params import calibration as calfile
+from accesssim.params import checks
 from accesssim.policies import library as policies
 from accesssim.policies.library import most_underserved_first
 from accesssim.specs import scenario
 
 
-@pytest.mark.parametrize("key", sorted(parameters.REMOVED))
+@pytest.mark.parametrize("key", sorted(checks.REMOVED))
 def test_a_parameter_that_no_longer_exists_is_rejected_with_its_replacement(key):
     with pytest.raises(ValueError, match="no longer exists"):
-        parameters.validate({key: 0.3})
+        checks.validate({key: 0.3})
     with pytest.raises((ValueError, scenario.ScenarioError), match=key):
         scenario.from_dict({"scenario": {"name": "x", "years": 1}, "parameters": {key: 0.3}})
 
@@ -185,7 +186,7 @@ def test_the_shipped_calibration_keeps_model_outputs_out_of_its_targets():
 
     from accesssim.experiments import calibration
 
-    rec = json.loads(parameters.SHIPPED_CALIBRATION.read_text(encoding="utf-8"))
+    rec = json.loads(calfile.SHIPPED_CALIBRATION.read_text(encoding="utf-8"))
     assert "observed" not in rec
     assert set(rec["targets"]) == set(calibration.TARGETS)
     for t in rec["targets"].values():

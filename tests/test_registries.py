@@ -186,18 +186,19 @@ def test_integer_sirens_in_toml(tmp_path):
 
 def test_calibration_is_explicit_and_written_where_asked(tmp_path, monkeypatch):
     from accesssim.experiments import calibration
+    from accesssim.params import calibration as calfile
     from accesssim.params import parameters
 
     table = {k: p.default for k, p in parameters.PARAMETERS.items()}
-    assert parameters.defaults(None) == table
-    shipped = parameters.load_calibration()
+    assert calfile.defaults(None) == table
+    shipped = calfile.load_calibration()
     assert shipped["origin"] == "shipped" and len(shipped["sha256"]) == 64
-    assert parameters.defaults() == {**table, **shipped["fitted"]}
-    assert parameters.defaults({"forgo_base": 0.01})["forgo_base"] == 0.01
+    assert calfile.defaults() == {**table, **shipped["fitted"]}
+    assert calfile.defaults({"forgo_base": 0.01})["forgo_base"] == 0.01
     with pytest.raises(ValueError, match="unknown parameter"):
-        parameters.load_calibration({"forgo": 1})
+        calfile.load_calibration({"forgo": 1})
     # calibrate --write PATH writes there, never into the package
-    before = parameters.SHIPPED_CALIBRATION.read_bytes()
+    before = calfile.SHIPPED_CALIBRATION.read_bytes()
     monkeypatch.setattr(
         calibration, "fit", lambda *a, **k: {"fitted": {"forgo_base": 0.005}, "observed": {}}
     )
@@ -205,8 +206,8 @@ def test_calibration_is_explicit_and_written_where_asked(tmp_path, monkeypatch):
     from accesssim.cli import main as cli
 
     assert cli.main(["calibrate", "--departement", "48", "--write", str(out)]) == 0
-    assert parameters.SHIPPED_CALIBRATION.read_bytes() == before
-    got = parameters.load_calibration(out)
+    assert calfile.SHIPPED_CALIBRATION.read_bytes() == before
+    got = calfile.load_calibration(out)
     assert got["fitted"] == {"forgo_base": 0.005} and got["origin"] == str(out)
     grid = grid_territory(2, 1, gp=2, population=1_000)
     assert AccessModel(grid, rng=1, cache=False, calibration=out).p["forgo_base"] == 0.005

@@ -10,7 +10,7 @@ import pytest
 from accesssim.cli import main as cli
 from accesssim.experiments import runner
 from accesssim.outputs import indicators
-from accesssim.params import parameters
+from accesssim.params import calibration as calfile
 from accesssim.specs import scenario
 
 HERE = Path(__file__).resolve().parent
@@ -54,7 +54,7 @@ def test_run_writes_tables_figures_manifest(tmp_path, capsys):
     assert need_w == pytest.approx(need_e, rel=1e-5)
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["seeds"] == [1, 2] and len(manifest["territory_sha256"]) == 64
-    shipped = parameters.SHIPPED_CALIBRATION.read_bytes()
+    shipped = calfile.SHIPPED_CALIBRATION.read_bytes()
     assert manifest["calibration"] == {
         "origin": "shipped",
         "sha256": hashlib.sha256(shipped).hexdigest(),
@@ -92,7 +92,7 @@ def test_an_uncalibrated_run_warns_and_says_so(tmp_path):
     import warnings
 
     from accesssim.experiments import runner
-    from accesssim.params import parameters
+    from accesssim.params import calibration as calfile
     from accesssim.specs import scenario
 
     f = tmp_path / "s.toml"
@@ -109,12 +109,12 @@ def test_an_uncalibrated_run_warns_and_says_so(tmp_path):
     runner.write(res, tmp_path / "out", figures=False)
     man = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert man["calibration"]["origin"] is None
-    assert man["calibration"]["warning"] == parameters.UNCALIBRATED
+    assert man["calibration"]["warning"] == calfile.UNCALIBRATED
     assert "running uncalibrated" in (tmp_path / "out" / "summary.md").read_text()
-    sc.calibration = parameters.SHIPPED_CALIBRATION
+    sc.calibration = calfile.SHIPPED_CALIBRATION
     res = runner.run(sc, show_progress=False)
     runner.write(res, tmp_path / "cal", figures=False)
-    sha = parameters.load_calibration(parameters.SHIPPED_CALIBRATION)["sha256"]
+    sha = calfile.load_calibration(calfile.SHIPPED_CALIBRATION)["sha256"]
     assert (
         f"Calibration: shipped (sha256 {sha[:12]})" in (tmp_path / "cal" / "summary.md").read_text()
     )

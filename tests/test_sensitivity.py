@@ -10,6 +10,7 @@ from synthetic import LOZERE_BASE as BASE
 from synthetic import LOZERE_DAYS as POLICY
 
 from accesssim.experiments.sensitivity import design, noise, pipeline
+from accesssim.params import calibration as calfile
 from accesssim.params import parameters
 from accesssim.specs.ranges import parameter_ranges
 from accesssim.specs.scenario import ScenarioError
@@ -54,8 +55,12 @@ def test_every_uncertain_parameter_has_a_range_or_a_reason():
                     assert p.high is None or hi <= p.high
 
 
-def test_uncertainty_entries_name_parameters():
-    assert set(parameters.UNCERTAINTY) <= set(parameters.PARAMETERS)
+def test_a_declared_range_outside_its_bounds_fails_the_table_check(monkeypatch):
+    """The check run when parameters.py is imported: a range must stay within the bounds."""
+    bad = dataclasses.replace(parameters.PARAMETERS["activity_cv"], range=(0.5, 1.5))
+    monkeypatch.setitem(parameters.PARAMETERS, "activity_cv", bad)
+    with pytest.raises(ValueError, match=r"activity_cv: range \[0.5, 1.5\] leaves the valid"):
+        parameters._check_ranges()
 
 
 def test_range_value_maps_the_unit_interval():
@@ -73,7 +78,7 @@ def test_range_value_maps_the_unit_interval():
 def test_fitted_parameters_use_calibration_draws_when_present(tmp_path):
     import json
 
-    cal = json.loads(parameters.SHIPPED_CALIBRATION.read_text())
+    cal = json.loads(calfile.SHIPPED_CALIBRATION.read_text())
     cal["draws"] = [{"forgo_base": 0.006}, {"forgo_base": 0.008}, {"forgo_base": 0.007}]
     f = tmp_path / "cal.json"
     f.write_text(json.dumps(cal))
@@ -270,7 +275,7 @@ def test_uncertainty_draws_fitted_parameters_jointly_from_calibration_draws(tmp_
 
     from accesssim.experiments import compare
 
-    cal = json.loads(parameters.SHIPPED_CALIBRATION.read_text())
+    cal = json.loads(calfile.SHIPPED_CALIBRATION.read_text())
     draws = [
         {**cal["fitted"], "forgo_base": 0.006, "mt_registration_rate": 0.2},
         {**cal["fitted"], "forgo_base": 0.008, "mt_registration_rate": 0.3},

@@ -15,10 +15,10 @@ from accesssim.core.weekly import (
     cohort_layout,
     simulate_week,
 )
-from accesssim.params import parameters
+from accesssim.params import calibration as calfile
 
 P = {
-    **parameters.defaults(),
+    **calfile.defaults(),
     "forgo_base": 0.0,
     "ed_base_rate": 0.0,
     "ed_without_mt_rr": 2.0,
@@ -187,7 +187,7 @@ def test_the_check_catches_a_leak():
 
 
 def test_exit_hazard_steps_at_the_declared_ages():
-    p = parameters.defaults()
+    p = calfile.defaults()
     age = np.array([40.0, 59.9, 60.0, 64.9, 65.0, 69.9, 70.0, 80.0])
     h = workforce.exit_hazard(p, age, np.zeros(len(age), np.int8))
     assert h.tolist() == [0.01, 0.01, 0.06, 0.06, 0.18, 0.18, 0.35, 0.35]
@@ -196,7 +196,7 @@ def test_exit_hazard_steps_at_the_declared_ages():
 
 
 def test_activity_mean_is_acts_per_gp_whatever_the_age_mix():
-    p = parameters.defaults()
+    p = calfile.defaults()
     assert workforce.share_65plus(p) == pytest.approx(0.14)
     rng = np.random.default_rng(0)
     age = workforce.draw_ages(rng, p, 200_000)

@@ -46,7 +46,7 @@ from accesssim.geo import priority
 from accesssim.geo import territory as terr
 from accesssim.model.access_model import MONTH_ENDS, WEEKS_PER_YEAR, AccessModel
 from accesssim.outputs import indicators
-from accesssim.params import parameters
+from accesssim.params import calibration as calfile
 from accesssim.policies import library as policies
 from accesssim.specs import scenario as scn
 
@@ -56,7 +56,7 @@ FRANCE = "France entière"
 DEFAULT_TERRITORY = "Centre-Val de Loire"
 SCENARIO_DIR = examples.ROOT / "scenarios"  # shipped in the package: a wheel has its presets
 START_YEAR = 2025
-BASELINE_TELE_SHARE = parameters.defaults()["tele_share"]
+BASELINE_TELE_SHARE = calfile.defaults()["tele_share"]
 NO_PRESET = "Aucun (réglages libres)"
 PUBLISH_EVERY_S = 0.3  # a running batch refreshes the page at most this often
 PLAY_WEEKS = 20 * 52  # "play" stops by itself after 20 years

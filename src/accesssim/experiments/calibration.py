@@ -47,7 +47,8 @@ import numpy as np
 
 from accesssim.geo import territory as terr
 from accesssim.model.access_model import AccessModel
-from accesssim.params import parameters
+from accesssim.params import calibration as calfile
+from accesssim.params import checks, parameters
 from accesssim.util import files as aio
 from accesssim.util.version import __version__
 
@@ -138,7 +139,7 @@ def fit(territory=None, seeds=SEEDS, log=print, start=None, sample: bool = False
     t_all = territory or terr.load()
     t = fit_sample(t_all) if sample else t_all
     scale = t.communes.population[t.communes.core].sum() / FRANCE_POPULATION
-    base = parameters.defaults(start)
+    base = calfile.defaults(start)
     names = list(FREE)
     x0 = np.log([base[k] for k in names])
     lo, hi = _bounds()
@@ -289,7 +290,7 @@ def check_france(fitted: dict, territory=None, seeds=CHECK_SEEDS) -> dict:
     }
 
 
-def draws(calibration=parameters.SHIPPED_CALIBRATION) -> list[dict]:
+def draws(calibration=calfile.SHIPPED_CALIBRATION) -> list[dict]:
     """The parameter draws saved with a calibration (a list of {parameter: value}); empty when
     the file has none."""
     path = calibration
@@ -297,7 +298,7 @@ def draws(calibration=parameters.SHIPPED_CALIBRATION) -> list[dict]:
         rec = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ValueError(f"{path}: cannot read the calibration's draws ({exc})") from exc
-    return [parameters.validate(d, where=f"{path} draws") for d in rec.get("draws", [])]
+    return [checks.validate(d, where=f"{path} draws") for d in rec.get("draws", [])]
 
 
 def write(record: dict, path) -> None:

@@ -136,9 +136,9 @@ def ed_sensitivity_runs(base_sc, base, others, values=ED_SENSITIVITY_VALUES, sho
     ``ed_base_rate`` rescaled so the baseline's GP-treatable ED total stays the one of the main
     run (from its split by cause). Returns the avoided visits per scenario and value, and the
     baseline ED total each rerun actually gave (so the report can say how well it was kept)."""
-    from accesssim.params import parameters
+    from accesssim.params import calibration as calfile
 
-    p = {**parameters.defaults(base_sc.calibration), **base_sc.parameters}
+    p = {**calfile.defaults(base_sc.calibration), **base_sc.parameters}
     rr0 = p[ED_SENSITIVITY_KEY]
     rows = base.yearly
     total = sum(r["ed_visits"] for r in rows)
@@ -225,12 +225,12 @@ def manifest(cmp: Comparison) -> dict:
     scenario's file, sha256 and policies, the shared seeds, territory and calibration, and
     the package, dependency and git versions (``provenance``)."""
     from accesssim.outputs.indicators import SYNTHETIC_NOTE
-    from accesssim.params import parameters
+    from accesssim.params import calibration as calfile
     from accesssim.util import provenance
     from accesssim.util.version import __version__
 
     base = cmp.baseline.scenario
-    calib = parameters.load_calibration(base.calibration)
+    calib = calfile.load_calibration(base.calibration)
     return {
         "accesssim_version": __version__,
         "command": "compare",

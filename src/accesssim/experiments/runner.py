@@ -18,7 +18,7 @@ from tqdm import tqdm
 from accesssim.model.access_model import AccessModel
 from accesssim.outputs import export, reports
 from accesssim.outputs.indicators import SYNTHETIC_NOTE
-from accesssim.params import parameters
+from accesssim.params import calibration as calfile
 from accesssim.specs.scenario import Scenario
 from accesssim.util import files as aio
 from accesssim.util import provenance
@@ -88,7 +88,7 @@ def run(
     """Run every seed of a scenario in turn (a sweep parallelises across runs)."""
     result = RunResult(scenario)
     if scenario.calibration is None:
-        warnings.warn(parameters.UNCALIBRATED, stacklevel=2)
+        warnings.warn(calfile.UNCALIBRATED, stacklevel=2)
     t0 = time.perf_counter()
     territory = scenario.load_territory()
     result.territory = territory
@@ -142,7 +142,7 @@ def write(result: RunResult, out: str | Path, figures: bool = True) -> list[Path
         if rows:
             files += export.write_table(out, name, export.with_places(rows, result.territory))
     files += export.run_layers(result, out)
-    calib = parameters.load_calibration(sc.calibration)
+    calib = calfile.load_calibration(sc.calibration)
     manifest = {
         "accesssim_version": __version__,
         "scenario": sc.name,
@@ -153,9 +153,9 @@ def write(result: RunResult, out: str | Path, figures: bool = True) -> list[Path
         "start_year": sc.start_year,
         "territory": sc.territory.as_table() or "France",
         "territory_sha256": result.territory_checksum,
-        "parameters": parameters.defaults(sc.calibration) | sc.parameters,
+        "parameters": calfile.defaults(sc.calibration) | sc.parameters,
         "calibration": {k: v for k, v in calib.items() if k != "fitted"}
-        | ({"warning": parameters.UNCALIBRATED} if sc.calibration is None else {}),
+        | ({"warning": calfile.UNCALIBRATED} if sc.calibration is None else {}),
         "parameter_overrides": sc.parameters,
         "policies": sc.policies,
         "python": platform.python_version(),

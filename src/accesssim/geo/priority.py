@@ -37,13 +37,13 @@ def _z(x):
 
 def epci_criteria(t: terr.Territory) -> dict[str, np.ndarray]:
     """Per EPCI: population-weighted APL, minutes to the nearest ED, share 60+ (proxy)."""
-    from accesssim.params import parameters
+    from accesssim.params import calibration as calfile
 
     c = t.communes
     pop = c.population.astype(float)
     apl = territory_apl(t)
     ed = np.minimum(travel.nearest_minutes(t, t.emergency.commune, travel.METRIC), 240)
-    p = parameters.defaults()
+    p = calfile.defaults()
     base = np.asarray(p["age_shares"], float)
     adj = np.asarray(p["age_share_density_adjustment"], float)[c.density_class]
     older = base[4:].sum() * adj / (base[:4].sum() + base[4:].sum() * adj)

@@ -85,7 +85,7 @@ class TravelParams:
 
     @classmethod
     def from_parameters(cls, p: dict) -> TravelParams:
-        """The road model of a parameter set (``parameters.defaults()`` with a scenario's
+        """The road model of a parameter set (``params.calibration.defaults()`` with a scenario's
         overrides): its ``road_*`` entries."""
         return cls(
             detour=float(p["road_local_detour"]),

@@ -36,7 +36,8 @@ from accesssim.geo import travel
 from accesssim.geo.territory import Territory
 from accesssim.model import records
 from accesssim.model.agents import GP, EmergencyDepartment, MaisonDeSante, PatientCohort
-from accesssim.params import parameters
+from accesssim.params import calibration as calfile
+from accesssim.params import checks
 from accesssim.params.parameters import ADULT_BANDS
 
 MONTH_ENDS = tuple(round(52 * k / 12) for k in range(1, 13))  # week of each month's end
@@ -111,7 +112,7 @@ class AccessModel(Model):
         debug: check conservation and positivity every step (slower).
         cache: use the on-disk travel-time cache.
         calibration: fitted values (a calibration file, a dict, or None for the table's
-            defaults; ``parameters.load_calibration``), under ``params``.
+            defaults; ``params.calibration.load_calibration``), under ``params``.
         agents: create the Mesa agents (read-only views of the arrays, for inspection and
             Mesa's tools). Nothing in the dynamics reads them, so batch runs (sweeps,
             sensitivity) skip them: creating ~23,000 agents takes 0.3 s of a regional run.
@@ -126,17 +127,17 @@ class AccessModel(Model):
         policies=(),
         debug: bool = False,
         cache: bool = True,
-        calibration=parameters.SHIPPED_CALIBRATION,
+        calibration=calfile.SHIPPED_CALIBRATION,
         agents: bool = True,
     ):
         super().__init__(rng=rng)
         self.with_agents = agents
         self.territory = territory
-        self.calibration = parameters.load_calibration(calibration)
+        self.calibration = calfile.load_calibration(calibration)
         self.p = {
-            **parameters.defaults(None),
+            **calfile.defaults(None),
             **self.calibration["fitted"],
-            **parameters.validate(dict(params or {})),
+            **checks.validate(dict(params or {})),
         }
         self.start_year = start_year
         self.debug = debug

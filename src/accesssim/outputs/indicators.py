@@ -465,7 +465,7 @@ def cost_per_avoided_percentiles(costs, avoided, qs=(5, 25, 50, 75, 95)) -> dict
 INTERVAL_LABELS = {
     "seeds": "90 % interval across seeds only (stochastic noise; parameters at their defaults)",
     "parameters+seeds": "90 % interval across parameter sets × seeds (parameter uncertainty "
-    "over the ranges of parameters.UNCERTAINTY and stochastic noise together)",
+    "over the ranges of parameters.PARAMETERS and stochastic noise together)",
 }
 
 

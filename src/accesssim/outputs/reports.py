@@ -18,7 +18,7 @@ from accesssim.core import access, metrics
 from accesssim.geo import territory as terr
 from accesssim.outputs import indicators, reference
 from accesssim.outputs.indicators import SYNTHETIC_NOTE
-from accesssim.params import parameters
+from accesssim.params import calibration as calfile
 
 MODELLED_NOTE = (
     "Modelled: GP supply = CNAM 2024 private-practice GP head-counts per département spread "
@@ -31,7 +31,7 @@ MODELLED_NOTE = (
 # ---------------------------------------------------------------------- run
 def calibration_label(path) -> str:
     """The calibration a run used, by origin and the start of its sha256."""
-    cal = parameters.load_calibration(path)
+    cal = calfile.load_calibration(path)
     return f"{cal['origin']} (sha256 {cal['sha256'][:12]})"
 
 
@@ -60,7 +60,7 @@ def run_summary(result) -> str:
         f"> {SYNTHETIC_NOTE}",
         "",
         *(
-            [f"> **Warning**: {parameters.UNCALIBRATED}", ""]
+            [f"> **Warning**: {calfile.UNCALIBRATED}", ""]
             if sc.calibration is None
             else [f"Calibration: {calibration_label(sc.calibration)}.", ""]
         ),

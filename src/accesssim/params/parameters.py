@@ -1,24 +1,19 @@
-"""Every model parameter in one place: default, unit, status and source.
+"""Every model parameter in one place: default, unit, status, source, bounds and, for the
+uncertain ones, the range sampled by ``accesssim sensitivity``.
 
 Status: ``S`` sourced (docs/sources.md, with the reference), ``D`` derived from sourced figures,
 ``A`` assumption (no source found; a free or sensitivity parameter), ``C`` calibrated by
 ``accesssim calibrate`` (the fitted values live in ``data/calibration.json`` with the
-procedure's record; the default here is the value used before any calibration).
+procedure's record, loaded by ``params.calibration``; the default here is the value used before
+any calibration).
 
-Scenario files override parameters by name under ``[parameters]``.
+Scenario files override parameters by name under ``[parameters]`` (checked by
+``params.checks.validate``).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
-from pathlib import Path
-
-# the fitted values shipped with the package (``accesssim calibrate --write PATH`` writes
-# elsewhere; pass that file as ``calibration`` to use it)
-SHIPPED_CALIBRATION = Path(__file__).resolve().parents[1] / "data" / "calibration.json"
-CALIBRATION_FILE = SHIPPED_CALIBRATION
 
 AGE_BANDS = ("0-14", "15-29", "30-44", "45-59", "60-74", "75+")
 ADULT_BANDS = slice(1, None)  # 15+ (médecin traitant and renoncement are adult measures)
@@ -34,9 +29,12 @@ class Param:
     high: float | None = None
     kind: str = "number"  # number, integer, bool, choice (one of options), sirens
     options: tuple = ()
-    # plausible range for sensitivity and uncertainty (A and C parameters; see UNCERTAINTY
-    # below): ``distribution`` is "uniform", "loguniform", "scale" (a vector × a factor in
-    # ``range``) or "fixed" (not sampled; ``range_source`` says why)
+    # plausible range for sensitivity and uncertainty (every A and C parameter has one, or
+    # "fixed" with its reason): ``distribution`` is "uniform", "loguniform", "scale" (a vector
+    # × a factor in ``range``) or "fixed" (not sampled; ``range_source`` says why). Read by
+    # `accesssim sensitivity` and `compare --uncertainty` (sensitivity.py); fitted parameters
+    # use the calibration's "draws" when the calibration file has them
+    # (sensitivity.parameter_ranges), else the range here, around the shipped fit.
     range: tuple | None = None
     distribution: str = ""
     range_source: str = ""
@@ -58,12 +56,18 @@ PARAMETERS: dict[str, Param] = {
         "share of population per age band",
         "A",
         "approximate INSEE 2024 age pyramid (not in docs/sources.md); per-commune ages not shipped",
+        distribution="fixed",
+        range_source="INSEE age pyramid: national shares known within ~1 point",
     ),
     "age_share_density_adjustment": Param(
         (0.85, 0.95, 1.10, 1.30),
         "multiplier of the 60+ shares by density class",
         "A",
         "older rural population, younger cities (labelled assumption)",
+        distribution="scale",
+        range=(0.9, 1.1),
+        range_source="±10 % on the 60+ multipliers: rural ageing well documented, its size by "
+        "class not",
     ),
     "age_consultation_weights": Param(
         (0.85, 0.65, 0.80, 1.00, 1.40, 1.95),
@@ -71,6 +75,9 @@ PARAMETERS: dict[str, Param] = {
         "A",
         "age weights not found (docs/sources.md §2); a plausible gradient scaled so the national "
         "mean is consultations_per_inhabitant",
+        distribution="fixed",
+        range_source="its level is rescaled to consultations_per_inhabitant; only the shape "
+        "matters and no alternative shape is sourced",
     ),
     # --- supply
     "acts_per_gp": Param(
@@ -98,6 +105,9 @@ PARAMETERS: dict[str, Param] = {
         "heterogeneity of activity; not found",
         0,
         1,
+        distribution="uniform",
+        range=(0.15, 0.45),
+        range_source="±50 % around 0.3: heterogeneity not published",
     ),
     "activity_factor_65plus": Param(
         0.6,
@@ -106,6 +116,10 @@ PARAMETERS: dict[str, Param] = {
         "cumul emploi-retraite GPs work less (docs/sources.md §3.1)",
         0,
         1,
+        distribution="uniform",
+        range=(0.4, 0.8),
+        range_source="cumul emploi-retraite GPs work part-time (docs/sources.md §3.1): half to "
+        "most",
     ),
     "gp_age_bands": Param(
         (
@@ -119,6 +133,8 @@ PARAMETERS: dict[str, Param] = {
         "GP age distribution (from, to, share)",
         "A",
         "60+ ~0.28 (CNOM, all doctors, docs/sources.md §3.1), mean ~51 vs 50.3 for GPs (S)",
+        distribution="fixed",
+        range_source="anchored on the CNOM 60+ share and the GP mean age",
     ),
     "practice_shares": Param(
         (0.31, 0.534, 0.156, 0.0),
@@ -149,6 +165,9 @@ PARAMETERS: dict[str, Param] = {
         "MSPs retain GPs (IRDES QES 247, qualitative); size not found",
         0,
         2,
+        distribution="uniform",
+        range=(0.6, 1.0),
+        range_source="MSPs retain GPs (IRDES, qualitative): from no effect to a 40 % lower hazard",
     ),
     "list_size_per_gp": Param(
         960.0,
@@ -159,7 +178,15 @@ PARAMETERS: dict[str, Param] = {
         5000,
     ),
     "list_cap_factor": Param(
-        1.3, "a GP stops accepting above this × mean list size", "A", "no source", 1, 5
+        1.3,
+        "a GP stops accepting above this × mean list size",
+        "A",
+        "no source",
+        1,
+        5,
+        distribution="uniform",
+        range=(1.1, 1.6),
+        range_source="GPs closing lists at 10-60 % above the mean list (no source)",
     ),
     # --- flows
     "cessations_per_year": Param(
@@ -183,6 +210,9 @@ PARAMETERS: dict[str, Param] = {
         "no source; young GPs seek group practice",
         -5,
         5,
+        distribution="uniform",
+        range=(0.0, 1.0),
+        range_source="no source: from none to twice 0.5",
     ),
     "install_beta_msp": Param(
         0.4,
@@ -191,6 +221,9 @@ PARAMETERS: dict[str, Param] = {
         "IRDES QES 247: MSPs attract young GPs (qualitative)",
         -5,
         5,
+        distribution="uniform",
+        range=(0.0, 0.8),
+        range_source="IRDES QES 247 (sign only): none to twice",
     ),
     "install_beta_priority": Param(
         0.2,
@@ -199,9 +232,20 @@ PARAMETERS: dict[str, Param] = {
         "aid amounts not retrieved (docs/sources.md §7.4)",
         -5,
         5,
+        distribution="uniform",
+        range=(0.0, 0.5),
+        range_source="aid amounts not retrieved: none to 2.5×",
     ),
     "install_beta_urban": Param(
-        0.5, "logit weight of the EPCI's dense-commune share", "A", "no source", -5, 5
+        0.5,
+        "logit weight of the EPCI's dense-commune share",
+        "A",
+        "no source",
+        -5,
+        5,
+        distribution="uniform",
+        range=(0.0, 1.0),
+        range_source="no source: from none to twice 0.5",
     ),
     # --- access and allocation
     "allocation_cutoff_minutes": Param(
@@ -211,6 +255,11 @@ PARAMETERS: dict[str, Param] = {
         "APL uses 20; patients bypass the nearest GP by ~15 min (docs/sources.md §2)",
         5,
         60,
+        distribution="uniform",
+        range=(20.0, 45.0),
+        range_source="APL's 20 min to the ~45 min a sparse-area patient travels (docs/sources.md "
+        "§2); 5-minute steps so travel matrices are reused from the cache",
+        step=5.0,
     ),
     "gravity_tau_minutes": Param(
         8.0,
@@ -219,6 +268,10 @@ PARAMETERS: dict[str, Param] = {
         "~60% of consultations in the nearest equipped commune (docs/sources.md §2) is the check",
         1,
         60,
+        distribution="uniform",
+        range=(5.0, 15.0),
+        range_source="decay of GP choice; 60 % of consultations in the nearest equipped commune "
+        "is met roughly across this span",
     ),
     "capacity_flex": Param(
         0.2,
@@ -229,6 +282,10 @@ PARAMETERS: dict[str, Param] = {
         "not published)",
         0,
         1,
+        distribution="uniform",
+        range=(0.0, 0.4),
+        range_source="GPs in under-served zones see more patients (Insee Analyses n°51); size "
+        "unpublished",
     ),
     "allocation_rounds": Param(
         3,
@@ -237,6 +294,8 @@ PARAMETERS: dict[str, Param] = {
         "numerical: unserved demand retries GPs with capacity left",
         1,
         10,
+        distribution="fixed",
+        range_source="numerical setting, not an empirical uncertainty",
     ),
     "without_mt_adults": Param(
         0.11,
@@ -254,6 +313,9 @@ PARAMETERS: dict[str, Param] = {
         "exits free ~4% of adults a year (2,327 × 960 / 55 M)",
         0,
         1,
+        distribution="uniform",
+        range=(0.15, 0.28),
+        range_source="fitted (0.212 shipped); ±30 %; the calibration's draws are used when present",
     ),
     "without_mt_access_elasticity": Param(
         1.0,
@@ -262,6 +324,9 @@ PARAMETERS: dict[str, Param] = {
         "no source; less MT where GPs are scarce",
         0,
         3,
+        distribution="uniform",
+        range=(0.0, 2.0),
+        range_source="no source: none to twice 1",
     ),
     # --- telemedicine
     "tele_share": Param(
@@ -287,6 +352,9 @@ PARAMETERS: dict[str, Param] = {
         "elderly use it little (Cour des comptes 2025), no figure",
         0,
         1,
+        distribution="uniform",
+        range=(0.3, 0.8),
+        range_source="elderly use teleconsultation little (Cour des comptes 2025), no figure",
     ),
     "tele_uptake_very_sparse": Param(
         0.7,
@@ -295,6 +363,9 @@ PARAMETERS: dict[str, Param] = {
         "TC users more urban (DREES ER 1249), no figure",
         0,
         1,
+        distribution="uniform",
+        range=(0.5, 1.0),
+        range_source="users more urban (DREES ER 1249), no figure",
     ),
     # --- unmet need
     "forgo_base": Param(
@@ -304,6 +375,10 @@ PARAMETERS: dict[str, Param] = {
         "fitted to renoncement 3.1% of people a year (DREES ER 1200)",
         0,
         1,
+        distribution="uniform",
+        range=(0.0042, 0.0078),
+        range_source="fitted (0.0060 shipped); ±30 %; the calibration's draws are used when "
+        "present",
     ),
     "forgo_travel_per_10min": Param(
         0.5,
@@ -312,6 +387,9 @@ PARAMETERS: dict[str, Param] = {
         "distance is a reason of renoncement (DREES ER 1200); no figure",
         0,
         10,
+        distribution="loguniform",
+        range=(0.1, 1.5),
+        range_source="no figure: a tenfold span around 0.5",
     ),
     "forgo_wait_per_week": Param(
         0.5,
@@ -320,12 +398,18 @@ PARAMETERS: dict[str, Param] = {
         "waiting is the main reason in polls (docs/sources.md §4.2)",
         0,
         10,
+        distribution="loguniform",
+        range=(0.1, 1.5),
+        range_source="no figure: a tenfold span around 0.5",
     ),
     "forgo_age_rr": Param(
         (1.2, 1.4, 1.2, 1.0, 0.7, 0.6),
         "relative risk of forgoing by band",
         "A",
         "renoncement decreases with age (DREES ER 1200), shape assumed",
+        distribution="fixed",
+        range_source="its level is absorbed by the fitted forgo_base; the age shape follows DREES "
+        "ER 1200",
     ),
     "giveup_unserved": Param(
         0.15,
@@ -335,6 +419,9 @@ PARAMETERS: dict[str, Param] = {
         "(giveup_wait_per_week)",
         0,
         0.9,
+        distribution="uniform",
+        range=(0.05, 0.3),
+        range_source="patience: no figure; about ÷3 to ×2 around 0.15",
     ),
     "giveup_wait_per_week": Param(
         0.5,
@@ -343,6 +430,9 @@ PARAMETERS: dict[str, Param] = {
         "waiting is the main reason of renoncement in polls (docs/sources.md §4.2); no figure",
         0,
         10,
+        distribution="uniform",
+        range=(0.0, 1.0),
+        range_source="no figure: from no rise to twice 0.5",
     ),
     "ed_base_rate": Param(
         0.02,
@@ -352,6 +442,9 @@ PARAMETERS: dict[str, Param] = {
         "fitted: GP-treatable ED visits 27% of 20.9 M (docs/sources.md §5)",
         0,
         0.5,
+        distribution="uniform",
+        range=(0.017, 0.031),
+        range_source="fitted (0.024 shipped); ±30 %; the calibration's draws are used when present",
     ),
     "ed_without_mt_rr": Param(
         2.0,
@@ -361,6 +454,10 @@ PARAMETERS: dict[str, Param] = {
         "(docs/sources.md §5). Sensitivity 1-4 (compare --ed-sensitivity)",
         1,
         10,
+        distribution="uniform",
+        range=(1.0, 4.0),
+        range_source="CNAM: an MT goes with much lower ED use, no figure; the --ed-sensitivity "
+        "span",
     ),
     "ed_distance_per_10min": Param(
         0.2,
@@ -369,6 +466,9 @@ PARAMETERS: dict[str, Param] = {
         "ED use falls with distance to the ED; no French figure (docs/sources.md §5)",
         0,
         3,
+        distribution="uniform",
+        range=(0.0, 0.5),
+        range_source="no French figure: none to 2.5× 0.2",
     ),
     "ed_wait_per_week": Param(
         0.3,
@@ -378,6 +478,9 @@ PARAMETERS: dict[str, Param] = {
         "(docs/sources.md §5); no rate",
         0,
         10,
+        distribution="uniform",
+        range=(0.0, 1.0),
+        range_source="BVA 2019 (share only, no rate): none to ×3",
     ),
     "avoidable_ed_visits": Param(
         5.64e6,
@@ -393,12 +496,17 @@ PARAMETERS: dict[str, Param] = {
         "installations",
         0,
         1,
+        distribution="uniform",
+        range=(0.05, 0.25),
+        range_source="no installation figure; 13 % ± 8",
     ),
     "exit_hazard_age_limits": Param(
         (60, 65, 70),
         "ages where the yearly exit hazard steps up",
         "A",
         "retirement ages; the hazards below are scaled to cessations_per_year",
+        distribution="fixed",
+        range_source="legal retirement ages (structural)",
     ),
     "exit_hazards": Param(
         (0.01, 0.06, 0.18, 0.35),
@@ -406,6 +514,9 @@ PARAMETERS: dict[str, Param] = {
         "A",
         "shape assumed (CNOM: 60+ are ~28 % of doctors); the level is scaled so exits equal "
         "cessations_per_year at the start",
+        distribution="fixed",
+        range_source="the level is rescaled to cessations_per_year; the shape is anchored on CNOM "
+        "ages",
     ),
     # --- national totals that scale national figures to a territory
     "france_population": Param(
@@ -424,285 +535,68 @@ PARAMETERS: dict[str, Param] = {
         1,
         1e6,
     ),
-}
-
-
-UNCALIBRATED = (
-    'running uncalibrated ([scenario] calibration = "none"): the fitted parameters keep the '
-    "parameter table's starting values, so national figures do not match their targets"
-)
-
-
-def load_calibration(calibration=SHIPPED_CALIBRATION) -> dict:
-    """Fitted values and their origin: ``calibration`` is a calibration file (as written by
-    ``accesssim calibrate --write``), a dict of fitted values, or None for none (the table's
-    defaults). Returns ``{"fitted": {...}, "origin": ..., "sha256": ...}``."""
-    if calibration is None:
-        return {"fitted": {}, "origin": None, "sha256": None}
-    if isinstance(calibration, dict):
-        fitted = dict(calibration)
-        text = json.dumps(fitted, sort_keys=True)
-        origin = "given as values"
-    else:
-        path = Path(calibration)
-        try:
-            text = path.read_text(encoding="utf-8")
-            fitted = json.loads(text).get("fitted", {})
-        except OSError as exc:
-            raise ValueError(f"{path}: cannot read the calibration file ({exc.strerror})") from exc
-        except (ValueError, AttributeError) as exc:
-            raise ValueError(
-                f"{path}: not a calibration file (expected JSON with a 'fitted' table): {exc}"
-            ) from exc
-        origin = "shipped" if path.resolve() == SHIPPED_CALIBRATION.resolve() else str(path)
-    unknown = sorted(set(fitted) - set(PARAMETERS))
-    if unknown:
-        raise ValueError(f"calibration {origin}: unknown parameter(s) {unknown}")
-    return {
-        "fitted": validate(fitted, where=f"calibration {origin}"),
-        "origin": origin,
-        "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
-    }
-
-
-def defaults(calibration=SHIPPED_CALIBRATION) -> dict:
-    """Default values with the fitted ones of ``calibration`` (see ``load_calibration``; the
-    shipped file unless told otherwise, None for the table's own defaults)."""
-    values = {k: p.default for k, p in PARAMETERS.items()}
-    values.update(load_calibration(calibration)["fitted"])
-    return values
-
-
-# parameters that no longer exist, and what replaced them (a scenario setting one is rejected)
-REMOVED = {
-    "ed_unmet_share": "the ED channel is no longer a split of a fixed total: see ed_base_rate, "
-    "ed_without_mt_rr, ed_wait_per_week, ed_distance_per_10min (docs/ODD.md §3)",
-    "ed_without_mt_rate": "replaced by ed_base_rate × ed_without_mt_rr (docs/ODD.md §3)",
-    "ed_unserved_rate": "waiting requests reach the ED through ed_base_rate and "
-    "ed_wait_per_week (docs/ODD.md §3)",
-}
-
-
-def validate(overrides: dict, where: str = "parameters") -> dict:
-    """Check parameter overrides: known names, numbers, within bounds; raise ValueError."""
-    import difflib
-
-    out = {}
-    for key, value in overrides.items():
-        if key in REMOVED:
-            raise ValueError(f"{where}: parameter {key!r} no longer exists: {REMOVED[key]}")
-        if key not in PARAMETERS:
-            close = difflib.get_close_matches(key, list(PARAMETERS), n=3)
-            hint = f"; did you mean {', '.join(close)}?" if close else ""
-            raise ValueError(f"{where}: unknown parameter {key!r}{hint}")
-        p = PARAMETERS[key]
-        if isinstance(p.default, tuple):
-            if not isinstance(value, list | tuple) or len(value) != len(p.default):
-                raise ValueError(
-                    f"{where}.{key}: expected a list of {len(p.default)} values "
-                    f"({p.unit}), got {value!r}"
-                )
-            out[key] = tuple(tuple(v) if isinstance(v, list) else v for v in value)
-            continue
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(f"{where}.{key}: expected a number ({p.unit}), got {value!r}")
-        if (p.low is not None and value < p.low) or (p.high is not None and value > p.high):
-            raise ValueError(
-                f"{where}.{key}: {value} is out of range [{p.low}, {p.high}] ({p.unit})"
-            )
-        out[key] = value
-    return out
-
-
-# =====================================================================================
-# --- travel: the road model (travel.py, DATA.md "Road links"). TravelParams takes its
-# defaults from these entries. Speeds are fitted on the fit half of validation/road_pairs.csv
-# by travel.fit_road_levels (`accesssim validate --fit-roads`); the held-out half is reported
-# by `accesssim validate`.
-PARAMETERS.update(
-    {
-        "road_local_detour": Param(
-            1.0,
-            "road length / great-circle length on a local link",
-            "A",
-            "1.0: the path between neighbouring town halls already zig-zags, which is its "
-            "detour; the generic 1.2-1.4 road/straight-line ratio (Héran) would count it twice",
-            1.0,
-            2.0,
-        ),
-        "road_local_speed_kmh": Param(
-            (28.9, 46.3, 51.6, 56.3),
-            "speed on local links by density class of the commune crossed (dense .. very sparse)",
-            "C",
-            "25/40 and 55/60 ratios assumed; one scale for dense+intermediate (1.157) and one for "
-            "sparse+very sparse (0.938) fitted on the fit set of validation/road_pairs.csv",
-        ),
-        "road_fast_speed_kmh": Param(
-            99.7,
-            "effective speed on fast links (pôle to pôle, over the land path length)",
-            "C",
-            "fitted on the fit set of validation/road_pairs.csv",
-            20,
-            200,
-        ),
-        "road_fast_access_minutes": Param(
-            15.5,
-            "minutes to get onto and off the fast level, once per trip",
-            "C",
-            "fitted on the fit set of validation/road_pairs.csv",
-            0,
-            60,
-        ),
-        "road_intra_area_cap_km2": Param(
-            25.0,
-            "area cap of the intra-commune time (0 = Insee METRIC convention)",
-            "A",
-            "behaviour model: residents reach services spread across a large commune; APL and "
-            "published access figures use 0 (METRIC, DREES)",
-            0,
-            1e6,
-        ),
-    }
-)
-
-
-# =====================================================================================
-# --- uncertainty: a plausible range for every A (assumption) and C (fitted) parameter,
-# read by `accesssim sensitivity` and `compare --uncertainty` (sensitivity.py). Fitted
-# parameters use the calibration's "draws" when the calibration file has them
-# (sensitivity.parameter_ranges); until then the range below, around the shipped fit.
-# (name: (distribution, range, justification[, step]))
-UNCERTAINTY = {
-    "age_shares": ("fixed", None, "INSEE age pyramid: national shares known within ~1 point"),
-    "age_share_density_adjustment": (
-        "scale",
-        (0.9, 1.1),
-        "±10 % on the 60+ multipliers: rural ageing well documented, its size by class not",
+    # =====================================================================================
+    # --- travel: the road model (travel.py, DATA.md "Road links"). TravelParams takes its
+    # defaults from these entries. Speeds are fitted on the fit half of validation/road_pairs.csv
+    # by travel.fit_road_levels (`accesssim validate --fit-roads`); the held-out half is reported
+    # by `accesssim validate`.
+    "road_local_detour": Param(
+        1.0,
+        "road length / great-circle length on a local link",
+        "A",
+        "1.0: the path between neighbouring town halls already zig-zags, which is its "
+        "detour; the generic 1.2-1.4 road/straight-line ratio (Héran) would count it twice",
+        1.0,
+        2.0,
+        distribution="uniform",
+        range=(1.0, 1.3),
+        range_source="1.0 to the generic 1.3 road/straight ratio",
     ),
-    "age_consultation_weights": (
-        "fixed",
-        None,
-        "its level is rescaled to consultations_per_inhabitant; only the shape matters and "
-        "no alternative shape is sourced",
+    "road_local_speed_kmh": Param(
+        (28.9, 46.3, 51.6, 56.3),
+        "speed on local links by density class of the commune crossed (dense .. very sparse)",
+        "C",
+        "25/40 and 55/60 ratios assumed; one scale for dense+intermediate (1.157) and one for "
+        "sparse+very sparse (0.938) fitted on the fit set of validation/road_pairs.csv",
+        distribution="scale",
+        range=(0.9, 1.1),
+        range_source="fitted speeds; ±10 % spans the held-out error of validation/road_pairs.csv",
     ),
-    "activity_cv": ("uniform", (0.15, 0.45), "±50 % around 0.3: heterogeneity not published"),
-    "activity_factor_65plus": (
-        "uniform",
-        (0.4, 0.8),
-        "cumul emploi-retraite GPs work part-time (docs/sources.md §3.1): half to most",
+    "road_fast_speed_kmh": Param(
+        99.7,
+        "effective speed on fast links (pôle to pôle, over the land path length)",
+        "C",
+        "fitted on the fit set of validation/road_pairs.csv",
+        20,
+        200,
+        distribution="uniform",
+        range=(85.0, 115.0),
+        range_source="fitted 99.7; ±15 %",
     ),
-    "gp_age_bands": ("fixed", None, "anchored on the CNOM 60+ share and the GP mean age"),
-    "msp_exit_factor": (
-        "uniform",
-        (0.6, 1.0),
-        "MSPs retain GPs (IRDES, qualitative): from no effect to a 40 % lower hazard",
+    "road_fast_access_minutes": Param(
+        15.5,
+        "minutes to get onto and off the fast level, once per trip",
+        "C",
+        "fitted on the fit set of validation/road_pairs.csv",
+        0,
+        60,
+        distribution="uniform",
+        range=(10.0, 20.0),
+        range_source="fitted 15.5; ±5 minutes",
     ),
-    "list_cap_factor": (
-        "uniform",
-        (1.1, 1.6),
-        "GPs closing lists at 10-60 % above the mean list (no source)",
-    ),
-    "install_beta_colleagues": ("uniform", (0.0, 1.0), "no source: from none to twice 0.5"),
-    "install_beta_msp": ("uniform", (0.0, 0.8), "IRDES QES 247 (sign only): none to twice"),
-    "install_beta_priority": ("uniform", (0.0, 0.5), "aid amounts not retrieved: none to 2.5×"),
-    "install_beta_urban": ("uniform", (0.0, 1.0), "no source: from none to twice 0.5"),
-    "allocation_cutoff_minutes": (
-        "uniform",
-        (20.0, 45.0),
-        "APL's 20 min to the ~45 min a sparse-area patient travels (docs/sources.md §2); "
-        "5-minute steps so travel matrices are reused from the cache",
-        5.0,
-    ),
-    "gravity_tau_minutes": (
-        "uniform",
-        (5.0, 15.0),
-        "decay of GP choice; 60 % of consultations in the nearest equipped commune is met "
-        "roughly across this span",
-    ),
-    "capacity_flex": (
-        "uniform",
-        (0.0, 0.4),
-        "GPs in under-served zones see more patients (Insee Analyses n°51); size unpublished",
-    ),
-    "allocation_rounds": ("fixed", None, "numerical setting, not an empirical uncertainty"),
-    "mt_registration_rate": (
-        "uniform",
-        (0.15, 0.28),
-        "fitted (0.212 shipped); ±30 %; the calibration's draws are used when present",
-    ),
-    "without_mt_access_elasticity": ("uniform", (0.0, 2.0), "no source: none to twice 1"),
-    "tele_uptake_75plus": (
-        "uniform",
-        (0.3, 0.8),
-        "elderly use teleconsultation little (Cour des comptes 2025), no figure",
-    ),
-    "tele_uptake_very_sparse": (
-        "uniform",
-        (0.5, 1.0),
-        "users more urban (DREES ER 1249), no figure",
-    ),
-    "forgo_base": (
-        "uniform",
-        (0.0042, 0.0078),
-        "fitted (0.0060 shipped); ±30 %; the calibration's draws are used when present",
-    ),
-    "forgo_travel_per_10min": ("loguniform", (0.1, 1.5), "no figure: a tenfold span around 0.5"),
-    "forgo_wait_per_week": ("loguniform", (0.1, 1.5), "no figure: a tenfold span around 0.5"),
-    "forgo_age_rr": (
-        "fixed",
-        None,
-        "its level is absorbed by the fitted forgo_base; the age shape follows DREES ER 1200",
-    ),
-    "giveup_unserved": ("uniform", (0.05, 0.3), "patience: no figure; about ÷3 to ×2 around 0.15"),
-    "giveup_wait_per_week": ("uniform", (0.0, 1.0), "no figure: from no rise to twice 0.5"),
-    "ed_base_rate": (
-        "uniform",
-        (0.017, 0.031),
-        "fitted (0.024 shipped); ±30 %; the calibration's draws are used when present",
-    ),
-    "ed_without_mt_rr": (
-        "uniform",
-        (1.0, 4.0),
-        "CNAM: an MT goes with much lower ED use, no figure; the --ed-sensitivity span",
-    ),
-    "ed_distance_per_10min": ("uniform", (0.0, 0.5), "no French figure: none to 2.5× 0.2"),
-    "ed_wait_per_week": ("uniform", (0.0, 1.0), "BVA 2019 (share only, no rate): none to ×3"),
-    "installation_solo_share": ("uniform", (0.05, 0.25), "no installation figure; 13 % ± 8"),
-    "exit_hazard_age_limits": ("fixed", None, "legal retirement ages (structural)"),
-    "exit_hazards": (
-        "fixed",
-        None,
-        "the level is rescaled to cessations_per_year; the shape is anchored on CNOM ages",
-    ),
-    "road_local_detour": ("uniform", (1.0, 1.3), "1.0 to the generic 1.3 road/straight ratio"),
-    "road_local_speed_kmh": (
-        "scale",
-        (0.9, 1.1),
-        "fitted speeds; ±10 % spans the held-out error of validation/road_pairs.csv",
-    ),
-    "road_fast_speed_kmh": ("uniform", (85.0, 115.0), "fitted 99.7; ±15 %"),
-    "road_fast_access_minutes": ("uniform", (10.0, 20.0), "fitted 15.5; ±5 minutes"),
-    "road_intra_area_cap_km2": (
-        "uniform",
-        (0.0, 50.0),
-        "0 (METRIC convention) to twice the behavioural 25 km²",
+    "road_intra_area_cap_km2": Param(
+        25.0,
+        "area cap of the intra-commune time (0 = Insee METRIC convention)",
+        "A",
+        "behaviour model: residents reach services spread across a large commune; APL and "
+        "published access figures use 0 (METRIC, DREES)",
+        0,
+        1e6,
+        distribution="uniform",
+        range=(0.0, 50.0),
+        range_source="0 (METRIC convention) to twice the behavioural 25 km²",
     ),
 }
-
-
-def _with_ranges() -> None:
-    """Attach UNCERTAINTY to the table; fail at import if a range leaves its bounds."""
-    import dataclasses
-
-    for name, spec in UNCERTAINTY.items():
-        if name not in PARAMETERS:  # a renamed or removed parameter: tests/test_sensitivity.py
-            continue
-        dist, rng, why, *step = spec
-        p = PARAMETERS[name]
-        PARAMETERS[name] = dataclasses.replace(
-            p, range=rng, distribution=dist, range_source=why, step=step[0] if step else None
-        )
-        check_range(name, dist, rng, where="parameters.UNCERTAINTY")
 
 
 def check_range(name: str, dist: str, rng, where: str) -> None:
@@ -728,4 +622,11 @@ def check_range(name: str, dist: str, rng, where: str) -> None:
         )
 
 
-_with_ranges()
+def _check_ranges() -> None:
+    """Fail at import if a declared range leaves its parameter's bounds."""
+    for name, p in PARAMETERS.items():
+        if p.distribution or p.range is not None:
+            check_range(name, p.distribution, p.range, where="parameters.PARAMETERS")
+
+
+_check_ranges()

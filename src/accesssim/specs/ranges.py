@@ -3,8 +3,9 @@
 Why here: the study-file parser (``specs.study``) checks a file's parameter names and its
 ``[ranges]`` against these, and the sensitivity study and ``compare --uncertainty``
 (``experiments.sensitivity``) map points of the unit cube to parameter values with them
-(``Range.value``). Ranges and distributions are ``parameters.UNCERTAINTY``; fitted parameters
-use the calibration file's ``"draws"`` (a list of fitted-value tables) when it has them.
+(``Range.value``). Ranges and distributions are declared with each ``Param``
+(``parameters.PARAMETERS``); fitted parameters use the calibration file's ``"draws"`` (a list
+of fitted-value tables) when it has them.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from accesssim.params import calibration as calfile
 from accesssim.params import parameters
 from accesssim.specs.scenario import ScenarioError
 
@@ -51,13 +53,13 @@ def uncertain() -> list[str]:
 
 
 def parameter_ranges(
-    names, calibration=parameters.SHIPPED_CALIBRATION, overrides=None, where="parameters"
+    names, calibration=calfile.SHIPPED_CALIBRATION, overrides=None, where="parameters"
 ) -> list[Range]:
     """The range of each name: ``overrides`` ({name: [low, high]}) first, then for a fitted
     parameter the span of the calibration's ``"draws"`` when present, then the table's."""
     overrides = overrides or {}
     draws = _calibration_draws(calibration)
-    defaults = parameters.defaults(calibration)
+    defaults = calfile.defaults(calibration)
     out = []
     for name in names:
         p = parameters.PARAMETERS.get(name)

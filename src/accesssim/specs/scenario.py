@@ -29,8 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from accesssim.geo import territory as terr
-from accesssim.params import parameters
-from accesssim.params.parameters import SHIPPED_CALIBRATION
+from accesssim.params import calibration as calfile
+from accesssim.params import checks
+from accesssim.params.calibration import SHIPPED_CALIBRATION
 
 
 class ScenarioError(ValueError):
@@ -198,12 +199,12 @@ def from_dict(data: dict, path=None, raw_bytes: bytes = b"", seeds: int | None =
     seed_list = parse_seeds(
         head.get("seeds", 1) if seeds is None else seeds, f"{where}: [scenario].seeds"
     )
-    calibration = parameters.SHIPPED_CALIBRATION
+    calibration = calfile.SHIPPED_CALIBRATION
     if "calibration" in head:  # a file written by `accesssim calibrate --write`, or "none"
         raw = head["calibration"]
         calibration = None if raw == "none" else Path(path).parent / raw if path else Path(raw)
         try:
-            parameters.load_calibration(calibration)
+            calfile.load_calibration(calibration)
         except ValueError as exc:
             raise ScenarioError(f"{where}: [scenario].calibration: {exc}") from exc
 
@@ -241,7 +242,7 @@ def from_dict(data: dict, path=None, raw_bytes: bytes = b"", seeds: int | None =
     if not isinstance(params, dict):
         raise ScenarioError(f"{where}: [parameters] must be a table")
     try:
-        params = parameters.validate(params, where=f"{where}: [parameters]")
+        params = checks.validate(params, where=f"{where}: [parameters]")
     except ValueError as exc:
         raise ScenarioError(str(exc)) from exc
 

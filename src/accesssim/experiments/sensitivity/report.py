@@ -21,7 +21,7 @@ def report(study: Study, done: dict) -> str:
         + (f", policies {', '.join(study.policy_names)}" if study.policy_names else "")
         + f"; seeds {study.seeds} shared by every parameter set (common random numbers). "
         "Policy effects are policy − same-seed baseline. Ranges: `ranges.csv` "
-        "(parameters.UNCERTAINTY). " + indicators.SYNTHETIC_NOTE,
+        "(parameters.PARAMETERS). " + indicators.SYNTHETIC_NOTE,
         "",
     ]
     for method, rows, val in (
