@@ -1,13 +1,16 @@
 """Policies: eligibility, conservation of capacity, costs, effects, bad input."""
 
+import ast
 from pathlib import Path
 
 import numpy as np
 import pytest
 from synthetic import grid_territory
 
+import accesssim.policies
 from accesssim.model.access_model import AccessModel
 from accesssim.policies import registry
+from accesssim.policies.base import PolicyHost
 from accesssim.specs import scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -183,3 +186,29 @@ def test_juniors_hold_no_list_so_their_departure_leaves_attachment_unchanged():
     without_before = m.people[..., 1].sum()
     m.remove_gps(juniors)
     assert m.people[..., 1].sum() == pytest.approx(without_before)
+
+
+def test_the_model_provides_what_policies_may_use_and_policies_use_nothing_else(grid):
+    """``PolicyHost`` lists what a policy may read and call: ``AccessModel`` has all of it, and
+    the policies' modules reach the model (``model.x``, ``m.x``, ``self.model.x``) through
+    nothing else."""
+    allowed = set(PolicyHost.__annotations__) | {
+        n for n in vars(PolicyHost) if not n.startswith("_")
+    }
+    m = AccessModel(grid, rng=1, cache=False, agents=False)
+    assert isinstance(m, PolicyHost)
+    assert not [n for n in allowed if not hasattr(m, n)]
+    used = {}
+    for path in Path(accesssim.policies.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Attribute):
+                continue
+            v = node.value
+            is_model = (isinstance(v, ast.Name) and v.id in ("model", "m")) or (
+                isinstance(v, ast.Attribute) and v.attr == "model"
+                and isinstance(v.value, ast.Name) and v.value.id == "self"
+            )  # fmt: skip
+            if is_model:
+                used.setdefault(node.attr, path.name)
+    assert len(used) > 20
+    assert set(used) <= allowed, {k: f for k, f in used.items() if k not in allowed}

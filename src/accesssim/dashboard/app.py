@@ -402,7 +402,7 @@ def month_of_week(week: int) -> int:
     return 12 * year + int(np.searchsorted(MONTH_ENDS, within + 1, side="left"))
 
 
-DELIVERED_LABELS = {  # policy year-row keys (policies.py), in French
+DELIVERED_LABELS = {  # policy year-row keys (accesssim.policies), in French
     "volunteers": "médecins volontaires",
     "days": "jours donnés",
     "consultations_offered": "consultations offertes sur place",

@@ -3,11 +3,11 @@
 (``registry``), which registers the built-in ones when imported.
 
 The names a policy of one's own needs are importable from here
-(``from accesssim.policies import Policy, Slider, register``); code inside the package
+(``from accesssim.policies import Policy, PolicyHost, Slider, register``); code inside the package
 imports the concrete modules.
 """
 
-from accesssim.policies.base import NullPolicy, Policy, Slider
+from accesssim.policies.base import NullPolicy, Policy, PolicyHost, Slider
 from accesssim.policies.registry import from_spec, lookup, register
 
-__all__ = ["NullPolicy", "Policy", "Slider", "from_spec", "lookup", "register"]
+__all__ = ["NullPolicy", "Policy", "PolicyHost", "Slider", "from_spec", "lookup", "register"]

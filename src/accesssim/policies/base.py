@@ -14,8 +14,10 @@ only through these hooks:
 * ``installation_cap(model, epcis, cap)`` when new GPs choose where to install;
 * ``end_of_year(model)`` once a year: its yearly row (dose delivered, cost) is recorded.
 
-It changes the model only through the model's public methods (``add_gps``, ``remove_gps``,
-``settle_gps``, ``open_msp``, ``set_tele_uptake``, ``update_service_communes``). Its dose is
+The model a hook receives is typed ``PolicyHost``: the list of what a policy may read and call
+(``AccessModel`` provides it; tests/test_policies.py checks both that it does and that the
+built-in policies use nothing else). A policy changes the model only through its methods
+(``add_gps``, ``remove_gps``, ``settle_gps``, ``open_msp``, ``set_tele_uptake``, ...). Its dose is
 declared in ``PARAMS`` (``Param``: default, unit, status, source, bounds), which scenario files,
 sweeps (``<policy name>.<key>``) and the dashboard's sliders read. A new policy is one class
 plus ``registry.register(cls)``; each built-in policy has its own module.
@@ -27,14 +29,112 @@ euros; sources in docs/sources.md.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 from mesa.time import Schedule
 
 from accesssim.model.access_model import WEEKS_PER_YEAR
 from accesssim.params.parameters import Param
+
+if TYPE_CHECKING:
+    from accesssim.geo.territory import Territory
+
+
+@runtime_checkable
+class PolicyHost(Protocol):
+    """What a policy may read and call on the model (``AccessModel`` provides it).
+
+    Arrays are indexed by commune (``territory.communes``), EPCI (``territory.epcis``) or GP
+    (the workforce's index, stable for a run: departed GPs stay, inactive). Anything else on
+    the model is its own business; a policy that needs more asks for a method here."""
+
+    # ---- read: the run
+    territory: Territory  # communes and EPCIs of the run (core and buffer)
+    p: dict[str, Any]  # parameter values of the run (defaults, calibration, overrides)
+    core: np.ndarray  # bool per commune: in the run's core (counted), not its buffer
+    time: float  # Mesa's clock: the step at time t simulates week t - 1 (0-based)
+    start_year: int  # calendar year of week 0
+    year_index: int  # years completed since the start (0 during the first year)
+    # ---- read: state
+    gp_commune: np.ndarray  # commune of each GP
+    gp_active: np.ndarray  # bool per GP: still practising
+    msp_commune: np.ndarray  # bool per commune: has a maison de santé
+    tele_uptake: np.ndarray  # teleconsultation uptake now, commune × age band
+    exits_by_epci: np.ndarray  # GPs who left in each EPCI at the last year's end
+
+    # ---- read: derived
+    def current_apl(self) -> np.ndarray:
+        """APL of each commune now."""
+        ...
+
+    def epci_apl(self) -> np.ndarray:
+        """Population-weighted APL of each EPCI now."""
+        ...
+
+    def epci_sites(self, epci_idx) -> np.ndarray:
+        """The commune where a policy acts in each EPCI (most active GPs, else most people)."""
+        ...
+
+    def minutes_to_nearest(self, sites, limit: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
+        """Minutes from each commune to the nearest of ``sites``, and which site (-1: none)."""
+        ...
+
+    def tele_uptake_for_share(self, share: float) -> np.ndarray:
+        """Teleconsultation uptake (commune × band) at a national share ``share``."""
+        ...
+
+    # ---- act
+    def add_gps(
+        self, communes: np.ndarray, age=None, activity=None, practice=None, holds_list=True
+    ) -> np.ndarray:
+        """New GPs in ``communes``; returns their indices."""
+        ...
+
+    def remove_gps(self, idx: np.ndarray) -> None:
+        """GPs ``idx`` leave; their registered patients lose their médecin traitant."""
+        ...
+
+    def settle_gps(self, idx: np.ndarray) -> None:
+        """GPs ``idx`` (residents) install where they are and hold a list."""
+        ...
+
+    def credit_installations(self, n: int) -> None:
+        """``n`` policy installations count towards the yearly installation flow."""
+        ...
+
+    def open_msp(self, communes) -> None:
+        """Open maisons de santé in ``communes``."""
+        ...
+
+    def set_tele_uptake(self, uptake: np.ndarray) -> None:
+        """Teleconsultation uptake (commune × band) from now on."""
+        ...
+
+    def update_service_communes(self, extra=()) -> None:
+        """Add ``extra`` communes (e.g. where volunteers consult) to the allocation's
+        destinations."""
+        ...
+
+    def record_policy_row(self, row: dict) -> None:
+        """Record a policy's yearly row (dose delivered, cost)."""
+        ...
+
+    # ---- randomness and time
+    def spawn_rng(self, key: str) -> np.random.Generator:
+        """A generator of the policy's own, from the model's seed and ``key``."""
+        ...
+
+    def schedule_event(self, function: Callable, *, at: float | None = None, **kw) -> Any:
+        """Run ``function()`` at Mesa time ``at`` (between weeks: ``week + 0.5``)."""
+        ...
+
+    def schedule_recurring(self, function: Callable, schedule: Schedule, **kw) -> Any:
+        """Run ``function()`` on a recurring ``Schedule``."""
+        ...
 
 
 def _sirens(value, where: str) -> list[str]:
@@ -177,7 +277,7 @@ class Policy:
             f"{self.where}.{key}: expected a date 'YYYY-MM' or a week number, got {value!r}"
         )
 
-    def _epci_indices(self, model, sirens: list[str], key: str) -> np.ndarray:
+    def _epci_indices(self, model: PolicyHost, sirens: list[str], key: str) -> np.ndarray:
         known = {str(s): k for k, s in enumerate(model.territory.epcis.siren)}
         missing = [s for s in sirens if s not in known]
         if missing:
@@ -190,11 +290,11 @@ class Policy:
         """Whether week ``week`` (from the start of the run, 0-based) is in the window."""
         return self.start_week <= week < self.end_week
 
-    def active(self, model) -> bool:
+    def active(self, model: PolicyHost) -> bool:
         """Inside a weekly hook: the step at Mesa time t simulates week t - 1."""
         return self.active_at(model.time - 1)
 
-    def schedule_yearly(self, model, action) -> None:
+    def schedule_yearly(self, model: PolicyHost, action: Callable[[], None]) -> None:
         """Run ``action()`` once a year from the window's start, between weeks (so that it
         acts from week ``start_week`` on)."""
         model.schedule_recurring(
@@ -205,28 +305,36 @@ class Policy:
         )
 
     # -------------------------------------------------------------- hooks
-    def setup(self, model) -> None:
+    def setup(self, model: PolicyHost) -> None:
         """Once, after the model is built: the policy's own generator, then ``prepare``."""
-        self.model = model
+        self.model: PolicyHost = model
         self.rng = model.spawn_rng(f"{self.kind}:{self.name}")
         self.prepare(model)
 
-    def prepare(self, model) -> None:
+    def prepare(self, model: PolicyHost) -> None:
         pass
 
-    def adjust_capacity(self, model, cap_per_gp, extra_per_commune):
+    def adjust_capacity(
+        self, model: PolicyHost, cap_per_gp: np.ndarray, extra_per_commune: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         return cap_per_gp, extra_per_commune
 
-    def after_step(self, model, flows, used, capacity) -> None:
+    def after_step(
+        self,
+        model: PolicyHost,
+        flows: dict[str, np.ndarray],
+        used: np.ndarray,
+        capacity: np.ndarray,
+    ) -> None:
         pass
 
-    def installation_cap(self, model, epcis, cap):
+    def installation_cap(self, model: PolicyHost, epcis: np.ndarray, cap: np.ndarray) -> np.ndarray:
         return cap
 
-    def end_of_year(self, model) -> None:
+    def end_of_year(self, model: PolicyHost) -> None:
         if self.kind == "none":
             return
-        model.policy_rows.append(
+        model.record_policy_row(
             {
                 "year": model.start_year + model.year_index,
                 "policy": self.name,

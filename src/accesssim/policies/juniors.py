@@ -8,7 +8,7 @@ import numpy as np
 
 from accesssim.model.access_model import WEEKS_PER_YEAR
 from accesssim.params.parameters import Param
-from accesssim.policies.base import Policy, Slider
+from accesssim.policies.base import Policy, PolicyHost, Slider
 
 
 class DocteursJuniors(Policy):
@@ -55,7 +55,7 @@ class DocteursJuniors(Policy):
     def _zero_year(self):
         return {"juniors_active": 0, "juniors_installed": 0, "cost_eur": 0.0}
 
-    def prepare(self, model) -> None:
+    def prepare(self, model: PolicyHost) -> None:
         self.cohorts: list[np.ndarray] = []
         self.schedule_yearly(model, self._arrive)
 
@@ -91,7 +91,7 @@ class DocteursJuniors(Policy):
         )
         self.cohorts.append(idx)
 
-    def after_step(self, model, flows, used, capacity) -> None:
+    def after_step(self, model: PolicyHost, flows, used, capacity) -> None:
         active = sum(int(model.gp_active[c].sum()) for c in self.cohorts)
         self.year["juniors_active"] = max(self.year["juniors_active"], active)
         self.year["cost_eur"] += active * self.monthly_cost * 12 / WEEKS_PER_YEAR

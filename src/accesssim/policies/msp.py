@@ -8,7 +8,7 @@ import numpy as np
 
 from accesssim.model.access_model import WEEKS_PER_YEAR
 from accesssim.params.parameters import Param
-from accesssim.policies.base import Policy, Slider
+from accesssim.policies.base import Policy, PolicyHost, Slider
 
 
 class MspRollout(Policy):
@@ -57,7 +57,7 @@ class MspRollout(Policy):
     def _zero_year(self):
         return {"msps_opened": 0, "msps_running": 0, "cost_eur": 0.0}
 
-    def prepare(self, model) -> None:
+    def prepare(self, model: PolicyHost) -> None:
         self.opened: list[int] = []
         self.queue = (
             list(self._epci_indices(model, self.epci_list, "epcis")) if self.epci_list else None
@@ -83,6 +83,6 @@ class MspRollout(Policy):
             self.opened += chosen.tolist()
             self.year["msps_opened"] += len(chosen)
 
-    def after_step(self, model, flows, used, capacity) -> None:
+    def after_step(self, model: PolicyHost, flows, used, capacity) -> None:
         self.year["msps_running"] = len(self.opened)
         self.year["cost_eur"] += len(self.opened) * self.cost / WEEKS_PER_YEAR

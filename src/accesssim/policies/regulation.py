@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from accesssim.params.parameters import Param
-from accesssim.policies.base import Policy
+from accesssim.policies.base import Policy, PolicyHost
 
 
 class InstallationRegulation(Policy):
@@ -34,7 +34,7 @@ class InstallationRegulation(Policy):
     def _zero_year(self):
         return {"installations_redirected_cap_epcis": 0, "cost_eur": 0.0}
 
-    def installation_cap(self, model, epcis, cap):
+    def installation_cap(self, model: PolicyHost, epcis, cap):
         if not self.active_at(model.time):  # at a year's end: from the next week on
             return cap
         well = model.epci_apl()[epcis] >= self.threshold

@@ -12,7 +12,7 @@ from scipy.sparse import csgraph
 
 from accesssim.model.access_model import WEEKS_PER_YEAR, epci_sites
 from accesssim.params.parameters import Param
-from accesssim.policies.base import Policy, Slider
+from accesssim.policies.base import Policy, PolicyHost, Slider
 
 
 class SolidarityDays(Policy):
@@ -123,7 +123,7 @@ class SolidarityDays(Policy):
             "cost_eur": 0.0,
         }
 
-    def target_epcis(self, model) -> np.ndarray:
+    def target_epcis(self, model: PolicyHost) -> np.ndarray:
         if isinstance(self.target_sirens, list):
             return self._epci_indices(model, self.target_sirens, "targets")
         e = model.territory.epcis
@@ -134,7 +134,7 @@ class SolidarityDays(Policy):
         sirens = priority.national_selection()["sirens"]
         return np.flatnonzero(np.isin(e.siren, list(sirens)))
 
-    def prepare(self, model) -> None:
+    def prepare(self, model: PolicyHost) -> None:
         t = model.territory
         self.targets = self.target_epcis(model)
         self.volunteer = np.zeros(0, dtype=np.int64)
@@ -143,14 +143,7 @@ class SolidarityDays(Policy):
         if not len(self.targets):
             return
         sites = model.epci_sites(self.targets)
-        dist, _, src = csgraph.dijkstra(
-            model.road,
-            indices=sites,
-            min_only=True,
-            return_predecessors=True,
-            limit=self.max_travel,
-        )
-        minutes = dist + model.intra
+        minutes, src = model.minutes_to_nearest(sites, limit=self.max_travel)
         home_epci = t.communes.epci[model.gp_commune]
         eligible = (
             model.gp_active
@@ -171,7 +164,7 @@ class SolidarityDays(Policy):
         model.update_service_communes(extra=np.unique(self.site))
         self._given = np.zeros(len(self.volunteer))
 
-    def adjust_capacity(self, model, cap, extra):
+    def adjust_capacity(self, model: PolicyHost, cap, extra):
         if not len(self.volunteer) or not self.active(model):
             self._given = np.zeros(len(self.volunteer))
             return cap, extra
@@ -184,7 +177,7 @@ class SolidarityDays(Policy):
         self._given, self._removed = given, removed
         return cap, extra
 
-    def after_step(self, model, flows, used, capacity) -> None:
+    def after_step(self, model: PolicyHost, flows, used, capacity) -> None:
         if not self._given.any():
             return
         util = np.divide(used, capacity, out=np.zeros_like(used), where=capacity > 0)

@@ -8,7 +8,7 @@ import numpy as np
 
 from accesssim.core import access
 from accesssim.params.parameters import PARAMETERS, Param
-from accesssim.policies.base import Policy, Slider
+from accesssim.policies.base import Policy, PolicyHost, Slider
 
 
 class Telemedicine(Policy):
@@ -72,7 +72,7 @@ class Telemedicine(Policy):
     def _zero_year(self):
         return {"extra_teleconsultations": 0.0, "pharmacy_points": 0, "cost_eur": 0.0}
 
-    def prepare(self, model) -> None:
+    def prepare(self, model: PolicyHost) -> None:
         self.base_uptake = model.tele_uptake.copy()
         model.schedule_event(self._start, at=self.start_week + 0.5)
         if np.isfinite(self.end_week):
@@ -80,7 +80,7 @@ class Telemedicine(Policy):
 
     def _start(self) -> None:
         m = self.model
-        up = m.tele_uptake_per_share * self.share
+        up = m.tele_uptake_for_share(self.share)
         self.n_points = 0
         if self.points:
             under = (m.current_apl() < self.v.pharmacy_apl_below) & m.core
@@ -93,7 +93,7 @@ class Telemedicine(Policy):
     def _stop(self) -> None:
         self.model.set_tele_uptake(self.base_uptake)
 
-    def after_step(self, model, flows, used, capacity) -> None:
+    def after_step(self, model: PolicyHost, flows, used, capacity) -> None:
         if not self.active(model):
             return
         tele = float(flows["tele"].sum(1) @ model.core)
