@@ -3,10 +3,10 @@ from Python or name it as ``type = "custom_policy:ExtraCapacity"`` in a scenario
 sweep's spawned workers import it from here."""
 
 from accesssim.params.parameters import Param
-from accesssim.policies import library as policies
+from accesssim.policies.base import Policy
 
 
-class ExtraCapacity(policies.Policy):
+class ExtraCapacity(Policy):
     """Every GP gives ``extra_share`` more consultations a week, at 1 euro a week."""
 
     kind = "test_extra_capacity"

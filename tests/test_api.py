@@ -19,7 +19,7 @@ from custom_policy import ExtraCapacity
 import accesssim
 from accesssim.cli import main as cli
 from accesssim.experiments import sweep, sweep_summary
-from accesssim.policies import library as policies
+from accesssim.policies import registry
 from accesssim.specs import scenario
 
 CODES = {c: str for c in ("commune", "epci", "departement", "region", "cog")}
@@ -44,7 +44,7 @@ def registered():
     """ExtraCapacity registered from Python for one test."""
     accesssim.register_policy(ExtraCapacity)
     yield ExtraCapacity
-    policies.POLICY_TYPES.pop(ExtraCapacity.kind, None)
+    registry.POLICY_TYPES.pop(ExtraCapacity.kind, None)
 
 
 def test_run_returns_the_cli_tables_as_dataframes(files, tmp_path):
@@ -178,16 +178,16 @@ def test_policy_class_a_worker_cannot_import_fails_with_a_clear_message(tmp_path
         assert "cannot import policy class 'test_api:test_policy" in failure["traceback"]
         assert "define it at the top level of a module" in failure["traceback"]
     finally:
-        policies.POLICY_TYPES.pop(Local.kind)
+        registry.POLICY_TYPES.pop(Local.kind)
 
 
 def test_scenario_type_errors_name_the_file():
     with pytest.raises(ValueError, match="package.module:Class"):
-        policies.from_spec({"type": "no_such_policy"})
+        registry.from_spec({"type": "no_such_policy"})
     with pytest.raises(ValueError, match="cannot import policy class 'no_such_module:X'"):
-        policies.from_spec({"type": "no_such_module:X"})
+        registry.from_spec({"type": "no_such_module:X"})
     with pytest.raises(ValueError, match="not a subclass"):
-        policies.from_spec({"type": "accesssim.policies.library:Slider"})
+        registry.from_spec({"type": "accesssim.policies.base:Slider"})
     with pytest.raises(TypeError, match="subclass"):
         accesssim.register_policy(dict)
 
@@ -221,7 +221,7 @@ def test_readme_from_python_examples(tmp_path, monkeypatch):
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
-    assert policies.POLICY_TYPES.pop("longer_hours", None) is None  # not in this process
+    assert registry.POLICY_TYPES.pop("longer_hours", None) is None  # not in this process
     base = accesssim.run(toml_dict("base"))
     longer = pd.read_csv(tmp_path / "r" / "epci_yearly.csv", dtype=CODES)
     assert longer["forgone"].sum() < base.yearly["forgone"].sum()  # more capacity, less forgone

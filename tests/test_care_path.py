@@ -9,8 +9,8 @@ from synthetic import grid_territory
 from accesssim.model.access_model import AccessModel
 from accesssim.params import calibration as calfile
 from accesssim.params import checks
-from accesssim.policies import library as policies
-from accesssim.policies.library import most_underserved_first
+from accesssim.policies import registry
+from accesssim.policies.juniors import most_underserved_first
 from accesssim.specs import scenario
 
 
@@ -49,7 +49,7 @@ def _yearly_flows(m):
 def test_a_policy_at_zero_dose_equals_the_baseline(spec):
     grid = grid_territory(4, 3, gp=np.array([0] * 4 + [1] * 4 + [2] * 4), population=3_000)
     base = AccessModel(grid, rng=7, cache=False)
-    pol = AccessModel(grid, rng=7, policies=[policies.from_spec(spec)], cache=False)
+    pol = AccessModel(grid, rng=7, policies=[registry.from_spec(spec)], cache=False)
     base.run_for(60)
     pol.run_for(60)
     assert _yearly_flows(pol) == _yearly_flows(base)
@@ -57,7 +57,7 @@ def test_a_policy_at_zero_dose_equals_the_baseline(spec):
 
 def test_juniors_come_out_of_the_yearly_installation_flow():
     grid = grid_territory(4, 3, gp=np.array([0] * 4 + [3] * 4 + [3] * 4), population=3_000)
-    pol = policies.from_spec(
+    pol = registry.from_spec(
         {"type": "docteurs_juniors", "start": 0, "per_year": 8000, "install_share": 1.0}
     )
     # a flow large enough to take every junior who installs (~3 a year against ~4 drawn)
@@ -88,7 +88,7 @@ def test_a_regional_run_costs_and_counts_volunteers_on_its_own_territory():
     )
     t = full.select(epcis=["900000001", "900000002"], buffer_km=5)
     assert (~t.communes.core).any()
-    pol = policies.from_spec(
+    pol = registry.from_spec(
         {
             "type": "solidarity_days",
             "targets": ["900000000", "900000002"],

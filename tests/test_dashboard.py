@@ -67,14 +67,14 @@ def test_policy_specs_follow_the_sliders_and_leave_zero_doses_out():
 
 def test_every_slider_is_inside_the_range_its_policy_accepts():
     from accesssim.dashboard import app
-    from accesssim.policies import library as policies
+    from accesssim.policies import registry
 
     for s in app.sliders():
         for value in (s.min, s.max, s.default):
             if value == s.none:
                 continue
             spec = {"type": s.policy, s.key: int(value) if s.integer else value}
-            pol = policies.from_spec(spec)
+            pol = registry.from_spec(spec)
             assert pol.values[s.key] == pytest.approx(value), s.name
 
 
@@ -141,7 +141,7 @@ def test_zero_dose_policies_show_no_difference_and_the_csv_has_epci_codes():
     difference is 0."""
     from accesssim.dashboard import app
     from accesssim.model.access_model import AccessModel
-    from accesssim.policies import library as policies
+    from accesssim.policies import registry
 
     run = app.TwinRun(app.Settings("23 Creuse"))
     assert run.specs == [] and run.models["policy"].policies == []  # sliders at "none"
@@ -149,7 +149,7 @@ def test_zero_dose_policies_show_no_difference_and_the_csv_has_epci_codes():
         {"type": "msp_rollout", "per_year": 0},
         {"type": "telemedicine", "tele_share": 0.03, "pharmacy_points": False},
     ]
-    pols = [policies.from_spec(s) for s in zero]
+    pols = [registry.from_spec(s) for s in zero]
     run.models["policy"] = AccessModel(run.territory, rng=1, start_year=2025, policies=pols)
     for _ in range(60):  # across the year end (exits, installations, MSP openings)
         run.step()

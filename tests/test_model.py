@@ -8,7 +8,7 @@ from synthetic import grid_territory
 
 from accesssim.model.access_model import FLOWS, AccessModel
 from accesssim.model.agents import GP, PatientCohort
-from accesssim.policies import library as policies
+from accesssim.policies.base import NullPolicy
 
 
 def totals(m):
@@ -92,7 +92,7 @@ def test_same_seed_same_results_different_seeds_differ(landes):
 
 def test_null_policy_reproduces_the_baseline_bit_for_bit(landes):
     a = run_year(landes, 3)
-    b = run_year(landes, 3, policies=[policies.NullPolicy()])
+    b = run_year(landes, 3, policies=[NullPolicy()])
     assert a.yearly_rows == b.yearly_rows and a.monthly_rows == b.monthly_rows
 
 

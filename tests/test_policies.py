@@ -1,13 +1,16 @@
 """Policies: eligibility, conservation of capacity, costs, effects, bad input."""
 
+import ast
 from pathlib import Path
 
 import numpy as np
 import pytest
 from synthetic import grid_territory
 
+import accesssim.policies
 from accesssim.model.access_model import AccessModel
-from accesssim.policies import library as policies
+from accesssim.policies import registry
+from accesssim.policies.base import PolicyHost
 from accesssim.specs import scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,7 +32,7 @@ def solidarity(**kw):
         "max_travel_minutes": 30,
         **kw,
     }
-    return policies.from_spec(spec)
+    return registry.from_spec(spec)
 
 
 def test_eligibility_and_dose(grid):
@@ -53,15 +56,17 @@ def test_home_capacity_falls_by_what_is_given_and_cost_is_days_times_pay(grid):
     pol = solidarity(replacement_share=0.0)
     m = AccessModel(grid, rng=1, policies=[pol], cache=False, debug=True)
     cap = m.gp_annual_activity() / 52
+    # before the first step the model is outside the window (the step at time t is week t - 1)
     new_cap, extra = pol.adjust_capacity(m, cap, np.zeros(len(grid.communes)))
-    m.time = 1  # inside the policy's window
+    assert np.array_equal(new_cap, cap) and not extra.any()  # outside: nothing moves
+    m.run_for(1)  # week 0, inside the policy's window (activity changes only at a year's end)
+    assert np.array_equal(m.gp_annual_activity() / 52, cap)
     new_cap, extra = pol.adjust_capacity(m, cap, np.zeros(len(grid.communes)))
     given = cap.sum() - new_cap.sum()
-    assert given == pytest.approx(extra.sum())  # moved, not created
+    assert given > 0 and given == pytest.approx(extra.sum())  # moved, not created
     per_gp = cap[pol.volunteer] - new_cap[pol.volunteer]
     assert np.all(per_gp <= 2 * 12 / 52 * 22 + 1e-9)  # no GP gives more than its days
-    m.time = 0
-    m.run_for(52)
+    m.run_for(51)  # the rest of the first year
     (row,) = [r for r in m.policy_rows if r["type"] == "solidarity_days"]
     assert row["cost_eur"] == pytest.approx(row["days"] * 200)
     assert row["days"] == pytest.approx(row["consultations_offered"] / 22)
@@ -71,7 +76,7 @@ def test_home_capacity_falls_by_what_is_given_and_cost_is_days_times_pay(grid):
 def test_replacement_covers_a_share_of_home_capacity(grid):
     pol = solidarity(replacement_share=0.5)
     m = AccessModel(grid, rng=1, policies=[pol], cache=False)
-    m.time = 1
+    m.run_for(1)  # week 0: inside the policy's window
     cap = m.gp_annual_activity() / 52
     new_cap, extra = pol.adjust_capacity(m, cap, np.zeros(len(grid.communes)))
     assert cap.sum() - new_cap.sum() == pytest.approx(0.5 * extra.sum())
@@ -109,7 +114,7 @@ def test_msp_juniors_telemedicine_regulation_run_and_conserve(grid):
     }
     for spec in specs:
         m = AccessModel(
-            grid, rng=2, policies=[policies.from_spec(spec)], cache=False, debug=True
+            grid, rng=2, policies=[registry.from_spec(spec)], cache=False, debug=True
         )  # debug: conservation checked every week
         m.run_for(60)
         assert m.policy_rows and all(r["cost_eur"] >= 0 for r in m.policy_rows)
@@ -172,7 +177,7 @@ def test_bad_policy_specs_name_file_and_key(tmp_path, grid, spec, message):
 
 def test_juniors_hold_no_list_so_their_departure_leaves_attachment_unchanged():
     grid = grid_territory(4, 3, gp=np.array([0] * 4 + [1] * 4 + [1] * 4), population=3_000)
-    pol = policies.from_spec({"type": "docteurs_juniors", "start": 0, "install_share": 0.0})
+    pol = registry.from_spec({"type": "docteurs_juniors", "start": 0, "install_share": 0.0})
     m = AccessModel(grid, rng=4, policies=[pol], cache=False, debug=True)
     m.run_for(52)
     juniors = pol.cohorts[0]
@@ -181,3 +186,29 @@ def test_juniors_hold_no_list_so_their_departure_leaves_attachment_unchanged():
     without_before = m.people[..., 1].sum()
     m.remove_gps(juniors)
     assert m.people[..., 1].sum() == pytest.approx(without_before)
+
+
+def test_the_model_provides_what_policies_may_use_and_policies_use_nothing_else(grid):
+    """``PolicyHost`` lists what a policy may read and call: ``AccessModel`` has all of it, and
+    the policies' modules reach the model (``model.x``, ``m.x``, ``self.model.x``) through
+    nothing else."""
+    allowed = set(PolicyHost.__annotations__) | {
+        n for n in vars(PolicyHost) if not n.startswith("_")
+    }
+    m = AccessModel(grid, rng=1, cache=False, agents=False)
+    assert isinstance(m, PolicyHost)
+    assert not [n for n in allowed if not hasattr(m, n)]
+    used = {}
+    for path in Path(accesssim.policies.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Attribute):
+                continue
+            v = node.value
+            is_model = (isinstance(v, ast.Name) and v.id in ("model", "m")) or (
+                isinstance(v, ast.Attribute) and v.attr == "model"
+                and isinstance(v.value, ast.Name) and v.value.id == "self"
+            )  # fmt: skip
+            if is_model:
+                used.setdefault(node.attr, path.name)
+    assert len(used) > 20
+    assert set(used) <= allowed, {k: f for k, f in used.items() if k not in allowed}

@@ -36,10 +36,10 @@ import pandas as pd
 from accesssim.experiments import compare as compare_mod
 from accesssim.experiments import runner
 from accesssim.outputs import export, indicators, plots, reports
-from accesssim.policies import library as policies
+from accesssim.policies import registry
 from accesssim.specs import scenario
 
-register_policy = policies.register
+register_policy = registry.register
 
 TABLES = {  # attribute -> (RunResult field, file name of the CLI)
     "weekly": ("weekly", "national_weekly"),

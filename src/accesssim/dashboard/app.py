@@ -47,7 +47,7 @@ from accesssim.geo import territory as terr
 from accesssim.model.access_model import MONTH_ENDS, WEEKS_PER_YEAR, AccessModel
 from accesssim.outputs import indicators
 from accesssim.params import calibration as calfile
-from accesssim.policies import library as policies
+from accesssim.policies import registry, solidarity
 from accesssim.specs import scenario as scn
 
 log = logging.getLogger("accesssim.dashboard")
@@ -86,9 +86,10 @@ def configure(territory: str | None = None, presets_dir: str | Path | None = Non
 
 # ---------------------------------------------------------------------- sliders
 @dataclass(frozen=True)
-class SliderSpec:
-    """One policy dose on the page, resolved from its one declaration (``policies.Slider``
-    on the policy class, bounds from the policy's ``Param``). ``none`` is the value meaning
+class ResolvedSlider:
+    """One policy dose on the page, resolved from its one declaration (a ``policies.Slider``
+    on the policy class, bounds from the policy's ``Param``): what the page draws, not what a
+    policy declares. ``none`` is the value meaning
     "no policy": a policy runs only when none of its sliders is at it."""
 
     name: str
@@ -113,11 +114,11 @@ class SliderSpec:
         return f"{ff.number(v, 0 if self.integer else 2)} {unit}".strip()
 
 
-def sliders() -> tuple[SliderSpec, ...]:
+def sliders() -> tuple[ResolvedSlider, ...]:
     """The page's controls: every registered policy's ``SLIDERS`` (a policy registered from
     Python with a ``Slider`` appears here), bounds from its declared ``Param``."""
     out, seen = [], set()
-    for kind, cls in policies.POLICY_TYPES.items():
+    for kind, cls in registry.POLICY_TYPES.items():
         for sl in cls.SLIDERS:
             if sl.name in seen:
                 raise ValueError(f"dashboard: two policies declare the control {sl.name!r}")
@@ -129,7 +130,7 @@ def sliders() -> tuple[SliderSpec, ...]:
             initial = sl.off if sl.initial is None else sl.initial
             cast = int if integer else float
             out.append(
-                SliderSpec(
+                ResolvedSlider(
                     name=sl.name, label=sl.label, unit=sl.unit, min=cast(lo), max=cast(hi),
                     step=sl.step, default=cast(initial), policy=kind, key=sl.key,
                     none=cast(sl.off), percent=sl.percent, integer=integer,
@@ -138,13 +139,10 @@ def sliders() -> tuple[SliderSpec, ...]:
     return tuple(out)
 
 
-POLICY_NAMES = {
-    "solidarity_days": "Jours de solidarité",
-    "msp_rollout": "Maisons de santé",
-    "telemedicine": "Téléconsultation",
-    "docteurs_juniors": "Docteurs juniors",
-    "installation_regulation": "Régulation de l'installation",
-}
+def policy_label(kind: str) -> str:
+    """A policy's display name (its class's ``LABEL``), else its kind."""
+    cls = registry.POLICY_TYPES.get(kind)
+    return (cls.LABEL if cls is not None else "") or kind
 
 
 def default_values() -> dict[str, float]:
@@ -164,7 +162,7 @@ def policy_specs(values: dict[str, float], base: list[dict] = ()) -> list[dict]:
             f"known {sorted(s.name for s in controls)}"
         )
     values = {s.name: s.default for s in controls} | dict(values)
-    by_policy: dict[str, list[SliderSpec]] = {}
+    by_policy: dict[str, list[ResolvedSlider]] = {}
     for s in controls:
         by_policy.setdefault(s.policy, []).append(s)
 
@@ -228,7 +226,7 @@ def load_preset(path: Path) -> tuple[dict[str, float], list[dict]]:
                 continue
             v = pol.values[s.key]
             if v is None and s.name == "participation":  # calibrated to ~300 volunteers
-                v = min(1.0, pol.VOLUNTEERS_REPORTED / max(policies.national_eligible(pol), 1))
+                v = min(1.0, pol.VOLUNTEERS_REPORTED / max(solidarity.national_eligible(pol), 1))
             v = min(max(round(float(v) / s.step) * s.step, s.min), s.max)
             values[s.name] = int(round(v)) if s.integer else round(v, 6)
     return values, [dict(p) for p in sc.policies]
@@ -274,7 +272,7 @@ def describe(specs: list[dict]) -> list[str]:
         else:
             when = "dès le début" if not start else f"à partir de la semaine {start}"
         detail = "; ".join(parts)
-        lines.append(f"{POLICY_NAMES.get(kind, kind)} : {detail + ', ' if detail else ''}{when}")
+        lines.append(f"{policy_label(kind)} : {detail + ', ' if detail else ''}{when}")
     return lines
 
 
@@ -404,7 +402,7 @@ def month_of_week(week: int) -> int:
     return 12 * year + int(np.searchsorted(MONTH_ENDS, within + 1, side="left"))
 
 
-DELIVERED_LABELS = {  # policy year-row keys (policies.py), in French
+DELIVERED_LABELS = {  # policy year-row keys (accesssim.policies), in French
     "volunteers": "médecins volontaires",
     "days": "jours donnés",
     "consultations_offered": "consultations offertes sur place",
@@ -430,7 +428,7 @@ class TwinRun:
         self.territory = t = select_territory(settings.territory)
         self.specs = policy_specs(settings.values, list(settings.base))
         where = SimpleNamespace(path="tableau de bord", start_year=START_YEAR, weeks=None)
-        chosen = [policies.from_spec(s, where) for s in self.specs]
+        chosen = [registry.from_spec(s, where) for s in self.specs]
         self.models = {
             "policy": AccessModel(t, rng=settings.seed, start_year=START_YEAR, policies=chosen),
             "baseline": AccessModel(t, rng=settings.seed, start_year=START_YEAR),
@@ -700,7 +698,7 @@ def EffectView(snap: Snapshot):
     with solara.Card(f"Effet des mesures depuis le début ({snap.week} semaines)"):
         solara.HTML(tag="div", unsafe_innerHTML=_table(head, rows))
         done = [
-            f"<b>{html.escape(POLICY_NAMES.get(kind, kind))}</b> : "
+            f"<b>{html.escape(policy_label(kind))}</b> : "
             + (
                 ", ".join(
                     f"{ff.number(v)} {lab}"

@@ -200,10 +200,10 @@ def expand(data: dict, where: str) -> list[dict]:
 
 
 def _policy_names(sdata: dict) -> list[str]:
-    from accesssim.policies import library as policies
+    from accesssim.policies import registry
 
     def default(kind):  # a "module:Class" type is named by the class's kind
-        cls = policies.lookup(kind) if isinstance(kind, str) and ":" in kind else None
+        cls = registry.lookup(kind) if isinstance(kind, str) and ":" in kind else None
         return cls.kind if cls else kind
 
     return [str(pol.get("name", default(pol.get("type")))) for pol in sdata.get("policies", [])]
@@ -213,13 +213,13 @@ def valid_keys(sdata: dict) -> set[str]:
     """Keys a grid may set in this scenario: ``parameters.<name>``, ``scenario.years``,
     ``scenario.start_year``, and a policy's dose by its name (``solidarity_days.participation``;
     a policy's name defaults to its type) or by position (``policies.0.participation``)."""
-    from accesssim.policies import library as policies
+    from accesssim.policies import registry
 
     keys = {f"parameters.{k}" for k in parameters.PARAMETERS}
     keys |= {"scenario.years", "scenario.start_year"}
     pols = sdata.get("policies", [])
     for i, (pol, name) in enumerate(zip(pols, _policy_names(sdata), strict=True)):
-        cls = policies.lookup(pol.get("type"))
+        cls = registry.lookup(pol.get("type"))
         if cls is not None:
             keys |= {f"policies.{i}.{k}" for k in cls.keys()}
             keys |= {f"{name}.{k}" for k in cls.keys()}
@@ -292,9 +292,9 @@ def execute(
     tmp = run.temporary_dir(runs_dir)
     t0 = time.perf_counter()
     try:
-        from accesssim.policies import library as policies
+        from accesssim.policies import registry
 
-        policies.ensure_registered(policy_paths or {})
+        registry.ensure_registered(policy_paths or {})
         if run.scenario is None:  # a Run made by hand from its data
             sc = scenario.from_dict(
                 json.loads(json.dumps(run.data)), Path(run.scenario_path), seeds=None
@@ -457,9 +457,9 @@ def sweep(
     counts = {"total": len(exp.runs), "skipped": skipped, "done": 0, "failed": 0}
     if not todo:
         return counts
-    from accesssim.policies import library as policies
+    from accesssim.policies import registry
 
-    extra = (policies.registered_paths(),)  # policies registered from Python, for the workers
+    extra = (registry.registered_paths(),)  # policies registered from Python, for the workers
     with tqdm(
         total=len(todo),
         unit="run",

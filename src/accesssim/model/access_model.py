@@ -108,7 +108,7 @@ class AccessModel(Model):
         params: parameter overrides by name (see ``parameters.PARAMETERS``).
         rng: seed or numpy Generator; all randomness comes from ``self.rng``.
         start_year: calendar year of week 0 (labels only).
-        policies: policy objects (``policies.py``); empty for the baseline.
+        policies: policy objects (``accesssim.policies``); empty for the baseline.
         debug: check conservation and positivity every step (slower).
         cache: use the on-disk travel-time cache.
         calibration: fitted values (a calibration file, a dict, or None for the table's
@@ -584,6 +584,24 @@ class AccessModel(Model):
         entropy = self.rng.bit_generator.seed_seq.entropy
         entropy = list(entropy) if isinstance(entropy, list | tuple) else [int(entropy)]
         return np.random.default_rng([*entropy, zlib.crc32(key.encode())])
+
+    def tele_uptake_for_share(self, share: float) -> np.ndarray:
+        """Teleconsultation uptake per commune and band at a national share ``share`` (not
+        clipped: ``set_tele_uptake`` clips), shaped as the baseline's (age, density)."""
+        return self.tele_uptake_per_share * share
+
+    def minutes_to_nearest(self, sites, limit: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
+        """Road minutes (plus the intra-commune time) from each commune to the nearest of the
+        communes ``sites``, and which site that is (-1 if none within ``limit`` minutes of
+        road)."""
+        dist, _, src = csgraph.dijkstra(
+            self.road, indices=sites, min_only=True, return_predecessors=True, limit=limit
+        )
+        return dist + self.intra, src
+
+    def record_policy_row(self, row: dict) -> None:
+        """A policy's yearly row (dose delivered, cost), written to ``policy_yearly``."""
+        self.policy_rows.append(row)
 
     def set_tele_uptake(self, uptake: np.ndarray) -> None:
         """Teleconsultation uptake per commune and band from now on (a policy's dose)."""

@@ -197,7 +197,7 @@ def grid_label(key: str, policy_types: dict[str, str] | None = None) -> str:
     parenthesised notes (``solidarity_days.participation`` -> "share of eligible GPs who
     volunteer"); an unknown key stays as it is."""
     from accesssim.params import parameters
-    from accesssim.policies import library as policies
+    from accesssim.policies import registry
 
     key = key.removeprefix("grid:")
     if key in GRID_LABELS:
@@ -210,7 +210,7 @@ def grid_label(key: str, policy_types: dict[str, str] | None = None) -> str:
         if head == "policies":
             head, _, rest = rest.partition(".")
         try:
-            cls = policies.lookup((policy_types or {}).get(head, head))
+            cls = registry.lookup((policy_types or {}).get(head, head))
         except ValueError:  # a "module:Class" type that does not import here
             cls = None
         p = cls.PARAMS.get(rest) if cls is not None else None

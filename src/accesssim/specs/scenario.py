@@ -122,9 +122,9 @@ class Scenario:
         """Fresh policy objects for one run (a policy keeps its run's state), copied from
         those parsed and validated once when the scenario was read."""
         if self.policy_objects is None or len(self.policy_objects) != len(self.policies):
-            from accesssim.policies import library as policies
+            from accesssim.policies import registry
 
-            self.policy_objects = [policies.from_spec(spec, self) for spec in self.policies]
+            self.policy_objects = [registry.from_spec(spec, self) for spec in self.policies]
         return [copy.deepcopy(p) for p in self.policy_objects]
 
 

@@ -41,9 +41,9 @@ def execute(run: sweep.Run, runs_dir: str, outputs=(), policy_paths=None) -> dic
     tmp = run.temporary_dir(runs_dir)
     t0 = time.perf_counter()
     try:
-        from accesssim.policies import library as policies
+        from accesssim.policies import registry
 
-        policies.ensure_registered(policy_paths or {})
+        registry.ensure_registered(policy_paths or {})
         sc = scenario.from_dict(json.loads(json.dumps(run.data)), Path(run.scenario_path))
         t = _territory(sc)
         m = runner.run_one(sc, run.seed, t)

@@ -1,0 +1,231 @@
+"""Solidarity days (mission de solidarité territoriale, Sept. 2025): the policy, its dose and
+dashboard controls, and the count of GPs eligible in all of France that calibrates its
+participation (a national Dijkstra, computed once per process for a non-default limit).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+from scipy.sparse import csgraph
+
+from accesssim.model.access_model import WEEKS_PER_YEAR, epci_sites
+from accesssim.params.parameters import Param
+from accesssim.policies.base import Policy, PolicyHost, Slider
+
+
+class SolidarityDays(Policy):
+    """Mission de solidarité territoriale (Sept. 2025): GPs from outside the priority EPCIs give
+    up to 2 days a month of consultations in one, paid 200 EUR a day; the days are taken from
+    their home practice (unless a replacement covers a share).
+
+    Defaults reproduce the reported uptake: ~300 volunteers (Feb. 2026) delivering ~6,500
+    consultations from October 2025 to mid-February 2026 (docs/sources.md §7.2): with 22
+    consultations a day that is 6,500 / (4.5 months × 300 × 22) = 0.22 days a month per
+    volunteer; participation = 300 / the GPs eligible nationally (``ELIGIBLE_FRANCE``).
+    """
+
+    kind = "solidarity_days"
+    LABEL = "Jours de solidarité"  # display name (French), as on the dashboard
+    SLIDERS = (  # every volunteer (mandatory mode), 2 days a month (the bill)
+        Slider("participation", "participation", "Jours de solidarité : médecins volontaires",
+               0.001, unit="des médecins éligibles", percent=True),
+        Slider("days_per_month", "days_per_month",
+               "Jours de solidarité : jours par mois et par volontaire", 0.01, initial=1.0,
+               unit="j/mois"),
+    )  # fmt: skip
+    VOLUNTEERS_REPORTED = 300
+    DAYS_PER_MONTH_REPORTED = 6500 / (4.5 * 300 * 22)
+    PARAMS = {
+        "targets": Param(
+            "completed",
+            "priority EPCIs that receive volunteers",
+            "S",
+            "'completed': the 2025 list of 151 (58 confirmed + the model's index, priority.py); "
+            "'confirmed': the 58; or a list of EPCI SIRENs",
+            kind="sirens",
+            options=("completed", "confirmed"),
+        ),
+        "mode": Param(
+            "voluntary",
+            "voluntary (the pilot) or mandatory (Senate bill: GPs of well-served EPCIs)",
+            "S",
+            "Pacte 2025; PPL Mouiller",
+            kind="choice",
+            options=("voluntary", "mandatory"),
+        ),
+        "participation": Param(
+            None,
+            "share of eligible GPs who volunteer (none: the reported ~300 nationally)",
+            "D",
+            "300 volunteers (Feb. 2026, docs/sources.md) / GPs eligible in France; 1 if mandatory",
+            0,
+            1,
+        ),
+        "days_per_month": Param(
+            DAYS_PER_MONTH_REPORTED,
+            "days a month each volunteer gives (2 if mandatory)",
+            "D",
+            "6,500 consultations Oct. 2025 - mid-Feb. 2026 / (4.5 months × 300 × 22)",
+            0,
+            2,
+        ),
+        "max_travel_minutes": Param(
+            60.0, "furthest a volunteer travels, minutes", "A", "no published limit", 1, 240
+        ),
+        "consultations_per_day": Param(
+            22.0, "consultations a day", "S", "IQVIA 2018 (docs/sources.md)", 1, 60
+        ),
+        "pay_per_day": Param(
+            200.0, "euros per day given", "S", "CPAM 94 (docs/sources.md)", 0, 1e4
+        ),
+        "replacement_share": Param(
+            0.0, "share of the days a replacement covers at home", "A", "no figure", 0, 1
+        ),
+        "well_served_apl": Param(
+            4.0,
+            "APL from which an EPCI is well served (mandatory mode)",
+            "A",
+            "the Senate bill gives no threshold",
+            0,
+            20,
+        ),
+    }
+
+    def default(self, key):
+        if self.spec.get("mode") == "mandatory":
+            return {"participation": 1.0, "days_per_month": 2.0}.get(key, super().default(key))
+        return super().default(key)
+
+    def __init__(self, spec=None, scenario=None):
+        super().__init__(spec, scenario)
+        v = self.v
+        self.target_sirens = v.targets
+        self.mode = v.mode
+        self.participation = v.participation
+        self.days_per_month = v.days_per_month
+        self.max_travel = v.max_travel_minutes
+        self.per_day = v.consultations_per_day
+        self.pay = v.pay_per_day
+        self.replacement = v.replacement_share
+        self.well_served_apl = v.well_served_apl
+
+    def _zero_year(self) -> dict:
+        return {
+            "volunteers": 0,
+            "days": 0.0,
+            "days_outside_not_counted": 0.0,
+            "consultations_offered": 0.0,
+            "consultations_delivered": 0.0,
+            "home_capacity_removed": 0.0,
+            "home_consultations_displaced": 0.0,
+            "cost_eur": 0.0,
+        }
+
+    def target_epcis(self, model: PolicyHost) -> np.ndarray:
+        if isinstance(self.target_sirens, list):
+            return self._epci_indices(model, self.target_sirens, "targets")
+        e = model.territory.epcis
+        if self.target_sirens == "confirmed":
+            return np.flatnonzero(e.priority_confirmed)
+        from accesssim.geo import priority
+
+        sirens = priority.national_selection()["sirens"]
+        return np.flatnonzero(np.isin(e.siren, list(sirens)))
+
+    def prepare(self, model: PolicyHost) -> None:
+        t = model.territory
+        self.targets = self.target_epcis(model)
+        self.volunteer = np.zeros(0, dtype=np.int64)
+        self.site = np.zeros(0, dtype=np.int64)
+        self.n_eligible = 0
+        if not len(self.targets):
+            return
+        sites = model.epci_sites(self.targets)
+        minutes, src = model.minutes_to_nearest(sites, limit=self.max_travel)
+        home_epci = t.communes.epci[model.gp_commune]
+        eligible = (
+            model.gp_active
+            & ~np.isin(home_epci, self.targets)
+            & (minutes[model.gp_commune] <= self.max_travel)
+        )
+        if self.mode == "mandatory":
+            eligible &= model.epci_apl()[home_epci] >= self.well_served_apl
+        candidates = np.flatnonzero(eligible)
+        self.n_eligible = len(candidates)
+        rate = self.participation
+        if rate is None:  # calibrated to the ~300 volunteers reported nationally
+            rate = min(1.0, self.VOLUNTEERS_REPORTED / max(national_eligible(self), 1))
+        self.rate = rate
+        pick = self.rng.random(len(candidates)) < rate
+        self.volunteer = candidates[pick]
+        self.site = src[model.gp_commune[self.volunteer]]
+        model.update_service_communes(extra=np.unique(self.site))
+        self._given = np.zeros(len(self.volunteer))
+
+    def adjust_capacity(self, model: PolicyHost, cap, extra):
+        if not len(self.volunteer) or not self.active(model):
+            self._given = np.zeros(len(self.volunteer))
+            return cap, extra
+        days_week = self.days_per_month * 12 / WEEKS_PER_YEAR
+        cap = cap.copy()
+        given = np.minimum(cap[self.volunteer], days_week * self.per_day)
+        removed = given * (1 - self.replacement)
+        cap[self.volunteer] -= removed
+        extra = extra + np.bincount(self.site, weights=given, minlength=len(extra))
+        self._given, self._removed = given, removed
+        return cap, extra
+
+    def after_step(self, model: PolicyHost, flows, used, capacity) -> None:
+        if not self._given.any():
+            return
+        util = np.divide(used, capacity, out=np.zeros_like(used), where=capacity > 0)
+        y = self.year
+        # one territory: what volunteers give inside the run's core (the région) is costed and
+        # counted, wherever they live (buffer included); days given in buffer EPCIs are
+        # neither costed nor counted, as their benefits are not counted either
+        inside = model.core[self.site]
+        given, removed = self._given * inside, self._removed * inside
+        y["volunteers"] = int(inside.sum())
+        y["days"] += float(given.sum() / self.per_day)
+        y["days_outside_not_counted"] += float(self._given[~inside].sum() / self.per_day)
+        y["consultations_offered"] += float(given.sum())
+        y["consultations_delivered"] += float((given * util[self.site]).sum())
+        home = model.gp_commune[self.volunteer]
+        y["home_capacity_removed"] += float(removed.sum())
+        y["home_consultations_displaced"] += float((removed * util[home]).sum())
+        y["cost_eur"] += float(given.sum() / self.per_day * self.pay)
+
+
+@functools.lru_cache(maxsize=8)
+def count_national_eligible(max_travel: float) -> int:
+    """GPs eligible to volunteer in all of France: outside the priority EPCIs (completed
+    list) and within ``max_travel`` minutes of one (its site)."""
+    from accesssim.geo import priority, travel
+    from accesssim.geo import territory as terr
+
+    t = terr.load()
+    e, c = t.epcis, t.communes
+    targets = np.flatnonzero(np.isin(e.siren, list(priority.national_selection()["sirens"])))
+    gps = c.gp.astype(np.int64)
+    sites = epci_sites(c, gps, targets)
+    g = travel.road_graph(t)
+    dist = csgraph.dijkstra(g, indices=sites, min_only=True, limit=max_travel)
+    minutes = dist + travel.intra_minutes(t)
+    ok = ~np.isin(c.epci, targets) & (minutes <= max_travel)
+    return int(gps[ok].sum())
+
+
+# GPs eligible in all of France at the default 60 minutes: count_national_eligible(60.0) on the
+# embedded territory (tests/test_registries.py recomputes it; refresh it when GP supply or the
+# road model change): a regional run need not load all of France
+ELIGIBLE_FRANCE = {60.0: 17128}
+
+
+def national_eligible(policy: SolidarityDays) -> int:
+    """GPs eligible nationally at the policy's travel limit (computed on all of France, once
+    per process, only for a limit other than the default)."""
+    if policy.max_travel in ELIGIBLE_FRANCE:
+        return ELIGIBLE_FRANCE[policy.max_travel]
+    return count_national_eligible(policy.max_travel)

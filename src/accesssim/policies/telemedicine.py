@@ -1,0 +1,103 @@
+"""Telemedicine: a higher teleconsultation share and pharmacy-assisted points, its dose, cost
+and dashboard control.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from accesssim.core import access
+from accesssim.params.parameters import PARAMETERS, Param
+from accesssim.policies.base import Policy, PolicyHost, Slider
+
+
+class Telemedicine(Policy):
+    """A higher teleconsultation share (within the 20 % cap per GP) and pharmacy-assisted
+    teleconsultation points in under-served communes (APL < 2.5), where uptake rises.
+    Cost: 23 EUR per teleconsultation above the baseline share (266 M EUR reimbursed for
+    11.6 M in 2023) and 1,225 EUR per pharmacy point the first year (docs/sources.md §6)."""
+
+    kind = "telemedicine"
+    LABEL = "Téléconsultation"  # display name (French), as on the dashboard
+    SLIDERS = (  # up to the 20 % cap per GP; at the baseline share: no policy
+        Slider("tele_share", "tele_share",
+               "Téléconsultation : part des consultations éligibles", 0.005,
+               off=PARAMETERS["tele_share"].default, percent=True),
+    )  # fmt: skip
+    PARAMS = {
+        "tele_share": Param(
+            0.06,
+            "teleconsultation share of GP acts with the policy",
+            "A",
+            "a dose; capped by the 20 % rule per GP",
+            0,
+            0.2,
+        ),
+        "pharmacy_points": Param(
+            True, "open pharmacy-assisted points", "A", "a choice", kind="bool"
+        ),
+        "pharmacy_apl_below": Param(
+            access.SUBDENSE_THRESHOLD,
+            "APL under which a commune gets a point",
+            "S",
+            "sub-dense threshold 2.5 (DREES)",
+            0,
+            20,
+        ),
+        "pharmacy_uptake_gain": Param(
+            1.5, "uptake multiplier where there is a point", "A", "no figure", 1, 10
+        ),
+        "cost_per_teleconsultation": Param(
+            266e6 / 11.6e6,
+            "euros per teleconsultation",
+            "D",
+            "266 M EUR reimbursed for 11.6 M in 2023 (docs/sources.md)",
+            0,
+            1000,
+        ),
+        "cost_per_point": Param(
+            1225.0, "euros per pharmacy point, first year", "S", "docs/sources.md", 0, 1e6
+        ),
+    }
+
+    def __init__(self, spec=None, scenario=None):
+        super().__init__(spec, scenario)
+        v = self.v
+        self.share = v.tele_share
+        self.points = v.pharmacy_points
+        self.gain = v.pharmacy_uptake_gain
+        self.cost_tc = v.cost_per_teleconsultation
+        self.cost_point = v.cost_per_point
+
+    def _zero_year(self):
+        return {"extra_teleconsultations": 0.0, "pharmacy_points": 0, "cost_eur": 0.0}
+
+    def prepare(self, model: PolicyHost) -> None:
+        self.base_uptake = model.tele_uptake.copy()
+        model.schedule_event(self._start, at=self.start_week + 0.5)
+        if np.isfinite(self.end_week):
+            model.schedule_event(self._stop, at=self.end_week + 0.5)
+
+    def _start(self) -> None:
+        m = self.model
+        up = m.tele_uptake_for_share(self.share)
+        self.n_points = 0
+        if self.points:
+            under = (m.current_apl() < self.v.pharmacy_apl_below) & m.core
+            up[under] *= self.gain
+            self.n_points = int(under.sum())
+            self.year["cost_eur"] += self.n_points * self.cost_point
+            self.year["pharmacy_points"] = self.n_points
+        m.set_tele_uptake(up)
+
+    def _stop(self) -> None:
+        self.model.set_tele_uptake(self.base_uptake)
+
+    def after_step(self, model: PolicyHost, flows, used, capacity) -> None:
+        if not self.active(model):
+            return
+        tele = float(flows["tele"].sum(1) @ model.core)
+        # teleconsultations above the baseline share (none if the dose is at or below it)
+        extra = tele * max(0.0, 1 - model.p["tele_share"] / self.share) if self.share > 0 else 0.0
+        self.year["extra_teleconsultations"] += extra
+        self.year["cost_eur"] += extra * self.cost_tc
