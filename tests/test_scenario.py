@@ -44,7 +44,7 @@ def test_shipped_scenarios_validate(path):
     [
         (("years = 2", "yeers = 2"), r"\[scenario\] unknown key 'yeers'"),
         (("years = 2", 'years = "2"'), r"\[scenario\]\.years: expected an integer"),
-        (("years = 2", "years = 500"), r"years: expected 1 to 50"),
+        (("years = 2", "years = 500"), r"years: expected an integer from 1 to 50, got 500"),
         (("seeds = [1, 2]", "seeds = [1, 1]"), "duplicate seeds"),
         (("seeds = [1, 2]", "seeds = 0"), "seeds: expected at least 1"),
         (('departement = "48"', 'departement = "Lozer"'), r"\[territory\] unknown département"),

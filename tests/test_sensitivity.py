@@ -171,7 +171,7 @@ def test_dask_local_cluster_equals_process_pool(tmp_path):
         ({"params": '["age_shares"]'}, "'age_shares' has no range"),
         (
             {"extra": '[sobol]\nn = 60\nparameters = ["forgo_base", "capacity_flex"]'},
-            "not a power of two",
+            r"\[sobol\]\.n: expected a power of two.*got 60",
         ),  # fmt: skip
         ({"outputs": '["renoncment_rate"]'}, r"outputs: unknown output 'renoncment_rate'"),
         ({"params": '["no_such"]'}, "unknown parameter 'no_such'"),

@@ -32,6 +32,7 @@ from accesssim.geo import territory as terr
 from accesssim.params import calibration as calfile
 from accesssim.params import checks
 from accesssim.params.calibration import SHIPPED_CALIBRATION
+from accesssim.specs import schema
 
 
 class ScenarioError(ValueError):
@@ -39,15 +40,40 @@ class ScenarioError(ValueError):
 
 
 SECTIONS = {"scenario", "territory", "parameters", "policies"}
-SCENARIO_KEYS = {
-    "name": str,
-    "description": str,
-    "start_year": int,
-    "years": int,
-    "seeds": None,
-    "calibration": str,
-}
-TERRITORY_KEYS = {"region": str, "departement": str, "epcis": list, "buffer_km": float}
+
+
+def _sirens(v) -> str | None:
+    ok = (
+        isinstance(v, list)
+        and v
+        and all(
+            (isinstance(s, int) and not isinstance(s, bool) and s > 0) or (isinstance(s, str) and s)
+            for s in v
+        )
+    )
+    return None if ok else 'a list of EPCI SIRENs, e.g. ["241800507"]'
+
+
+HEAD = schema.Table(
+    "scenario",
+    {
+        "name": schema.Field(str, required=True),
+        "description": schema.Field(str, default=""),
+        "start_year": schema.Field(int, default=2025, low=2000, high=2100),
+        "years": schema.Field(int, default=5, low=1, high=50),
+        "seeds": schema.Field(default=1),  # parse_seeds
+        "calibration": schema.Field(str),
+    },
+)
+TERRITORY = schema.Table(
+    "territory",
+    {
+        "region": schema.Field(str),
+        "departement": schema.Field(str),
+        "epcis": schema.Field(list, check=_sirens),
+        "buffer_km": schema.Field(float, low=0, default=terr.DEFAULT_BUFFER_KM),
+    },
+)
 
 
 @dataclass(frozen=True)
@@ -128,18 +154,6 @@ class Scenario:
         return [copy.deepcopy(p) for p in self.policy_objects]
 
 
-def _type_name(t) -> str:
-    return {str: "a string", int: "an integer", float: "a number", list: "a list"}[t]
-
-
-def _check(where: str, key: str, value, expected):
-    if expected is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    if expected is not None and (not isinstance(value, expected) or isinstance(value, bool)):
-        raise ScenarioError(f"{where}.{key}: expected {_type_name(expected)}, got {value!r}")
-    return value
-
-
 def parse_seeds(raw, where: str) -> list[int]:
     """A seed count N (seeds 1..N) or an explicit list of distinct non-negative integers."""
     if isinstance(raw, int) and not isinstance(raw, bool):
@@ -176,29 +190,12 @@ def load(path: str | Path, seeds: int | None = None) -> Scenario:
 
 def from_dict(data: dict, path=None, raw_bytes: bytes = b"", seeds: int | None = None):
     where = str(path) if path else "<scenario>"
-    unknown = set(data) - SECTIONS
-    if unknown:
-        raise ScenarioError(
-            f"{where}: unknown section(s) {sorted(unknown)}; expected {sorted(SECTIONS)}"
-        )
-    head = data.get("scenario", {})
-    if not isinstance(head, dict) or "name" not in head:
+    schema.check_sections(data, SECTIONS, where, ScenarioError)
+    if not isinstance(data.get("scenario"), dict) or "name" not in data["scenario"]:
         raise ScenarioError(f'{where}: [scenario] must be a table with at least name = "..."')
-    for key in head:
-        if key not in SCENARIO_KEYS:
-            raise ScenarioError(
-                f"{where}: [scenario] unknown key {key!r}; expected one of {sorted(SCENARIO_KEYS)}"
-            )
-        _check(f"{where}: [scenario]", key, head[key], SCENARIO_KEYS[key])
-    years = head.get("years", 5)
-    if not 1 <= years <= 50:
-        raise ScenarioError(f"{where}: [scenario].years: expected 1 to 50 years, got {years}")
-    start = head.get("start_year", 2025)
-    if not 2000 <= start <= 2100:
-        raise ScenarioError(f"{where}: [scenario].start_year: expected a year, got {start}")
-    seed_list = parse_seeds(
-        head.get("seeds", 1) if seeds is None else seeds, f"{where}: [scenario].seeds"
-    )
+    head = schema.check_table(data["scenario"], HEAD, where, ScenarioError)
+    years, start = head["years"], head["start_year"]
+    seed_list = parse_seeds(head["seeds"] if seeds is None else seeds, f"{where}: [scenario].seeds")
     calibration = calfile.SHIPPED_CALIBRATION
     if "calibration" in head:  # a file written by `accesssim calibrate --write`, or "none"
         raw = head["calibration"]
@@ -208,34 +205,16 @@ def from_dict(data: dict, path=None, raw_bytes: bytes = b"", seeds: int | None =
         except ValueError as exc:
             raise ScenarioError(f"{where}: [scenario].calibration: {exc}") from exc
 
-    territory = data.get("territory", {})
-    if not isinstance(territory, dict):
-        raise ScenarioError(f"{where}: [territory] must be a table")
-    for key in territory:
-        if key not in TERRITORY_KEYS:
-            raise ScenarioError(
-                f"{where}: [territory] unknown key {key!r}; expected one of "
-                f"{sorted(TERRITORY_KEYS)}"
-            )
-        territory[key] = _check(f"{where}: [territory]", key, territory[key], TERRITORY_KEYS[key])
+    territory = schema.check_table(data.get("territory"), TERRITORY, where, ScenarioError)
     if "epcis" in territory:  # SIRENs as strings; integers (epcis = [241800507]) accepted
-        sirens = territory["epcis"]
-        if not sirens or not all(
-            (isinstance(s, int) and not isinstance(s, bool) and s > 0) or (isinstance(s, str) and s)
-            for s in sirens
-        ):
-            raise ScenarioError(
-                f'{where}: [territory].epcis: expected a list of EPCI SIRENs, e.g. ["241800507"]'
-                f", got {sirens!r}"
-            )
-        territory["epcis"] = [f"{s:09d}" if isinstance(s, int) else s for s in sirens]
+        territory["epcis"] = [f"{s:09d}" if isinstance(s, int) else s for s in territory["epcis"]]
     kinds = [k for k in ("region", "departement", "epcis") if k in territory]
     if len(kinds) > 1:
         raise ScenarioError(f"{where}: [territory] give one of region, departement or epcis")
     selection = TerritorySelection(
         kind=kinds[0] if kinds else None,
         codes=tuple(territory["epcis"]) if "epcis" in kinds else tuple(territory[k] for k in kinds),
-        buffer_km=territory.get("buffer_km", terr.DEFAULT_BUFFER_KM),
+        buffer_km=territory["buffer_km"],
     )
 
     params = data.get("parameters", {})
@@ -255,7 +234,7 @@ def from_dict(data: dict, path=None, raw_bytes: bytes = b"", seeds: int | None =
         start_year=start,
         years=years,
         seeds=seed_list,
-        description=head.get("description", ""),
+        description=head["description"],
         territory=selection,
         parameters=params,
         policies=policies,

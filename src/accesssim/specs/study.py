@@ -43,7 +43,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from accesssim.specs import scenario
+from accesssim.specs import scenario, schema
 from accesssim.specs.ranges import parameter_ranges, uncertain
 from accesssim.specs.scenario import ScenarioError
 
@@ -53,8 +53,53 @@ class StudyError(ScenarioError):
     expected. (A ``ScenarioError``, so callers that catch those catch it too.)"""
 
 
-KEYS = {"name", "description", "baseline", "policies", "methods", "parameters", "seeds"}
-KEYS |= {"outputs", "years"}
+def _methods(v) -> str | None:
+    ok = isinstance(v, list) and v and all(m in ("morris", "sobol") for m in v)
+    return None if ok else "some of 'morris', 'sobol'"
+
+
+def _power_of_two(n) -> str | None:
+    if n & (n - 1):
+        return "a power of two (Sobol sequences need 2^k, e.g. 64 or 128)"
+    return None
+
+
+HEAD = schema.Table(
+    "sensitivity",
+    {
+        "name": schema.Field(str, required=True, check=lambda v: None if v else "a name"),
+        "description": schema.Field(str, default=""),
+        "baseline": schema.Field(str, required=True, expected="a scenario file path"),
+        "policies": schema.Field(list, default=[], expected="a list of files"),
+        "methods": schema.Field(default=["morris"]),
+        "parameters": schema.Field(default="all"),
+        "seeds": schema.Field(default=1),
+        "outputs": schema.Field(
+            list,
+            check=schema.non_empty_list(str, "a list of names"),
+            expected="a list of names",
+        ),
+        "years": schema.Field(int, low=1, high=50),
+    },
+)
+MORRIS = schema.Table(
+    "morris",
+    {
+        "r": schema.Field(int, low=2, default=10),
+        "levels": schema.Field(
+            int, low=2, default=4, check=lambda v: "an even integer >= 2" if v % 2 else None
+        ),
+    },
+)
+SOBOL = schema.Table(
+    "sobol",
+    {
+        "n": schema.Field(int, low=2, default=64, check=_power_of_two),
+        "parameters": schema.Field(default="kept"),
+        "keep": schema.Field(float, low=0, high=1, default=0.1),
+    },
+)
+KEYS = set(HEAD.fields)
 DEFAULT_OUTPUTS = (
     "renoncement_rate",
     "share_without_mt",
@@ -103,16 +148,9 @@ def load(path: str | Path, *, check_outputs: Callable[[list, list, str], object]
     path = Path(path)
     where = str(path)
     raw, data = read_toml(path)
-    bad = set(data) - {"sensitivity", "morris", "sobol", "ranges"}
-    if bad:
-        raise StudyError(f"{where}: unknown section(s) {sorted(bad)}")
-    head = data.get("sensitivity", {})
-    for key in head:
-        if key not in KEYS:
-            raise StudyError(f"{where}: [sensitivity] unknown key {key!r}")
-    name = head.get("name")
-    if not isinstance(name, str) or not name:
-        raise StudyError(f"{where}: [sensitivity].name: expected a non-empty string")
+    schema.check_sections(data, {"sensitivity", "morris", "sobol", "ranges"}, where, StudyError)
+    head = schema.check_table(data.get("sensitivity"), HEAD, where, StudyError)
+    name = head["name"]
     hasher = hashlib.sha256(raw)
 
     def scen(f, key):
@@ -129,24 +167,20 @@ def load(path: str | Path, *, check_outputs: Callable[[list, list, str], object]
     bp, bdata, bsc = scen(head.get("baseline"), "baseline")
     if bsc.policies:
         raise StudyError(f"{where}: [sensitivity].baseline: {bp} has policies")
-    pols = head.get("policies", [])
-    if not isinstance(pols, list):
-        raise StudyError(f"{where}: [sensitivity].policies: expected a list of files")
-    policies = [scen(f, "policies") for f in pols]
+    policies = [scen(f, "policies") for f in head["policies"]]
     for p, _, sc in policies:
         if sc.territory != bsc.territory:
             raise StudyError(f"{p}: [territory] differs from the baseline's ({bp})")
     pnames = [sc.name for _, _, sc in policies]
     if len(set(pnames + [bsc.name])) != len(pnames) + 1:
         raise StudyError(f"{where}: scenario names must differ")
-    methods = head.get("methods", ["morris"])
+    methods = head["methods"]
     if isinstance(methods, str):
         methods = [methods]
-    if not methods or any(m not in ("morris", "sobol") for m in methods):
-        raise StudyError(
-            f"{where}: [sensitivity].methods: expected some of 'morris', 'sobol', got {methods}"
-        )
-    names = head.get("parameters", "all")
+    schema.check_value(
+        schema.Field(check=_methods), methods, f"{where}: [sensitivity].methods", StudyError
+    )
+    names = head["parameters"]
     if names == "all":
         names = uncertain()
     if not isinstance(names, list) or not names:
@@ -159,31 +193,11 @@ def load(path: str | Path, *, check_outputs: Callable[[list, list, str], object]
         parameter_ranges, names, bsc.calibration, overrides, f"{where}: [ranges]"
     )
     del ranges  # checked here, rebuilt where used
-    seeds = _as_study_error(
-        scenario.parse_seeds, head.get("seeds", 1), f"{where}: [sensitivity].seeds"
-    )
+    seeds = _as_study_error(scenario.parse_seeds, head["seeds"], f"{where}: [sensitivity].seeds")
     outputs = head.get("outputs", list(DEFAULT_OUTPUTS))
-    if not isinstance(outputs, list) or not outputs:
-        raise StudyError(f"{where}: [sensitivity].outputs: expected a list of names")
     check_outputs(outputs, pnames, f"{where}: [sensitivity].outputs")
-    morris = {"r": 10, "levels": 4, **data.get("morris", {})}
-    sobol = {"n": 64, "parameters": "kept", "keep": 0.1, **data.get("sobol", {})}
-    for k in morris:
-        if k not in ("r", "levels"):
-            raise StudyError(f"{where}: [morris] unknown key {k!r}")
-    for k in sobol:
-        if k not in ("n", "parameters", "keep"):
-            raise StudyError(f"{where}: [sobol] unknown key {k!r}")
-    if not isinstance(morris["r"], int) or morris["r"] < 2:
-        raise StudyError(f"{where}: [morris].r: expected an integer >= 2")
-    if not isinstance(morris["levels"], int) or morris["levels"] < 2 or morris["levels"] % 2:
-        raise StudyError(f"{where}: [morris].levels: expected an even integer >= 2")
-    n = sobol["n"]
-    if not isinstance(n, int) or n < 2 or n & (n - 1):
-        raise StudyError(
-            f"{where}: [sobol].n: {n!r} is not a power of two (Sobol sequences need 2^k, "
-            f"e.g. 64 or 128)"
-        )
+    morris = schema.check_table(data.get("morris"), MORRIS, where, StudyError)
+    sobol = schema.check_table(data.get("sobol"), SOBOL, where, StudyError)
     if "sobol" in methods and "morris" not in methods and sobol["parameters"] == "kept":
         raise StudyError(
             f'{where}: [sobol].parameters = "kept" needs Morris first (methods = '
@@ -196,7 +210,7 @@ def load(path: str | Path, *, check_outputs: Callable[[list, list, str], object]
     return Study(
         name=name,
         path=path,
-        description=head.get("description", ""),
+        description=head["description"],
         baseline=(bp, bdata),
         policies=[(p, d) for p, d, _ in policies],
         methods=list(methods),

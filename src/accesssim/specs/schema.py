@@ -1,0 +1,154 @@
+"""One declarative checker for the project's TOML files (scenario, experiment, study).
+
+Each file kind declares its tables as ``Table``s of ``Field``s (type, bounds, choices, a
+custom check); ``check_table`` applies them and raises the file kind's error with a message
+that names the file, the key and what is expected. Declaring instead of hand-writing the
+checks keeps the messages uniform across file kinds, and makes a refused NaN or infinity a
+property of every number field rather than something each parser must remember.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+MISSING = object()
+
+TYPE_NAMES = {
+    str: "a string",
+    int: "an integer",
+    float: "a number",
+    list: "a list",
+    dict: "a table",
+    bool: "true or false",
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    """One key of a table: its type (``float`` accepts integers and returns floats; numbers
+    must be finite), whether it is required, its default, bounds, choices, and ``check``: a
+    function of the value that returns what is expected when the value is wrong, else None.
+    ``expected`` replaces the generated wording of what is expected."""
+
+    type: type | None = None
+    required: bool = False
+    default: Any = MISSING
+    low: float | None = None
+    high: float | None = None
+    choices: tuple | None = None
+    check: Callable[[Any], str | None] | None = None
+    expected: str = ""
+
+    def describe(self) -> str:
+        if self.expected:
+            return self.expected
+        if self.choices is not None:
+            return "one of " + ", ".join(repr(c) for c in self.choices)
+        what = TYPE_NAMES.get(self.type, "a value")
+        if self.low is not None and self.high is not None:
+            return f"{what} from {self.low:g} to {self.high:g}"
+        if self.low is not None:
+            return f"{what} >= {self.low:g}"
+        if self.high is not None:
+            return f"{what} <= {self.high:g}"
+        return what
+
+
+@dataclass(frozen=True)
+class Table:
+    """A TOML table: its fields; ``open`` tables accept keys not declared (checked elsewhere,
+    e.g. ``[parameters]`` against the parameter table)."""
+
+    name: str
+    fields: dict[str, Field] = field(default_factory=dict)
+    open: bool = False
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def check_value(f: Field, value, where: str, error: type[Exception]):
+    """The value, converted (an integer given for a number becomes a float), or ``error``."""
+
+    def fail():
+        raise error(f"{where}: expected {f.describe()}, got {value!r}")
+
+    if f.type is float:
+        if not _is_number(value) or not math.isfinite(value):
+            fail()
+        value = float(value)
+    elif f.type is int:
+        if not isinstance(value, int) or isinstance(value, bool):
+            fail()
+    elif f.type is bool:
+        if not isinstance(value, bool):
+            fail()
+    elif f.type is not None and not isinstance(value, f.type):
+        fail()
+    if f.choices is not None and value not in f.choices:
+        fail()
+    if f.low is not None and value < f.low:
+        fail()
+    if f.high is not None and value > f.high:
+        fail()
+    if f.check is not None:
+        wrong = f.check(value)
+        if wrong:
+            raise error(f"{where}: expected {wrong}, got {value!r}")
+    return value
+
+
+def check_sections(data, allowed, where: str, error: type[Exception]) -> None:
+    """No top-level section outside ``allowed``."""
+    if not isinstance(data, dict):
+        raise error(f"{where}: expected TOML tables")
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise error(f"{where}: unknown section(s) {sorted(unknown)}; expected {sorted(allowed)}")
+
+
+def check_table(raw, table: Table, where: str, error: type[Exception]) -> dict:
+    """The table's values checked, with defaults filled in; ``error`` names the file
+    (``where``), the table and the key, and says what is expected."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise error(f"{where}: [{table.name}] must be a table")
+    out = {}
+    for key, value in raw.items():
+        f = table.fields.get(key)
+        if f is None:
+            if table.open:
+                out[key] = value
+                continue
+            raise error(
+                f"{where}: [{table.name}] unknown key {key!r}; expected one of "
+                f"{sorted(table.fields)}"
+            )
+        out[key] = check_value(f, value, f"{where}: [{table.name}].{key}", error)
+    for key, f in table.fields.items():
+        if key in out:
+            continue
+        if f.required:
+            raise error(f"{where}: [{table.name}].{key} is missing; expected {f.describe()}")
+        if f.default is not MISSING:
+            out[key] = f.default
+    return out
+
+
+def non_empty_list(of: type, what: str) -> Callable[[Any], str | None]:
+    """A check: a non-empty list whose items are all ``of`` (booleans are not integers)."""
+
+    def check(v):
+        ok = (
+            isinstance(v, list)
+            and v
+            and all(isinstance(x, of) and not isinstance(x, bool) for x in v)
+        )
+        return None if ok else what
+
+    return check
