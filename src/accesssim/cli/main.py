@@ -298,33 +298,24 @@ def cmd_calibrate(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from accesssim.experiments import validate
+    from accesssim.experiments import validation
 
     t0 = time.perf_counter()
-    ctx = validate.Context(pairs_path=args.pairs, cache=not args.no_cache)
+    ctx = validation.Context(pairs_path=args.pairs, cache=not args.no_cache)
     if args.fit_roads:
-        p = ctx.pairs
-        fit = travel.fit_road_levels(
-            ctx.t, p["origin"][p["fit"]], p["destination"][p["fit"]], p["reference"][p["fit"]]
-        )
-        print(f"road speeds fitted on the fit set ({int(p['fit'].sum())} pairs): {fit}")
+        fit = validation.fit_road_speeds(ctx)
+        print(f"road speeds fitted on the fit set ({int(ctx.pairs['fit'].sum())} pairs): {fit}")
         print("copy them into parameters.py (travel block) to use them")
         return 0
-    rows = validate.run(ctx)
-    pairs = validate.pairs_markdown(ctx)
-    no_road = int(np.sum(~np.isfinite(ctx.ed_minutes)))
-    footer = (
-        f"Times: two-level road graph, METRIC convention (no intra-commune time). "
-        f"{no_road} communes ({int(ctx.pop[~np.isfinite(ctx.ed_minutes)].sum()):,} people) "
-        "have no road to an ED (Guyane's interior, islands without a bridge): counted as "
-        "beyond 30 minutes.\n"
-    )
+    rows = validation.run(ctx)
+    pairs = validation.pairs_markdown(ctx)
+    footer = validation.no_road_footer(ctx)
     print("accesssim validate: the territory and its cores against published figures\n")
-    print(validate.markdown(rows))
+    print(validation.markdown(rows))
     print(pairs)
     print(footer)
     if args.out:
-        for f in validate.write(rows, args.out, pairs + "\n" + footer):
+        for f in validation.write(rows, args.out, pairs + "\n" + footer):
             print(f"wrote {f}")
     print(f"({time.perf_counter() - t0:.1f} s)")
     return 0
