@@ -8,7 +8,7 @@ import pytest
 
 from accesssim import examples
 from accesssim.cli import main as cli
-from accesssim.experiments import sweep
+from accesssim.specs import experiment
 
 
 def subparsers():
@@ -76,7 +76,7 @@ def test_examples_are_shipped_and_copied_without_overwriting(tmp_path, capsys):
     for rel in examples.files():
         assert (tmp_path / rel).read_bytes() == (examples.ROOT / rel).read_bytes()
     # the experiments find their scenarios in the copy (relative paths)
-    exp = sweep.load(tmp_path / "experiments" / "solidarity_dose.toml")
+    exp = experiment.load(tmp_path / "experiments" / "solidarity_dose.toml")
     assert len(exp.scenarios) == 2
     assert cli.main(["examples", str(tmp_path)]) == 0  # same content: nothing to do
     assert "unchanged" in capsys.readouterr().out

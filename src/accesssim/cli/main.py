@@ -108,8 +108,9 @@ def cmd_compare(args) -> int:
 
 def cmd_sweep(args) -> int:
     from accesssim.experiments import sweep
+    from accesssim.specs import experiment
 
-    exp = sweep.load(args.experiment, seeds=args.seeds)
+    exp = experiment.load(args.experiment, seeds=args.seeds)
     print(
         f"experiment {exp.name}: {len(exp.runs)} runs ({len(exp.scenarios)} scenarios, "
         f"{len(exp.points)} grid points, {len(exp.seeds)} seeds)",
