@@ -51,7 +51,7 @@ from pathlib import Path
 import numpy as np
 
 from accesssim.experiments import runner, sweep
-from accesssim.outputs import indicators
+from accesssim.outputs import export, indicators
 from accesssim.params import parameters
 from accesssim.specs import experiment, scenario
 from accesssim.specs.scenario import ScenarioError
@@ -662,7 +662,7 @@ def run(study: Study, results="results", **engine) -> dict:
         ys = output_matrix(values, len(unit), names[0], outs, study.seeds)
         done["noise"] = numerical_noise(values, len(unit), names[0], outs, study.seeds)
         morris_rows = morris_indices(ranges, unit, ys, study.morris["levels"])
-        aio.atomic_write_text(root / "morris_indices.csv", runner.csv_text(morris_rows))
+        aio.atomic_write_text(root / "morris_indices.csv", export.csv_text(morris_rows))
         done["morris_ranges"] = ranges
     if "sobol" in study.methods:
         sel = study.sobol["parameters"]
@@ -686,7 +686,7 @@ def run(study: Study, results="results", **engine) -> dict:
         ys = output_matrix(values, len(unit), names[0], outs, study.seeds)
         done["noise_sobol"] = numerical_noise(values, len(unit), names[0], outs, study.seeds)
         sobol_rows = sobol_indices(ranges, ys)
-        aio.atomic_write_text(root / "sobol_indices.csv", runner.csv_text(sobol_rows))
+        aio.atomic_write_text(root / "sobol_indices.csv", export.csv_text(sobol_rows))
         done["sobol_ranges"] = ranges
     done["morris"], done["sobol"] = morris_rows, sobol_rows
     all_ranges = parameter_ranges(
@@ -697,7 +697,7 @@ def run(study: Study, results="results", **engine) -> dict:
     )
     aio.atomic_write_text(
         root / "ranges.csv",
-        runner.csv_text(
+        export.csv_text(
             [
                 {
                     "parameter": r.name,
@@ -1055,8 +1055,8 @@ def write_uncertainty(u: Uncertainty, out: Path) -> list[Path]:
     ]  # fmt: skip
     files = [out / "uncertainty_summary.csv", out / "uncertainty_beats.csv"]
     files.append(out / "uncertainty_eur_per_avoided.csv")
-    aio.atomic_write_text(files[0], runner.csv_text(rows))
+    aio.atomic_write_text(files[0], export.csv_text(rows))
     beats = [{"policy": a, "other": b, "p_avoids_more": v} for (a, b), v in u.beats.items()]
-    aio.atomic_write_text(files[1], runner.csv_text(beats))
-    aio.atomic_write_text(files[2], runner.csv_text([{"policy": p, **e} for p, e in u.eur.items()]))
+    aio.atomic_write_text(files[1], export.csv_text(beats))
+    aio.atomic_write_text(files[2], export.csv_text([{"policy": p, **e} for p, e in u.eur.items()]))
     return files
