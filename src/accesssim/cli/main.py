@@ -304,7 +304,7 @@ def cmd_validate(args) -> int:
     t0 = time.perf_counter()
     ctx = validation.Context(pairs_path=args.pairs, cache=not args.no_cache)
     if args.fit_roads:
-        fit = validation.fit_road_speeds(ctx)
+        fit = validation.fit_road_speeds(ctx.t, ctx.pairs)
         print(f"road speeds fitted on the fit set ({int(ctx.pairs['fit'].sum())} pairs): {fit}")
         print("copy them into parameters.py (travel block) to use them")
         return 0

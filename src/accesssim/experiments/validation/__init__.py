@@ -16,9 +16,9 @@ Other modules add rows with :func:`register`. ``accesssim validate`` prints the 
 writes it as CSV and markdown (``--out``).
 
 Modules: ``checks`` (the :class:`Check` row and the registry), ``context`` (what the checks
-share), ``roads`` (the road-pair comparison), ``territory_checks`` and ``care_checks`` (the
+share), ``roads`` (the road pairs read and compared), ``territory_checks`` and ``care_checks`` (the
 rows, registered here in the table's order), ``table`` (the table computed,
-as markdown, CSV and files).
+as markdown, CSV and files, and the road-pair summary printed under it).
 """
 
 from accesssim.experiments.validation import care_checks, territory_checks
@@ -29,11 +29,17 @@ from accesssim.experiments.validation.roads import (
     ROAD_PAIRS,
     fit_road_speeds,
     pair_stats,
-    pairs_markdown,
     read_road_pairs,
     road_pair_ratios,
 )
-from accesssim.experiments.validation.table import csv_text, markdown, no_road_footer, run, write
+from accesssim.experiments.validation.table import (
+    csv_text,
+    markdown,
+    no_road_footer,
+    pairs_markdown,
+    run,
+    write,
+)
 
 for _check in (*territory_checks.CHECKS, *care_checks.CHECKS):
     register(_check)

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from accesssim.experiments.validation.context import Context
+from accesssim.experiments.validation.context import Context
 
 STATUSES = ("fitted", "set by construction", "independent")
 

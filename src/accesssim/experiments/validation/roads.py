@@ -6,15 +6,11 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from accesssim.geo import territory as terr
 from accesssim.geo import travel
-
-if TYPE_CHECKING:
-    from accesssim.experiments.validation.context import Context
 
 ROAD_PAIRS = Path(__file__).resolve().parents[2] / "data" / "road_pairs.csv"  # shipped in the wheel
 PAIR_FIELDS = ("id", "origin_code", "destination_code", "reference_minutes", "set", "source")
@@ -80,32 +76,10 @@ def pair_stats(ratio: np.ndarray) -> dict:
     }
 
 
-def pairs_markdown(ctx: Context, worst: int = 5) -> str:
-    p = ctx.pairs
-    lines = []
-    for label, sel in (("held out", ~p["fit"]), ("fit set (fitted on)", p["fit"])):
-        s = pair_stats(p["ratio"][sel])
-        lines.append(
-            f"road pairs, {label}: n = {s['n']}, geometric mean {s['geometric_mean']:.2f}, "
-            f"spread (sd of log ratio) {s['sd_log']:.2f}, range {s['min']:.2f}-{s['max']:.2f}, "
-            f"{s['off_by_1_5']} off by more than ×1.5"
-        )
-        idx = np.flatnonzero(sel)
-        order = idx[np.argsort(-np.abs(np.log(p["ratio"][idx])))][:worst]
-        for k in order:
-            r = p["rows"][k]
-            lines.append(
-                f"  {r['origin_name']} → {r['destination_name']} ({r.get('kind', '')}): model "
-                f"{p['model'][k]:.0f} min, reference {p['reference'][k]:.0f} "
-                f"(×{p['ratio'][k]:.2f})"
-            )
-    return "\n".join(lines) + "\n"
-
-
-def fit_road_speeds(ctx: Context) -> dict:
-    """The road speeds fitted on the fit half of the pairs (``travel.fit_road_levels``)."""
-    p = ctx.pairs
+def fit_road_speeds(territory, p: dict) -> dict:
+    """The road speeds fitted on the fit half of the pairs ``p`` (:func:`road_pair_ratios`;
+    ``travel.fit_road_levels``)."""
     sel = p["fit"]
     return travel.fit_road_levels(
-        ctx.t, p["origin"][sel], p["destination"][sel], p["reference"][sel]
+        territory, p["origin"][sel], p["destination"][sel], p["reference"][sel]
     )

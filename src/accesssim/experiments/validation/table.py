@@ -10,6 +10,7 @@ import numpy as np
 
 from accesssim.experiments.validation.checks import REGISTRY, Check
 from accesssim.experiments.validation.context import Context
+from accesssim.experiments.validation.roads import pair_stats
 from accesssim.util import files as aio
 
 
@@ -74,6 +75,28 @@ def csv_text(rows: list[dict]) -> str:
     for r in rows:
         w.writerow({k: r[k] for k in keys})
     return buf.getvalue()
+
+
+def pairs_markdown(ctx: Context, worst: int = 5) -> str:
+    p = ctx.pairs
+    lines = []
+    for label, sel in (("held out", ~p["fit"]), ("fit set (fitted on)", p["fit"])):
+        s = pair_stats(p["ratio"][sel])
+        lines.append(
+            f"road pairs, {label}: n = {s['n']}, geometric mean {s['geometric_mean']:.2f}, "
+            f"spread (sd of log ratio) {s['sd_log']:.2f}, range {s['min']:.2f}-{s['max']:.2f}, "
+            f"{s['off_by_1_5']} off by more than ×1.5"
+        )
+        idx = np.flatnonzero(sel)
+        order = idx[np.argsort(-np.abs(np.log(p["ratio"][idx])))][:worst]
+        for k in order:
+            r = p["rows"][k]
+            lines.append(
+                f"  {r['origin_name']} → {r['destination_name']} ({r.get('kind', '')}): model "
+                f"{p['model'][k]:.0f} min, reference {p['reference'][k]:.0f} "
+                f"(×{p['ratio'][k]:.2f})"
+            )
+    return "\n".join(lines) + "\n"
 
 
 def write(rows: list[dict], out: str | Path, extra: str = "") -> list[Path]:
