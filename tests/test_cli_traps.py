@@ -8,11 +8,12 @@ import pytest
 
 from accesssim import examples
 from accesssim.cli import main as cli
+from accesssim.cli.parser import build_parser
 from accesssim.specs import experiment
 
 
 def subparsers():
-    parser = cli.build_parser()
+    parser = build_parser()
     (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
     return parser, sub.choices
 
@@ -63,7 +64,7 @@ def test_default_output_folders_are_named_in_help():
 
 
 def test_sweep_takes_out_and_keeps_results_as_an_alias():
-    parser = cli.build_parser()
+    parser = build_parser()
     assert parser.parse_args(["sweep", "e.toml", "--out", "a"]).out == "a"
     assert parser.parse_args(["sweep", "e.toml", "--results", "b"]).out == "b"
     assert parser.parse_args(["sweep", "e.toml"]).out == "results"
