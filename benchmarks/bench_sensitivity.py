@@ -22,6 +22,7 @@ from bench_sweep import EXPERIMENT  # the same experiment, run by both benchmark
 
 from accesssim.experiments import sweep
 from accesssim.experiments.sensitivity import execute, pipeline
+from accesssim.specs import experiment
 
 ROOT = Path(__file__).resolve().parents[1]
 STUDY = """
@@ -49,7 +50,7 @@ def main() -> None:
     sc = ROOT / "scenarios"
     exp_file = tmp / "bench.toml"
     exp_file.write_text(EXPERIMENT.format(baseline=sc / "baseline.toml", seeds=max(args.runs, 1)))
-    exp = sweep.load(exp_file) if args.runs else None
+    exp = experiment.load(exp_file) if args.runs else None
     rows = []
     tasks = {
         "sweep": ("sweep task", None),

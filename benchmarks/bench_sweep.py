@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from accesssim.experiments import sweep
+from accesssim.specs import experiment
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPERIMENT = """
@@ -35,7 +36,7 @@ def main() -> None:
     exp_file.write_text(
         EXPERIMENT.format(baseline=ROOT / "scenarios" / "baseline.toml", seeds=args.runs)
     )
-    exp = sweep.load(exp_file)
+    exp = experiment.load(exp_file)
     rows = []
     for label, kw in (
         ("process pool, 1 worker", {"workers": 1}),

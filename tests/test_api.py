@@ -20,7 +20,7 @@ import accesssim
 from accesssim.cli import main as cli
 from accesssim.experiments import sweep, sweep_summary
 from accesssim.policies import registry
-from accesssim.specs import scenario
+from accesssim.specs import experiment, scenario
 
 CODES = {c: str for c in ("commune", "epci", "departement", "region", "cog")}
 
@@ -142,7 +142,7 @@ def test_registered_policy_by_kind_in_toml_and_a_sweep_in_worker_processes(tmp_p
         '[grid]\n"extra.extra_share" = [0.0, 0.3]\n',
         encoding="utf-8",
     )
-    exp = sweep.load(tmp_path / "e.toml")
+    exp = experiment.load(tmp_path / "e.toml")
     counts = sweep.sweep(exp, tmp_path / "r", workers=2, show_progress=False)
     assert sweep.failures(tmp_path / "r" / "e") == []
     assert counts["done"] == 3 and counts["failed"] == 0
@@ -171,7 +171,7 @@ def test_policy_class_a_worker_cannot_import_fails_with_a_clear_message(tmp_path
         (tmp_path / "e.toml").write_text(
             '[experiment]\nname = "e"\nscenarios = ["p.toml"]\n', encoding="utf-8"
         )
-        counts = sweep.sweep(sweep.load(tmp_path / "e.toml"), tmp_path / "r", workers=2,
+        counts = sweep.sweep(experiment.load(tmp_path / "e.toml"), tmp_path / "r", workers=2,
                              show_progress=False)  # fmt: skip
         assert counts["failed"] == 1
         (failure,) = sweep.failures(tmp_path / "r" / "e")

@@ -8,11 +8,12 @@ import pytest
 
 from accesssim import examples
 from accesssim.cli import main as cli
-from accesssim.experiments import sweep
+from accesssim.cli.parser import build_parser
+from accesssim.specs import experiment
 
 
 def subparsers():
-    parser = cli.build_parser()
+    parser = build_parser()
     (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
     return parser, sub.choices
 
@@ -63,7 +64,7 @@ def test_default_output_folders_are_named_in_help():
 
 
 def test_sweep_takes_out_and_keeps_results_as_an_alias():
-    parser = cli.build_parser()
+    parser = build_parser()
     assert parser.parse_args(["sweep", "e.toml", "--out", "a"]).out == "a"
     assert parser.parse_args(["sweep", "e.toml", "--results", "b"]).out == "b"
     assert parser.parse_args(["sweep", "e.toml"]).out == "results"
@@ -76,7 +77,7 @@ def test_examples_are_shipped_and_copied_without_overwriting(tmp_path, capsys):
     for rel in examples.files():
         assert (tmp_path / rel).read_bytes() == (examples.ROOT / rel).read_bytes()
     # the experiments find their scenarios in the copy (relative paths)
-    exp = sweep.load(tmp_path / "experiments" / "solidarity_dose.toml")
+    exp = experiment.load(tmp_path / "experiments" / "solidarity_dose.toml")
     assert len(exp.scenarios) == 2
     assert cli.main(["examples", str(tmp_path)]) == 0  # same content: nothing to do
     assert "unchanged" in capsys.readouterr().out

@@ -19,6 +19,7 @@ import pytest
 pytest.importorskip("solara")
 
 from accesssim.cli import main as cli
+from accesssim.cli.dashboard_server import dashboard_command
 from accesssim.dashboard import fmt
 
 
@@ -261,7 +262,7 @@ def dashboard(tmp_path):
     )
     log = open(tmp_path / "server.log", "w")
     proc = subprocess.Popen(
-        cli.dashboard_command("127.0.0.1", port, territory="18 Cher", presets=presets),
+        dashboard_command("127.0.0.1", port, territory="18 Cher", presets=presets),
         stdout=log,
         stderr=subprocess.STDOUT,
     )

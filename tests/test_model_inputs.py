@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from accesssim.core import access
-from accesssim.experiments import runner, validate
+from accesssim.experiments import runner, validation
 from accesssim.geo import territory as terr
 from accesssim.geo import travel
 from accesssim.geo.apl import territory_apl
@@ -32,7 +32,7 @@ def test_model_apl_at_week_0_is_the_validate_apl(lozere):
     commune, the APL `accesssim validate` and `accesssim apl` compute from head counts."""
     m = AccessModel(lozere, params=FLAT_ACTIVITY, rng=3)
     expected = territory_apl(lozere)  # c.gp x ACTS_PER_GP, METRIC times
-    np.testing.assert_array_equal(validate.Context(lozere).apl, expected)  # what validate shows
+    np.testing.assert_array_equal(validation.Context(lozere).apl, expected)  # what validate shows
     np.testing.assert_allclose(m.current_apl(), expected, rtol=1e-9, atol=1e-12)
     # with the default activity spread, the same on average (Lozère: ~290 GPs)
     c = lozere.communes

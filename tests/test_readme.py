@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from accesssim.cli import main as cli
+from accesssim.cli.parser import build_parser
 
 REPO = Path(__file__).resolve().parents[1]
 README = (REPO / "README.md").read_text(encoding="utf-8")
@@ -37,10 +38,10 @@ def test_readme_command_parses_and_names_existing_files(command):
     argv = shlex.split(command)[1:]
     if "--help" in argv:
         with pytest.raises(SystemExit) as exit_:
-            cli.build_parser().parse_args(argv)
+            build_parser().parse_args(argv)
         assert exit_.value.code == 0
         return
-    args = cli.build_parser().parse_args(argv)  # unknown option or command: SystemExit
+    args = build_parser().parse_args(argv)  # unknown option or command: SystemExit
     for value in vars(args).values():
         for v in value if isinstance(value, list) else [value]:
             if isinstance(v, str) and v.endswith(".toml"):

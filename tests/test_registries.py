@@ -14,7 +14,7 @@ from accesssim.outputs import indicators
 from accesssim.params.parameters import Param
 from accesssim.policies import registry, solidarity
 from accesssim.policies.base import Policy, Slider
-from accesssim.specs import scenario
+from accesssim.specs import experiment, scenario
 
 BASE = """
 [scenario]
@@ -90,7 +90,7 @@ def test_toy_policy_and_indicator_reach_sweep_by_name(tmp_path, toys):
         '[grid]\n"boost.extra_share" = [0.0, 0.3]\n',
         encoding="utf-8",
     )
-    exp = sweep.load(exp_file)
+    exp = experiment.load(exp_file)
     assert sorted(r.point.get("boost.extra_share", -1) for r in exp.runs) == [-1, 0.0, 0.3]
     sweep.sweep(exp, tmp_path / "r", workers=1, show_progress=False)
     rows, keys = sweep_summary.collect(tmp_path / "r" / "e")
@@ -248,10 +248,10 @@ def test_grid_keys_by_name_and_by_position_set_the_same_dose():
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
-    exp = sweep.load(root / "experiments" / "solidarity_dose.toml")
+    exp = experiment.load(root / "experiments" / "solidarity_dose.toml")
     sdata = next(sd for p, sd in exp.scenarios if sd.get("policies"))
-    by_pos, _ = sweep.apply_point(sdata, {"policies.0.participation": 0.3})
-    by_name, applied = sweep.apply_point(sdata, {"solidarity_days.participation": 0.3})
+    by_pos, _ = experiment.apply_point(sdata, {"policies.0.participation": 0.3})
+    by_name, applied = experiment.apply_point(sdata, {"solidarity_days.participation": 0.3})
     assert by_pos == by_name and applied == {"solidarity_days.participation": 0.3}
     assert by_name["policies"][0]["participation"] == 0.3
 

@@ -9,6 +9,7 @@ from synthetic import LOZERE_DAYS as POLICY
 
 from accesssim.cli import main as cli
 from accesssim.experiments import runner, sweep, sweep_summary
+from accesssim.specs import experiment as exp_file
 from accesssim.specs.scenario import ScenarioError
 
 
@@ -33,7 +34,7 @@ def manifests(root):
 
 
 def test_grid_expansion_and_baseline_once_per_seed(tmp_path):
-    exp = sweep.load(
+    exp = exp_file.load(
         experiment(
             tmp_path,
             grid='"policies.0.days_per_month" = [0.5, 1, 2]\n'
@@ -55,7 +56,7 @@ def test_grid_expansion_and_baseline_once_per_seed(tmp_path):
 
 
 def test_resume_runs_only_the_rest_and_equals_an_uninterrupted_sweep(tmp_path):
-    exp = sweep.load(experiment(tmp_path))
+    exp = exp_file.load(experiment(tmp_path))
     first = sweep.sweep(exp, tmp_path / "a", workers=1, limit=2, show_progress=False)
     assert first["done"] == 2
     second = sweep.sweep(exp, tmp_path / "a", workers=2, show_progress=False)
@@ -83,13 +84,13 @@ def test_a_finished_run_frees_its_model(tmp_path, monkeypatch):
         return m
 
     monkeypatch.setattr(runner, "run_one", tracked)
-    exp = sweep.load(experiment(tmp_path))
+    exp = exp_file.load(experiment(tmp_path))
     assert sweep.sweep(exp, tmp_path / "a", workers=1, limit=2, show_progress=False)["done"] == 2
     assert len(made) == 2 and all(r() is None for r in made)
 
 
 def test_a_failing_run_leaves_no_partial_files_and_the_others_go_on(tmp_path, monkeypatch):
-    exp = sweep.load(experiment(tmp_path))
+    exp = exp_file.load(experiment(tmp_path))
     real = sweep.runner.run
 
     def flaky(sc, **kw):
@@ -112,7 +113,7 @@ def test_a_failing_run_leaves_no_partial_files_and_the_others_go_on(tmp_path, mo
 
 def test_dask_local_cluster_gives_the_same_numbers_as_the_process_pool(tmp_path):
     pytest.importorskip("distributed")
-    exp = sweep.load(experiment(tmp_path, grid='"policies.0.days_per_month" = [2.0]'))
+    exp = exp_file.load(experiment(tmp_path, grid='"policies.0.days_per_month" = [2.0]'))
     sweep.sweep(exp, tmp_path / "pool", workers=2, show_progress=False)
     counts = sweep.sweep(exp, tmp_path / "dask", dask_local=2, show_progress=False)
     assert counts["done"] == len(exp.runs) and counts["failed"] == 0
@@ -120,7 +121,7 @@ def test_dask_local_cluster_gives_the_same_numbers_as_the_process_pool(tmp_path)
 
 
 def test_summarize_compares_with_the_baseline_of_the_same_seed(tmp_path):
-    exp = sweep.load(experiment(tmp_path))
+    exp = exp_file.load(experiment(tmp_path))
     sweep.sweep(exp, tmp_path, workers=1, show_progress=False)
     rows, keys = sweep_summary.collect(tmp_path / "t")
     base = {r["seed"]: r for r in rows if r["scenario"] == "base"}
@@ -154,20 +155,20 @@ def test_summarize_compares_with_the_baseline_of_the_same_seed(tmp_path):
 )
 def test_bad_experiments(tmp_path, kw, message):
     with pytest.raises(ScenarioError, match=message):
-        sweep.load(experiment(tmp_path, **kw))
+        exp_file.load(experiment(tmp_path, **kw))
 
 
 def test_empty_grid_section(tmp_path):
     p = experiment(tmp_path)
     p.write_text(p.read_text().split("[grid]")[0] + "[grid]\n", encoding="utf-8")
     with pytest.raises(ScenarioError, match=r"\[grid\] is empty"):
-        sweep.load(p)
+        exp_file.load(p)
 
 
 def test_results_of_another_definition_are_refused_unless_forced(tmp_path):
-    exp = sweep.load(experiment(tmp_path))
+    exp = exp_file.load(experiment(tmp_path))
     sweep.sweep(exp, tmp_path / "r", workers=1, limit=1, show_progress=False)
-    changed = sweep.load(experiment(tmp_path, grid='"policies.0.days_per_month" = [1.5]'))
+    changed = exp_file.load(experiment(tmp_path, grid='"policies.0.days_per_month" = [1.5]'))
     with pytest.raises(ScenarioError, match="different definition.*--force"):
         sweep.sweep(changed, tmp_path / "r", workers=1, show_progress=False)
     counts = sweep.sweep(

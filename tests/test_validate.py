@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from accesssim.experiments import validate
+from accesssim.experiments import validation as validate
 
 
 def test_every_registered_check_has_a_status_a_source_and_a_year():

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from accesssim.experiments import runner
-from accesssim.outputs import indicators, reports
+from accesssim.outputs import export, indicators, reports
 from accesssim.specs import scenario
 from accesssim.util import files as aio
 
@@ -195,9 +195,9 @@ def write(cmp: Comparison, out: str | Path) -> list[Path]:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     files = []
-    aio.atomic_write_text(out / "compare_runs.csv", runner.csv_text(cmp.per_seed))
+    aio.atomic_write_text(out / "compare_runs.csv", export.csv_text(cmp.per_seed))
     files.append(out / "compare_runs.csv")
-    aio.atomic_write_text(out / "compare_summary.csv", runner.csv_text(summary_rows(cmp)))
+    aio.atomic_write_text(out / "compare_summary.csv", export.csv_text(summary_rows(cmp)))
     files.append(out / "compare_summary.csv")
     aio.atomic_write_text(out / "manifest.json", json.dumps(manifest(cmp), indent=1, default=list))
     files.append(out / "manifest.json")

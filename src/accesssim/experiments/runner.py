@@ -122,9 +122,6 @@ def run(
     return result
 
 
-csv_text = export.csv_text  # full precision, no nan tokens (see export.py)
-
-
 def write(result: RunResult, out: str | Path, figures: bool = True) -> list[Path]:
     """Write tables, manifest, figures and summary under ``out``; returns the files."""
     out = Path(out)

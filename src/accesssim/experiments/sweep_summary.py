@@ -13,8 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from accesssim.experiments import runner
-from accesssim.outputs import indicators, reports
+from accesssim.outputs import export, indicators, reports
 from accesssim.specs import scenario
 from accesssim.util import files as aio
 
@@ -108,8 +107,8 @@ def summarize(root: str | Path) -> list[Path]:
         raise scenario.ScenarioError(f"{root}: no complete run yet")
     table = bands(rows, grid_keys)
     files = []
-    aio.atomic_write_text(root / "sweep_runs.csv", runner.csv_text(_uniform(rows)))
-    aio.atomic_write_text(root / "sweep_summary.csv", runner.csv_text(_uniform(table)))
+    aio.atomic_write_text(root / "sweep_runs.csv", export.csv_text(_uniform(rows)))
+    aio.atomic_write_text(root / "sweep_summary.csv", export.csv_text(_uniform(table)))
     files += [root / "sweep_runs.csv", root / "sweep_summary.csv"]
     files += dose_response_figures(table, grid_keys, root, policy_types(root))
     aio.atomic_write_text(

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
+from accesssim.geo.territory import DENSITY_CLASSES
 from accesssim.util import files as aio
 
 # COG (code officiel géographique) vintage of the codes, from the version of the
@@ -211,6 +212,35 @@ def write_table(out: Path, name: str, rows: list[dict], parquet: bool = True) ->
 
 
 # ---------------------------------------------------------------------- geometry
+def write_commune_access_csv(path, t, apl, gp_minutes, ed_minutes) -> None:
+    """What ``accesssim apl --csv`` writes: one row per core commune (APL, times to the nearest
+    GP and ED), place columns as in every table, beside a ``.csvt`` sidecar for QGIS."""
+    c = t.communes
+    places = commune_places(t)
+    rows = []
+    for i in np.flatnonzero(c.core):
+        code = str(c.code[i])
+        p = places[code]
+        rows.append(
+            {
+                "commune": code,
+                "commune_name": p["commune_name"],
+                "epci": p["epci"],
+                "departement": p["departement"],
+                "region": p["region"],
+                "cog": p["cog"],
+                "population": int(c.population[i]),
+                "gp_modelled": int(c.gp[i]),
+                "apl_modelled": float(apl[i]),
+                "minutes_nearest_gp": float(gp_minutes[i]),
+                "minutes_nearest_ed": float(ed_minutes[i]),
+                "density_class": DENSITY_CLASSES[c.density_class[i]],
+            }
+        )
+    aio.atomic_write_text(path, csv_text(rows))
+    aio.atomic_write_text(Path(path).with_suffix(".csvt"), csvt_text(rows))
+
+
 def epci_polygons(t) -> dict[int, list[np.ndarray]]:
     """EPCI index -> its closed exterior rings (lon/lat, float64, counter-clockwise)."""
     polys: dict[int, list[np.ndarray]] = {}

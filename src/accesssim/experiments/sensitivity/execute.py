@@ -17,7 +17,7 @@ import numpy as np
 from accesssim.experiments import runner, sweep
 from accesssim.experiments.sensitivity.noise import weekly_wobble
 from accesssim.outputs import indicators
-from accesssim.specs import scenario
+from accesssim.specs import experiment, scenario
 from accesssim.specs.scenario import ScenarioError
 
 # ---------------------------------------------------------------------- one run (a worker)
@@ -33,7 +33,7 @@ def _territory(sc):
     return _TERRITORIES[key]
 
 
-def execute(run: sweep.Run, runs_dir: str, outputs=(), policy_paths=None) -> dict:
+def execute(run: experiment.Run, runs_dir: str, outputs=(), policy_paths=None) -> dict:
     """One parameter set, scenario and seed; writes ``runs/<id>/manifest.json`` with every
     indicator (in priority EPCIs and others too) through a temporary folder. Never raises.
     ``policy_paths``: as ``sweep.execute`` (policies registered in the parent process)."""
@@ -66,7 +66,7 @@ def execute(run: sweep.Run, runs_dir: str, outputs=(), policy_paths=None) -> dic
 
 
 # ---------------------------------------------------------------------- design → runs → Y
-def design_runs(study_like, stage: str, unit, ranges, extra=None) -> list[sweep.Run]:
+def design_runs(study_like, stage: str, unit, ranges, extra=None) -> list[experiment.Run]:
     """Runs for each row of ``unit`` (parameter sets in the unit cube) × scenario × seed;
     ``extra[i]`` adds values set jointly (the calibration's draws)."""
     scens = [study_like.baseline, *study_like.policies]
@@ -81,7 +81,7 @@ def design_runs(study_like, stage: str, unit, ranges, extra=None) -> list[sweep.
             for seed in study_like.seeds:
                 spec = json.dumps([stage, sname, data, seed], sort_keys=True, default=list)
                 runs.append(
-                    sweep.Run(
+                    experiment.Run(
                         run_id=f"{stage}-{i:05d}-{sname}-s{seed}",
                         scenario_name=sname,
                         scenario_path=str(spath),
@@ -103,7 +103,7 @@ def run_stage(study_like, stage, unit, ranges, results, extra=None, **engine):
     runs = design_runs(study_like, stage, unit, ranges, extra)
     h = hashlib.sha256((study_like.definition_hash + stage).encode())
     h.update(np.ascontiguousarray(unit).tobytes())
-    exp = sweep.Experiment(
+    exp = experiment.Experiment(
         name=stage,
         path=study_like.path,
         description=study_like.description,

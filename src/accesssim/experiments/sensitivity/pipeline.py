@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 
-from accesssim.experiments import runner
 from accesssim.experiments.sensitivity.design import (
     kept,
     morris_design,
@@ -23,6 +22,7 @@ from accesssim.experiments.sensitivity.figures import figures
 from accesssim.experiments.sensitivity.measures import output_matrix, resolve_outputs
 from accesssim.experiments.sensitivity.noise import numerical_noise
 from accesssim.experiments.sensitivity.report import report
+from accesssim.outputs import export
 from accesssim.specs import study as study_file
 from accesssim.specs.ranges import parameter_ranges
 from accesssim.specs.study import Study
@@ -54,7 +54,7 @@ def run(study: Study, results="results", **engine) -> dict:
         ys = output_matrix(values, len(unit), names[0], outs, study.seeds)
         done["noise"] = numerical_noise(values, len(unit), names[0], outs, study.seeds)
         morris_rows = morris_indices(ranges, unit, ys, study.morris["levels"])
-        aio.atomic_write_text(root / "morris_indices.csv", runner.csv_text(morris_rows))
+        aio.atomic_write_text(root / "morris_indices.csv", export.csv_text(morris_rows))
         done["morris_ranges"] = ranges
     if "sobol" in study.methods:
         sel = study.sobol["parameters"]
@@ -78,7 +78,7 @@ def run(study: Study, results="results", **engine) -> dict:
         ys = output_matrix(values, len(unit), names[0], outs, study.seeds)
         done["noise_sobol"] = numerical_noise(values, len(unit), names[0], outs, study.seeds)
         sobol_rows = sobol_indices(ranges, ys)
-        aio.atomic_write_text(root / "sobol_indices.csv", runner.csv_text(sobol_rows))
+        aio.atomic_write_text(root / "sobol_indices.csv", export.csv_text(sobol_rows))
         done["sobol_ranges"] = ranges
     done["morris"], done["sobol"] = morris_rows, sobol_rows
     all_ranges = parameter_ranges(
@@ -89,7 +89,7 @@ def run(study: Study, results="results", **engine) -> dict:
     )
     aio.atomic_write_text(
         root / "ranges.csv",
-        runner.csv_text(
+        export.csv_text(
             [
                 {
                     "parameter": r.name,

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from accesssim.experiments import runner
 from accesssim.experiments.sensitivity.execute import collect, run_stage
 from accesssim.experiments.sensitivity.noise import rounding_noise
-from accesssim.outputs import indicators
+from accesssim.outputs import export, indicators
 from accesssim.params import parameters
 from accesssim.specs.ranges import Range, draw_tables, parameter_ranges, uncertain
 from accesssim.specs.scenario import ScenarioError
@@ -208,8 +207,8 @@ def write_uncertainty(u: Uncertainty, out: Path) -> list[Path]:
     ]  # fmt: skip
     files = [out / "uncertainty_summary.csv", out / "uncertainty_beats.csv"]
     files.append(out / "uncertainty_eur_per_avoided.csv")
-    aio.atomic_write_text(files[0], runner.csv_text(rows))
+    aio.atomic_write_text(files[0], export.csv_text(rows))
     beats = [{"policy": a, "other": b, "p_avoids_more": v} for (a, b), v in u.beats.items()]
-    aio.atomic_write_text(files[1], runner.csv_text(beats))
-    aio.atomic_write_text(files[2], runner.csv_text([{"policy": p, **e} for p, e in u.eur.items()]))
+    aio.atomic_write_text(files[1], export.csv_text(beats))
+    aio.atomic_write_text(files[2], export.csv_text([{"policy": p, **e} for p, e in u.eur.items()]))
     return files

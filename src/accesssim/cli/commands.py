@@ -1,0 +1,220 @@
+"""The handlers of the command line's sub-commands (arguments in ``parser``; the dashboard's in
+``dashboard_server``): each reads its ``args``, calls the layers below and prints; 0 on success.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from accesssim.core import access
+from accesssim.geo import territory as terr
+from accesssim.geo.apl import territory_access
+from accesssim.outputs import reports
+from accesssim.util import files as aio
+from accesssim.util.version import __version__
+
+
+def _territory(args) -> terr.Territory:
+    t = terr.load(args.territory)
+    if args.region or args.departement:
+        t = t.select(region=args.region, departement=args.departement, buffer_km=args.buffer_km)
+    return t
+
+
+def cmd_apl(args) -> int:
+    t0 = time.perf_counter()
+    t = _territory(args)
+    a = territory_access(
+        t,
+        acts_per_gp=args.acts_per_gp,
+        bands=access.BAND_SETS[args.bands],
+        cache=not args.no_cache,
+    )
+    out = sys.stdout
+    print(
+        reports.apl_report(t, a.apl, a.gp_minutes, a.ed_minutes, args.acts_per_gp, args.bands),
+        file=out,
+    )
+    if args.csv:
+        from accesssim.outputs import export
+
+        export.write_commune_access_csv(args.csv, t, a.apl, a.gp_minutes, a.ed_minutes)
+        print(f"wrote {args.csv}", file=out)
+    if args.map:
+        from accesssim.outputs import plots
+
+        plots.epci_choropleth(
+            t,
+            a.epci_apl,
+            args.map,
+            title=f"Accessibility to GPs (APL) by EPCI — {t.label}",
+            label="APL, consultations per year per inhabitant (modelled)",
+            source=f"accesssim {__version__}. {reports.MODELLED_NOTE} Sub-dense threshold: 2.5.",
+            outline=t.epcis.priority_confirmed,
+            outline_label="priority EPCIs confirmed on the 2025 list of 151",
+        )
+        print(f"wrote {args.map}", file=out)
+    print(f"({time.perf_counter() - t0:.1f} s)", file=out)
+    return 0
+
+
+def cmd_run(args) -> int:
+    from accesssim.experiments import runner
+    from accesssim.specs import scenario
+
+    sc = scenario.load(args.scenario, seeds=args.seeds)
+    out = args.out or f"results/{sc.name}"
+    print(
+        f"running {sc.name}: {sc.years} years, seeds {sc.seeds}, {sc.territory_label}",
+        file=sys.stderr,
+    )
+    result = runner.run(sc, communes=args.communes, debug=args.debug)
+    files = runner.write(result, out, figures=not args.no_figures)
+    print(reports.run_summary(result))
+    print(f"wrote {len(files)} files to {out}/ in {result.seconds:.1f} s of simulation")
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from accesssim.experiments import compare
+
+    base_name = compare.load_all(args.scenarios, args.seeds)[0].name
+    out = args.out or f"results/compare_{base_name}"
+    cmp = compare.compare(
+        args.scenarios,
+        seeds=args.seeds,
+        ed_sensitivity=args.ed_sensitivity,
+        uncertainty=args.uncertainty,
+        uncertainty_results=out,
+        workers=args.workers,
+        design=args.uncertainty_design,
+    )
+    files = compare.write(cmp, out)
+    print(compare.report_markdown(cmp))
+    print(f"wrote {len(files)} files to {out}/")
+    return 0
+
+
+def cmd_sweep(args) -> int:
+    from accesssim.experiments import sweep
+    from accesssim.specs import experiment
+
+    exp = experiment.load(args.experiment, seeds=args.seeds)
+    print(
+        f"experiment {exp.name}: {len(exp.runs)} runs ({len(exp.scenarios)} scenarios, "
+        f"{len(exp.points)} grid points, {len(exp.seeds)} seeds)",
+        file=sys.stderr,
+    )
+    counts = sweep.sweep(
+        exp,
+        results=args.out,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        dask_local=args.dask_local,
+        force=args.force,
+    )
+    root = f"{args.out}/{exp.name}"
+    print(
+        f"{counts['done']} runs done, {counts['failed']} failed, {counts['skipped']} already "
+        f"complete (of {counts['total']}); results in {root}/runs/"
+    )
+    for f in sweep.failures(Path(root))[:5]:
+        last = f["traceback"].strip().splitlines()[-1]
+        print(f"  failed: {f['run_id']}: {last}  (see runs/{f['run_id']}.failed.json)")
+    if counts["failed"]:
+        return 1
+    print(f"summarise with: accesssim summarize {root}")
+    return 0
+
+
+def cmd_sensitivity(args) -> int:
+    from accesssim.experiments import sweep
+    from accesssim.experiments.sensitivity import pipeline
+
+    study = pipeline.load(args.study)
+    done = pipeline.run(
+        study,
+        results=args.out,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        dask_local=args.dask_local,
+        force=args.force,
+    )
+    for stage, c in done["counts"].items():
+        print(f"{stage}: {c['done']} runs done, {c['failed']} failed, {c['skipped']} complete")
+        for f in sweep.failures(done["root"] / stage)[:5]:
+            print(f"  failed: {f['run_id']}: {f['traceback'].strip().splitlines()[-1]}")
+    print(f"report: {done['root'] / 'report.md'}")
+    return 0
+
+
+def cmd_summarize(args) -> int:
+    from accesssim.experiments import sweep_summary
+
+    files = sweep_summary.summarize(args.folder)
+    print((files[-1]).read_text(encoding="utf-8"))
+    print(f"wrote {len(files)} files to {args.folder}/")
+    return 0
+
+
+def cmd_examples(args) -> int:
+    from accesssim import examples
+
+    try:
+        copied, same = examples.copy_to(args.dir, force=args.force)
+    except FileExistsError as exc:
+        print(f"accesssim: error: {exc}", file=sys.stderr)
+        return 2
+    for f in copied:
+        print(f"wrote {f}")
+    if same:
+        print(f"{len(same)} file(s) already there, unchanged")
+    print(f"try: accesssim run {Path(args.dir) / 'scenarios' / 'baseline.toml'}")
+    return 0
+
+
+def cmd_calibrate(args) -> int:
+    from accesssim.experiments import calibration
+
+    t = _territory(args)
+    log = lambda msg: print(msg, file=sys.stderr)  # noqa: E731
+    whole = t.label == "France"
+    seeds = tuple(range(args.seed, args.seed + len(calibration.SEEDS)))
+    rec = calibration.fit(t, seeds=seeds, log=log, sample=whole)
+    if whole and not args.no_check:
+        log(f"checking on all of France, seeds {list(calibration.CHECK_SEEDS)}")
+        rec["france_check"] = calibration.check_france(rec["fitted"], t)
+    report = calibration.calibration_report(rec, t, args.seed)
+    print(report)
+    if args.write:
+        calibration.write(rec, args.write)
+        print(f"wrote {args.write}", file=sys.stderr)
+    if args.report:
+        aio.atomic_write_text(args.report, report)
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from accesssim.experiments import validation
+
+    t0 = time.perf_counter()
+    ctx = validation.Context(pairs_path=args.pairs, cache=not args.no_cache)
+    if args.fit_roads:
+        fit = validation.fit_road_speeds(ctx.t, ctx.pairs)
+        print(f"road speeds fitted on the fit set ({int(ctx.pairs['fit'].sum())} pairs): {fit}")
+        print("copy them into parameters.py (travel block) to use them")
+        return 0
+    rows = validation.run(ctx)
+    pairs = validation.pairs_markdown(ctx)
+    footer = validation.no_road_footer(ctx)
+    print("accesssim validate: the territory and its cores against published figures\n")
+    print(validation.markdown(rows))
+    print(pairs)
+    print(footer)
+    if args.out:
+        for f in validation.write(rows, args.out, pairs + "\n" + footer):
+            print(f"wrote {f}")
+    print(f"({time.perf_counter() - t0:.1f} s)")
+    return 0

@@ -1,0 +1,73 @@
+"""What the checks share, computed once and lazily: France, its APL, travel times, road pairs
+and a baseline model run."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import numpy as np
+
+from accesssim.core import access
+from accesssim.experiments.validation.roads import ROAD_PAIRS, road_pair_ratios
+from accesssim.geo import territory as terr
+from accesssim.geo import travel
+from accesssim.geo.apl import territory_apl
+
+
+class Context:
+    """Everything the checks share, computed once: France with METRIC times (intra = 0)."""
+
+    def __init__(self, territory=None, pairs_path=None, cache=True):
+        self.t = territory or terr.load()
+        self.pairs_path = Path(pairs_path or ROAD_PAIRS)
+        self.cache = cache
+        self.params = travel.METRIC
+
+    @functools.cached_property
+    def pop(self) -> np.ndarray:
+        return self.t.communes.population.astype(float)
+
+    @functools.cached_property
+    def apl(self) -> np.ndarray:
+        return territory_apl(self.t, travel_params=self.params, cache=self.cache)
+
+    @functools.cached_property
+    def apl_summary(self) -> dict:
+        return access.summarize_apl(self.apl, self.pop)
+
+    @functools.cached_property
+    def graph(self):
+        return travel.road_graph(self.t, self.params)
+
+    @functools.cached_property
+    def gp_minutes(self) -> np.ndarray:
+        gp = np.flatnonzero(self.t.communes.gp > 0)
+        return travel.nearest_minutes(self.t, gp, self.params, graph=self.graph)
+
+    @functools.cached_property
+    def ed_minutes(self) -> np.ndarray:
+        return travel.nearest_minutes(self.t, self.t.emergency.commune, self.params, self.graph)
+
+    @functools.cached_property
+    def pairs(self) -> dict:
+        return road_pair_ratios(self.t, self.pairs_path, self.params, self.graph)
+
+    care_years = 2  # the care-path rows read the last year of a baseline run this long
+    care_seed = 1
+
+    @functools.cached_property
+    def care(self) -> dict:
+        """A baseline run of the model (shipped calibration): its national figures of the last
+        year and its EPCI rows (the care-path rows read them)."""
+        from accesssim.model.access_model import AccessModel
+
+        m = AccessModel(self.t, rng=self.care_seed, cache=self.cache, agents=False)
+        m.run_for(52 * self.care_years)
+        last = m.start_year + m.year_index - 1
+        rows = [r for r in m.yearly_rows if r["year"] == last]
+        return {"national": m.last_year, "epcis": rows}
+
+    def share_within(self, minutes: np.ndarray, limit: float, sel=None) -> float:
+        sel = np.ones(len(self.pop), bool) if sel is None else sel
+        return float(self.pop[sel & (minutes <= limit)].sum() / self.pop[sel].sum())

@@ -1,0 +1,262 @@
+"""An experiment definition: scenarios × parameter grid × seeds, parsed into its runs.
+
+An experiment file (TOML, ``experiments/``)::
+
+    [experiment]
+    name = "solidarity_dose"
+    scenarios = ["../scenarios/baseline.toml", "../scenarios/solidarity_2025.toml"]
+    seeds = 5                        # or a list; shared by every run (common random numbers)
+    outputs = ["epci_yearly", "national_weekly", "policy_yearly"]
+
+    [grid]                           # cartesian product; keys by name
+    "solidarity_days.participation" = [0.01, 0.05, 0.1]   # <policy name>.<key>
+    "solidarity_days.days_per_month" = [0.5, 2]           # (policies.0.<key> works too)
+
+    # or instead of [grid], explicit points:
+    # [[points]]
+    # "parameters.ed_without_mt_rr" = 1.5
+
+A grid key that a scenario does not have (e.g. a policy dose for the baseline) leaves that
+scenario's point unchanged, so a baseline runs once per seed. :func:`load` checks the file (its
+errors are ``ScenarioError``s naming the file and key), expands the grid and makes one
+:class:`Run` per scenario, distinct point and seed; ``experiments.sweep`` runs them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import hashlib
+import itertools
+import json
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from accesssim.params import parameters
+from accesssim.specs import scenario
+from accesssim.specs.scenario import ScenarioError
+
+OUTPUTS = ("epci_yearly", "national_weekly", "policy_yearly", "groups_yearly", "epci_monthly")
+DEFAULT_OUTPUTS = ("epci_yearly", "national_weekly", "policy_yearly")
+
+
+@dataclass
+class Run:
+    run_id: str
+    scenario_name: str
+    scenario_path: str
+    data: dict  # the scenario as TOML data, with this point applied (hashed, for resuming)
+    point: dict  # dotted key -> value actually applied
+    seed: int
+    spec_hash: str = ""
+    scenario: scenario.Scenario | None = None  # ``data`` parsed and validated once
+
+    def identity(self) -> dict:
+        """What names the run in its manifest and failure record (resuming reads these)."""
+        return {
+            "run_id": self.run_id,
+            "scenario": self.scenario_name,
+            "point": self.point,
+            "seed": self.seed,
+            "spec_hash": self.spec_hash,
+        }
+
+    def temporary_dir(self, runs_dir: Path) -> Path:
+        """Where this process writes the run before ``commit_run`` renames it into place."""
+        return runs_dir / f".tmp-{self.run_id}-{os.getpid()}"
+
+    def portable(self) -> Run:
+        """The run as sent to another process: its data only (the worker parses it again, after
+        importing the parent's Python policy classes), since a parsed scenario may hold
+        policy objects of a class the worker cannot unpickle."""
+        return dataclasses.replace(self, scenario=None)
+
+
+@dataclass
+class Experiment:
+    name: str
+    path: Path
+    description: str
+    scenarios: list[tuple[Path, dict]]
+    points: list[dict]
+    seeds: list[int]
+    outputs: tuple[str, ...]
+    definition_hash: str
+    runs: list[Run] = field(default_factory=list)
+
+
+def load(path: str | Path, seeds: int | None = None) -> Experiment:
+    path = Path(path)
+    where = str(path)
+    try:
+        raw = path.read_bytes()
+        data = tomllib.loads(raw.decode("utf-8"))
+    except OSError as exc:
+        raise ScenarioError(f"{where}: cannot read the experiment file ({exc.strerror})") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{where}: not valid TOML ({exc})") from exc
+    unknown = set(data) - {"experiment", "grid", "points"}
+    if unknown:
+        raise ScenarioError(
+            f"{where}: unknown section(s) {sorted(unknown)}; expected "
+            "[experiment], [grid] or [[points]]"
+        )
+    head = data.get("experiment", {})
+    for key in head:
+        if key not in ("name", "description", "scenarios", "seeds", "outputs"):
+            raise ScenarioError(f"{where}: [experiment] unknown key {key!r}")
+    name = head.get("name")
+    if not isinstance(name, str) or not name:
+        raise ScenarioError(f"{where}: [experiment].name: expected a non-empty string")
+    files = head.get("scenarios")
+    if not isinstance(files, list) or not files or not all(isinstance(f, str) for f in files):
+        raise ScenarioError(f"{where}: [experiment].scenarios: expected a list of scenario files")
+    scenarios = []
+    hasher = hashlib.sha256(raw)
+    for f in files:
+        p = (path.parent / f).resolve()
+        sc = scenario.load(p)  # validates, with errors naming that file
+        sdata = tomllib.loads(p.read_text(encoding="utf-8"))
+        hasher.update(p.read_bytes())
+        scenarios.append((p, sdata, sc.name))
+    names = [n for _, _, n in scenarios]
+    if len(set(names)) != len(names):
+        raise ScenarioError(f"{where}: [experiment].scenarios: two scenarios share a name {names}")
+    seed_list = scenario.parse_seeds(
+        head.get("seeds", 1) if seeds is None else seeds, f"{where}: [experiment].seeds"
+    )
+    outputs = head.get("outputs", list(DEFAULT_OUTPUTS))
+    bad = [o for o in outputs if o not in OUTPUTS] if isinstance(outputs, list) else [outputs]
+    if bad:
+        raise ScenarioError(
+            f"{where}: [experiment].outputs: unknown {bad}; expected some of {list(OUTPUTS)}"
+        )
+    if "grid" in data and "points" in data:
+        raise ScenarioError(f"{where}: give either [grid] or [[points]], not both")
+    points = expand(data, where)
+    valid = set().union(*(valid_keys(sd) for _, sd, _ in scenarios))
+    for pt in points:
+        for key in pt:
+            if key not in valid:
+                close = difflib.get_close_matches(key, sorted(valid), n=3)
+                hint = f"; close matches: {', '.join(close)}" if close else ""
+                raise ScenarioError(
+                    f"{where}: grid key {key!r} is not a parameter of any scenario{hint}"
+                )
+    exp = Experiment(
+        name=name,
+        path=path,
+        description=head.get("description", ""),
+        scenarios=[(p, sd) for p, sd, _ in scenarios],
+        points=points,
+        seeds=seed_list,
+        outputs=tuple(outputs),
+        definition_hash=hasher.hexdigest(),
+    )
+    exp.runs = make_runs(exp, [n for _, _, n in scenarios])
+    return exp
+
+
+def expand(data: dict, where: str) -> list[dict]:
+    """The grid's points: the cartesian product of [grid], or the [[points]] list."""
+    if "points" in data:
+        pts = data["points"]
+        if not isinstance(pts, list) or not pts or not all(isinstance(p, dict) for p in pts):
+            raise ScenarioError(f"{where}: [[points]] must be a non-empty array of tables")
+        return [dict(p) for p in pts]
+    grid = data.get("grid")
+    if grid is None:
+        return [{}]  # no grid: the scenarios as they are
+    if not isinstance(grid, dict) or not grid:
+        raise ScenarioError(
+            f"{where}: [grid] is empty; give at least one key with a list of "
+            "values, or drop the section"
+        )
+    for key, values in grid.items():
+        if not isinstance(values, list) or not values:
+            raise ScenarioError(f"{where}: [grid].{key}: expected a non-empty list of values")
+    keys = list(grid)
+    return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*grid.values())]
+
+
+def _policy_names(sdata: dict) -> list[str]:
+    from accesssim.policies import registry
+
+    def default(kind):  # a "module:Class" type is named by the class's kind
+        cls = registry.lookup(kind) if isinstance(kind, str) and ":" in kind else None
+        return cls.kind if cls else kind
+
+    return [str(pol.get("name", default(pol.get("type")))) for pol in sdata.get("policies", [])]
+
+
+def valid_keys(sdata: dict) -> set[str]:
+    """Keys a grid may set in this scenario: ``parameters.<name>``, ``scenario.years``,
+    ``scenario.start_year``, and a policy's dose by its name (``solidarity_days.participation``;
+    a policy's name defaults to its type) or by position (``policies.0.participation``)."""
+    from accesssim.policies import registry
+
+    keys = {f"parameters.{k}" for k in parameters.PARAMETERS}
+    keys |= {"scenario.years", "scenario.start_year"}
+    pols = sdata.get("policies", [])
+    for i, (pol, name) in enumerate(zip(pols, _policy_names(sdata), strict=True)):
+        cls = registry.lookup(pol.get("type"))
+        if cls is not None:
+            keys |= {f"policies.{i}.{k}" for k in cls.keys()}
+            keys |= {f"{name}.{k}" for k in cls.keys()}
+    return keys
+
+
+def apply_point(sdata: dict, point: dict) -> tuple[dict, dict]:
+    """A copy of the scenario with the point's keys set; returns it and the keys applied."""
+    data = json.loads(json.dumps(sdata))
+    keys = valid_keys(sdata)
+    names = _policy_names(sdata)
+    applied = {}
+    for key, value in point.items():
+        if key not in keys:
+            continue  # a key of another scenario (e.g. a policy dose on the baseline)
+        head, rest = key.split(".", 1)
+        if head == "policies":
+            index, field_name = rest.split(".", 1)
+            data["policies"][int(index)][field_name] = value
+        elif head in ("parameters", "scenario"):
+            data.setdefault(head, {})[rest] = value
+        else:
+            for i, name in enumerate(names):  # every policy of that name
+                if name == head:
+                    data["policies"][i][rest] = value
+        applied[key] = value
+    return data, applied
+
+
+def make_runs(exp: Experiment, names: list[str]) -> list[Run]:
+    runs, seen = [], set()
+    for (spath, sdata), name in zip(exp.scenarios, names, strict=True):
+        for point in exp.points:
+            data, applied = apply_point(sdata, point)
+            key = json.dumps(applied, sort_keys=True)
+            if (name, key) in seen:
+                continue  # e.g. the baseline under a policy-dose grid: once per seed
+            seen.add((name, key))
+            pid = hashlib.sha256(key.encode()).hexdigest()[:8]
+            try:  # each point's scenario parsed and validated once, before anything runs
+                parsed = scenario.from_dict(json.loads(json.dumps(data)), Path(spath))
+            except ScenarioError as exc:
+                raise ScenarioError(f"{exc} (at grid point {applied})") from exc
+            for seed in exp.seeds:
+                spec = json.dumps([name, data, seed, list(exp.outputs)], sort_keys=True)
+                runs.append(
+                    Run(
+                        run_id=f"{name}-{pid}-s{seed}",
+                        scenario_name=name,
+                        scenario_path=str(spath),
+                        data=data,
+                        point=applied,
+                        seed=seed,
+                        spec_hash=hashlib.sha256(spec.encode()).hexdigest(),
+                        scenario=parsed,
+                    )
+                )
+    return runs
