@@ -19,7 +19,6 @@ import pytest
 pytest.importorskip("solara")
 
 from accesssim.cli import main as cli
-from accesssim.cli.dashboard_server import dashboard_command
 from accesssim.dashboard import fmt
 
 
@@ -31,23 +30,27 @@ def test_french_number_formats():
     assert fmt.points(0.0012) == "+0,12\u00a0pt"
     assert fmt.number(float("nan")) == fmt.MISSING
     assert fmt.month(2025, 22) == "nov. 2026"
+    # the output registry's formats, written the French way (the map's values)
+    assert fmt.like("{:.2%}")(0.0073) == fmt.percent(0.0073, 2)
+    assert fmt.like("{:,.0f}")(1234.4) == "1\u00a0234"
+    assert fmt.like("{:+.3f}")(1.5) == "+1,500"
 
 
 def test_weeks_fall_in_the_months_of_the_model():
     """The model closes its months at weeks round(52 k / 12): 4, 9, 13, ... 52."""
-    from accesssim.dashboard import app
+    from accesssim.dashboard import engine
 
     weeks = (1, 4, 5, 13, 14, 52, 53, 104, 105)
-    assert [app.month_of_week(w) for w in weeks] == [0, 0, 1, 2, 3, 11, 12, 23, 24]
+    assert [engine.month_of_week(w) for w in weeks] == [0, 0, 1, 2, 3, 11, 12, 23, 24]
 
 
 def test_policy_specs_follow_the_sliders_and_leave_zero_doses_out():
-    from accesssim.dashboard import app
+    from accesssim.dashboard import controls
 
-    v = app.default_values()
-    assert app.policy_specs(v) == []  # all at "none": the baseline itself
-    v.update(participation=0.05, msp_per_year=3, tele_share=app.BASELINE_TELE_SHARE)
-    specs = app.policy_specs(v)
+    v = controls.default_values()
+    assert controls.policy_specs(v) == []  # all at "none": the baseline itself
+    v.update(participation=0.05, msp_per_year=3, tele_share=controls.BASELINE_TELE_SHARE)
+    specs = controls.policy_specs(v)
     assert {s["type"] for s in specs} == {"solidarity_days", "msp_rollout"}
     solidarity = next(s for s in specs if s["type"] == "solidarity_days")
     assert solidarity["participation"] == 0.05 and solidarity["days_per_month"] == 1.0
@@ -56,21 +59,21 @@ def test_policy_specs_follow_the_sliders_and_leave_zero_doses_out():
         {"type": "docteurs_juniors", "start": "2026-11", "per_year": 3700, "install_share": 0.3},
         {"type": "installation_regulation", "start": "2026-01"},
     ]
-    v = app.default_values() | {"juniors_per_year": 1200}
-    specs = app.policy_specs(v, base)
+    v = controls.default_values() | {"juniors_per_year": 1200}
+    specs = controls.policy_specs(v, base)
     assert specs == [
         {"type": "docteurs_juniors", "start": "2026-11", "per_year": 1200, "install_share": 0.3},
         {"type": "installation_regulation", "start": "2026-01"},
     ]
     v["juniors_per_year"] = 0
-    assert [s["type"] for s in app.policy_specs(v, base)] == ["installation_regulation"]
+    assert [s["type"] for s in controls.policy_specs(v, base)] == ["installation_regulation"]
 
 
 def test_every_slider_is_inside_the_range_its_policy_accepts():
-    from accesssim.dashboard import app
+    from accesssim.dashboard import controls
     from accesssim.policies import registry
 
-    for s in app.sliders():
+    for s in controls.sliders():
         for value in (s.min, s.max, s.default):
             if value == s.none:
                 continue
@@ -80,13 +83,13 @@ def test_every_slider_is_inside_the_range_its_policy_accepts():
 
 
 def test_a_preset_loads_its_scenario_values():
-    from accesssim.dashboard import app
+    from accesssim.dashboard import controls
     from accesssim.specs import scenario
 
-    labels = app.presets()
+    labels = controls.presets()
     assert {"Pacte 2025 (toutes les mesures)", "Docteurs juniors (nov. 2026)"} <= set(labels)
     path = labels["Pacte 2025 (toutes les mesures)"]
-    values, base = app.load_preset(path)
+    values, base = controls.load_preset(path)
     assert base == scenario.load(path).policies  # dates, regulation... kept as in the file
     # read from the file: per_year = 10, tele_share = 0.06; defaults of policies.py: juniors
     # 3,700 a year, 6,500 consultations / (4.5 months x 300 volunteers x 22 a day) = 0.219
@@ -94,12 +97,12 @@ def test_a_preset_loads_its_scenario_values():
     assert values["juniors_per_year"] == 3700
     assert values["days_per_month"] == pytest.approx(6500 / (4.5 * 300 * 22), abs=0.005)
     assert 0 < values["participation"] < 0.1  # ~300 volunteers out of the eligible GPs
-    values, _ = app.load_preset(labels["Téléconsultation (6 %, points en pharmacie)"])
+    values, _ = controls.load_preset(labels["Téléconsultation (6 %, points en pharmacie)"])
     assert values["juniors_per_year"] == 0 and values["participation"] == 0
 
 
 def test_policy_effects_by_hand():
-    from accesssim.dashboard import app
+    from accesssim.dashboard import effects
 
     core = np.array([True, True, True, False])
     prio = np.array([True, False, False, True])
@@ -110,7 +113,7 @@ def test_policy_effects_by_hand():
         "forwent": np.array([4.0, 8, 15, 1]),
     }
     base = dict(pol, forgone=np.array([25.0, 5, 20, 7]), ed=np.array([6.0, 3, 4, 0]))
-    ef = app.policy_effects(pol, base, prio, core, cost=3000.0)
+    ef = effects.policy_effects(pol, base, prio, core, cost=3000.0)
     assert ef["priority"]["forgone_avoided"] == 20  # 25 - 5, the non-core commune left out
     assert ef["elsewhere"]["forgone_avoided"] == -5  # displacement: 10 with, 5 without
     assert ef["all"]["forgone_avoided"] == 15 and ef["all"]["ed_avoided"] == 4
@@ -118,7 +121,7 @@ def test_policy_effects_by_hand():
     assert ef["eur_per_avoided"] == pytest.approx(3000 / 15)
     assert ef["priority"]["rate_baseline"] == pytest.approx(0.25)
     # no clear gain: no euros per avoided consultation
-    assert app.policy_effects(pol, pol, prio, core, 3000.0)["eur_per_avoided"] is None
+    assert effects.policy_effects(pol, pol, prio, core, 3000.0)["eur_per_avoided"] is None
 
 
 def test_class_breaks_adapt_to_the_values_and_a_zero_difference_is_one_class():
@@ -140,11 +143,11 @@ def test_zero_dose_policies_show_no_difference_and_the_csv_has_epci_codes():
     """Policies built with a zero dose (no MSP a year, telemedicine at the baseline share
     without pharmacy points) must give exactly the baseline: every effect and every EPCI
     difference is 0."""
-    from accesssim.dashboard import app
+    from accesssim.dashboard import engine, export, maps
     from accesssim.model.access_model import AccessModel
     from accesssim.policies import registry
 
-    run = app.TwinRun(app.Settings("23 Creuse"))
+    run = engine.TwinRun(engine.Settings("23 Creuse"))
     assert run.specs == [] and run.models["policy"].policies == []  # sliders at "none"
     zero = [
         {"type": "msp_rollout", "per_year": 0},
@@ -158,45 +161,57 @@ def test_zero_dose_policies_show_no_difference_and_the_csv_has_epci_codes():
     for g in ("priority", "elsewhere", "all"):
         for k in ("forgone", "ed", "forwent"):
             assert snap.effects[g][f"{k}_avoided"] == 0, (g, k)
-    for ind in app.INDICATORS:
-        diff = snap.values(ind, app.VIEWS[2])
-        assert np.nanmax(np.abs(diff)) == 0, ind
-    rows = list(csv.reader(io.StringIO(app.epci_csv(snap))))
+    for ind in maps.MAP_INDICATORS.values():
+        diff = snap.values(ind.name, engine.VIEWS[2])
+        assert np.nanmax(np.abs(diff)) == 0, ind.name
+    rows = list(csv.reader(io.StringIO(export.epci_csv(snap))))
     assert rows[0][0] == "epci_siren"
     codes = [r[0] for r in rows[1:]]
     core = snap.territory.epcis.core
     assert codes == [str(s) for s in snap.territory.epcis.siren[core]]
     assert all(len(c) == 9 and c.isdigit() for c in codes)
-    assert '"' + codes[0] + '"' in app.epci_csv(snap)  # quoted: read as text
+    assert '"' + codes[0] + '"' in export.epci_csv(snap)  # quoted: read as text
 
 
-def test_every_territory_in_the_list_resets_steps_and_draws():
+def test_every_territory_in_the_list_resets_steps_and_draws(monkeypatch):
     """The fast loop over the whole list: each choice is reset as the page's Réinitialiser
     does (both simulations and a snapshot), run one week, and its map drawn in every view.
-    France entière is checked for selection only (about 15 s to build)."""
-    from accesssim.dashboard import app
+    France entière is checked for selection only (about 15 s to build).
 
-    choices = app.territory_choices()
-    assert choices[0] == app.FRANCE and "Bretagne" in choices and "18 Cher" in choices
+    Half the cost is saved by building the baseline twin without its Mesa agents (read-only
+    views that nothing in the dynamics reads; ``AccessModel(agents=...)``, as batch runs do):
+    every line of the page's code still runs on every territory, the agents' set-up through
+    the policy twin, and with no policy the two twins must still agree exactly."""
+    from accesssim.dashboard import controls, engine, maps
+    from accesssim.model.access_model import AccessModel
+
+    def twin(territory, **kw):  # TwinRun passes policies= to the policy run only
+        return AccessModel(territory, agents="policies" in kw, **kw)
+
+    monkeypatch.setattr(engine, "AccessModel", twin)
+    choices = controls.territory_choices()
+    assert choices[0] == controls.FRANCE and "Bretagne" in choices and "18 Cher" in choices
     assert not any("Saint-Martin" in c or "Wallis" in c for c in choices)
-    assert len(app.select_territory(app.FRANCE).communes) > 30_000
-    session, stop = app.Session(), threading.Event()
+    assert len(controls.select_territory(controls.FRANCE).communes) > 30_000
+    session, stop = engine.Session(), threading.Event()
     for choice in choices[1:]:
-        assert session.reset(app.Settings(choice)).week == 0, choice
+        assert session.reset(engine.Settings(choice)).week == 0, choice
+        assert session.run.models["policy"].cohorts, choice  # the agents were set up
         snap = session.advance(1, stop, lambda s: None)
         assert snap.effects["all"]["needed_baseline"] > 0, choice
-        for view in app.VIEWS:
-            svg, classes = app.map_svg(snap, "Renoncement aux soins", view)
+        assert snap.effects["all"]["forgone_avoided"] == 0, choice  # twins agree
+        for view in engine.VIEWS:
+            svg, classes = maps.map_svg(snap, "Renoncement aux soins", view)
             assert svg.count("<title>") == len(snap.territory.epcis), (choice, view)
 
 
 def test_session_runs_one_command_at_a_time():
     """A second command while one runs waits for the lock: the model is never stepped by
     two threads at once, and the snapshot's week matches its series."""
-    from accesssim.dashboard import app
+    from accesssim.dashboard import engine
 
-    s = app.Session()
-    s.reset(app.Settings("18 Cher"))
+    s = engine.Session()
+    s.reset(engine.Settings("18 Cher"))
     stop = threading.Event()
     out = []
     threads = [
@@ -216,10 +231,10 @@ def test_session_runs_one_command_at_a_time():
 def test_what_a_policy_delivered_adds_up_to_its_cost():
     """Solidarity days are paid 200 EUR a day given (policies.py): the cost on the page is
     the days delivered times 200, across the year end."""
-    from accesssim.dashboard import app
+    from accesssim.dashboard import controls, engine
 
-    v = app.default_values() | {"participation": 0.05, "days_per_month": 1.0}
-    run = app.TwinRun(app.Settings("18 Cher", values=v))
+    v = controls.default_values() | {"participation": 0.05, "days_per_month": 1.0}
+    run = engine.TwinRun(engine.Settings("18 Cher", values=v))
     for _ in range(56):
         run.step()
     ((kind, done),) = run.delivered()
@@ -252,9 +267,9 @@ def dashboard(tmp_path):
     # EPCI, in Cher, is outside the territory): an error the page must show and survive
     presets = tmp_path / "scenarios"
     presets.mkdir()
-    from accesssim.dashboard import app
+    from accesssim.dashboard import controls
 
-    for f in app.SCENARIO_DIR.glob("*.toml"):  # the presets shipped in the package
+    for f in controls.SCENARIO_DIR.glob("*.toml"):  # the presets shipped in the package
         shutil.copy(f, presets)
     (presets / "bad_target.toml").write_text(
         '[scenario]\nname = "bad_target"\ndescription = "Test : cible hors du territoire"\n'
@@ -262,7 +277,7 @@ def dashboard(tmp_path):
     )
     log = open(tmp_path / "server.log", "w")
     proc = subprocess.Popen(
-        dashboard_command("127.0.0.1", port, territory="18 Cher", presets=presets),
+        cli.dashboard_command("127.0.0.1", port, territory="18 Cher", presets=presets),
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -428,8 +443,11 @@ def test_end_to_end_in_headless_chromium(dashboard, tmp_path):
         assert float(slider("tele_share").get_attribute("aria-valuenow")) == pytest.approx(0.06)
         assert "appuyez sur Réinitialiser" in body()
 
-        # 4. a sample of territories resets without an error (the loop over all of them
-        # is test_every_territory_in_the_list_builds_and_steps)
+        # 4. a deterministic sample of territories resets without an error (every territory,
+        # without the browser: test_every_territory_in_the_list_resets_steps_and_draws);
+        # France entière is chosen, not built (two runs of 35,000 communes): its warning shows
+        choose("Territoire (région ou département)", "France entière")
+        wait.until(lambda d: "deux simulations de 35 000 communes" in body())
         for choice, label in (("976 Mayotte", "Mayotte (976)"), ("23 Creuse", "Creuse (23)")):
             choose("Territoire (région ou département)", choice)
             button("Réinitialiser").click()

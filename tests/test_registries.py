@@ -224,13 +224,13 @@ def test_toy_policy_reaches_the_dashboard(toys):
     """The toy's one ``Slider`` declaration gives the page's control, bounded by its
     ``Param`` (0 to 1); a twin run with the dose differs from its same-seed baseline."""
     pytest.importorskip("solara")
-    from accesssim.dashboard import app
+    from accesssim.dashboard import controls, engine
 
-    (control,) = [s for s in app.sliders() if s.name == "toy_extra"]
+    (control,) = [s for s in controls.sliders() if s.name == "toy_extra"]
     assert (control.min, control.max, control.default, control.none) == (0, 1, 0.0, 0.0)
     assert control.policy == "toy_boost" and control.label == "toy: extra capacity"
-    values = app.default_values() | {"toy_extra": 0.2}
-    run = app.TwinRun(app.Settings("23 Creuse", values=values))
+    values = controls.default_values() | {"toy_extra": 0.2}
+    run = engine.TwinRun(engine.Settings("23 Creuse", values=values))
     (pol,) = run.models["policy"].policies
     assert pol.kind == "toy_boost" and pol.v.extra_share == 0.2
     served = {"policy": 0.0, "baseline": 0.0}
@@ -239,9 +239,9 @@ def test_toy_policy_reaches_the_dashboard(toys):
         for k in served:
             served[k] += run.models[k].week_totals["in_person"]
     assert served["policy"] > served["baseline"]
-    assert app.TwinRun(app.Settings("23 Creuse")).models["policy"].policies == []  # at off
+    assert engine.TwinRun(engine.Settings("23 Creuse")).models["policy"].policies == []  # at off
     with pytest.raises(ValueError, match="unknown control"):
-        app.policy_specs({"toy_extr": 0.2})
+        controls.policy_specs({"toy_extr": 0.2})
 
 
 def test_grid_keys_by_name_and_by_position_set_the_same_dose():

@@ -7,6 +7,8 @@ INSEE and DREES publications); a missing or infinite value shows as an en dash.
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Callable
 
 NBSP = "\u00a0"
 MISSING = "–"
@@ -43,6 +45,20 @@ def points(share_diff: float | None, decimals: int = 2) -> str:
     if share_diff is None or not math.isfinite(share_diff):
         return MISSING
     return f"{number(100 * share_diff, decimals, signed=True)}{NBSP}pt"
+
+
+def like(spec: str) -> Callable[[float | None], str]:
+    """The French format of a Python format string of the output registry
+    (``outputs.indicators``): ``"{:.2%}"`` -> ``percent(v, 2)``, ``"{:,.0f}"`` or
+    ``"{:.0f}"`` -> ``number(v, 0)`` (thousands always separated), ``"{:+.3f}"`` -> ``number(v,
+    3, signed=True)``: the registry's precision, written the French way."""
+    m = re.fullmatch(r"\{:(\+?),?\.(\d+)([f%])\}", spec)
+    if m is None:
+        raise ValueError(f"no French format for {spec!r}")
+    signed, decimals = bool(m[1]), int(m[2])
+    if m[3] == "%":
+        return lambda v: percent(v, decimals, signed)
+    return lambda v: number(v, decimals, signed)
 
 
 MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.",
