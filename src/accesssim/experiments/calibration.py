@@ -54,7 +54,7 @@ from accesssim.util.version import __version__
 
 FRANCE_POPULATION = parameters.PARAMETERS["france_population"].default
 AVOIDABLE_ED = parameters.PARAMETERS["avoidable_ed_visits"].default
-# name in records.national_year -> (published value, tolerance, source); ED scaled by population
+# name in ledger.national_year -> (published value, tolerance, source); ED scaled by population
 TARGETS = {
     "consultations_per_inhabitant": (3.4, 0.05, "230-254 M GP acts / 68 M (docs/sources.md §2)"),
     "share_people_forwent_15plus": (0.031, 0.002, "DREES ER 1200 (SRCV 2017)"),

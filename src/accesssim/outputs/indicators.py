@@ -1,7 +1,7 @@
 """Output indicators: one registry, one summary across seeds, one policy − baseline difference.
 
 Every figure that run, compare, sweep, summarize, the plots and the reports print is an
-``Indicator`` here: what column of the yearly EPCI table (``records.py``) it reads, how it
+``Indicator`` here: what column of the yearly EPCI table (``model/ledger.py``) it reads, how it
 reduces over EPCIs (a sum, a population-weighted mean, or a ratio of sums), its label, unit,
 format and which direction is better. ``DIFFERENCES`` are the policy − baseline measures of a
 comparison (same seed: common random numbers). ``interval`` is the only median-and-band
@@ -100,7 +100,7 @@ def _get(row: dict, column) -> float:
 
 INDICATORS: dict[str, Indicator] = {}
 
-# the one definition of "priority EPCIs" in run, compare and sweep outputs (records.py's
+# the one definition of "priority EPCIs" in run, compare and sweep outputs (ledger.py's
 # ``priority_confirmed`` column); policies may target another list (their own dose)
 PRIORITY_LABEL = "priority EPCIs = the 58 confirmed on the ministry's June 2025 list"
 PRIORITY_GROUPS: dict[str, Callable[[dict], bool]] = {
