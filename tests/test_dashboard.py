@@ -18,6 +18,7 @@ import pytest
 
 pytest.importorskip("solara")
 
+from accesssim.cli import dashboard_server
 from accesssim.cli import main as cli
 from accesssim.dashboard import fmt
 
@@ -277,7 +278,7 @@ def dashboard(tmp_path):
     )
     log = open(tmp_path / "server.log", "w")
     proc = subprocess.Popen(
-        cli.dashboard_command("127.0.0.1", port, territory="18 Cher", presets=presets),
+        dashboard_server.dashboard_command("127.0.0.1", port, territory="18 Cher", presets=presets),
         stdout=log,
         stderr=subprocess.STDOUT,
     )

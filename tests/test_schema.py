@@ -74,3 +74,23 @@ def test_the_scenario_schema_refuses_nan_and_bad_territories(tmp_path, line, mes
     with pytest.raises(scenario.ScenarioError, match=message) as err:
         scenario.load(p)
     assert str(p) in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "head, message",
+    [
+        ('name = "e"\nscenarios = []', r"\[experiment\]\.scenarios: expected a list of scenario"),
+        ('scenarios = ["b.toml"]', r"\[experiment\]\.name is missing; expected a string"),
+        ('name = "e"\nscenarios = ["b.toml"]\noutputs = ["x"]', r"outputs: expected some of"),
+        ('name = "e"\nscenarios = ["b.toml"]\nseed = 1', r"\[experiment\] unknown key 'seed'"),
+    ],
+)
+def test_the_experiment_schema_names_file_and_key(tmp_path, head, message):
+    from accesssim.specs import experiment
+
+    (tmp_path / "b.toml").write_text('[scenario]\nname = "b"\n', encoding="utf-8")
+    p = tmp_path / "e.toml"
+    p.write_text(f"[experiment]\n{head}\n", encoding="utf-8")
+    with pytest.raises(scenario.ScenarioError, match=message) as err:
+        experiment.load(p)
+    assert str(p) in str(err.value)

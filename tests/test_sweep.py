@@ -150,7 +150,10 @@ def test_summarize_compares_with_the_baseline_of_the_same_seed(tmp_path):
             {"grid": '"policies.0.days_per_month" = [1.0, 5.0]'},
             r"days_per_month: 5.0 is out of range.*at grid point",
         ),
-        ({"extra": 'outputs = ["everything"]'}, "outputs: unknown"),
+        (
+            {"extra": 'outputs = ["everything"]'},
+            r"outputs: expected some of \[.epci_yearly.*got \[.everything.\]",
+        ),
     ],
 )
 def test_bad_experiments(tmp_path, kw, message):

@@ -35,11 +35,33 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from accesssim.params import parameters
-from accesssim.specs import scenario
+from accesssim.specs import scenario, schema
 from accesssim.specs.scenario import ScenarioError
 
 OUTPUTS = ("epci_yearly", "national_weekly", "policy_yearly", "groups_yearly", "epci_monthly")
 DEFAULT_OUTPUTS = ("epci_yearly", "national_weekly", "policy_yearly")
+
+
+def _outputs(v) -> str | None:
+    ok = isinstance(v, list) and all(o in OUTPUTS for o in v)
+    return None if ok else f"some of {list(OUTPUTS)}"
+
+
+HEAD = schema.Table(
+    "experiment",
+    {
+        "name": schema.Field(str, required=True, check=lambda v: None if v else "a name"),
+        "description": schema.Field(str, default=""),
+        "scenarios": schema.Field(
+            list,
+            required=True,
+            check=schema.non_empty_list(str, "a list of scenario files"),
+            expected="a list of scenario files",
+        ),
+        "seeds": schema.Field(default=1),  # scenario.parse_seeds
+        "outputs": schema.Field(list, default=list(DEFAULT_OUTPUTS), check=_outputs),
+    },
+)
 
 
 @dataclass
@@ -97,22 +119,9 @@ def load(path: str | Path, seeds: int | None = None) -> Experiment:
         raise ScenarioError(f"{where}: cannot read the experiment file ({exc.strerror})") from exc
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ScenarioError(f"{where}: not valid TOML ({exc})") from exc
-    unknown = set(data) - {"experiment", "grid", "points"}
-    if unknown:
-        raise ScenarioError(
-            f"{where}: unknown section(s) {sorted(unknown)}; expected "
-            "[experiment], [grid] or [[points]]"
-        )
-    head = data.get("experiment", {})
-    for key in head:
-        if key not in ("name", "description", "scenarios", "seeds", "outputs"):
-            raise ScenarioError(f"{where}: [experiment] unknown key {key!r}")
-    name = head.get("name")
-    if not isinstance(name, str) or not name:
-        raise ScenarioError(f"{where}: [experiment].name: expected a non-empty string")
-    files = head.get("scenarios")
-    if not isinstance(files, list) or not files or not all(isinstance(f, str) for f in files):
-        raise ScenarioError(f"{where}: [experiment].scenarios: expected a list of scenario files")
+    schema.check_sections(data, {"experiment", "grid", "points"}, where, ScenarioError)
+    head = schema.check_table(data.get("experiment"), HEAD, where, ScenarioError)
+    name, files = head["name"], head["scenarios"]
     scenarios = []
     hasher = hashlib.sha256(raw)
     for f in files:
@@ -125,14 +134,9 @@ def load(path: str | Path, seeds: int | None = None) -> Experiment:
     if len(set(names)) != len(names):
         raise ScenarioError(f"{where}: [experiment].scenarios: two scenarios share a name {names}")
     seed_list = scenario.parse_seeds(
-        head.get("seeds", 1) if seeds is None else seeds, f"{where}: [experiment].seeds"
+        head["seeds"] if seeds is None else seeds, f"{where}: [experiment].seeds"
     )
-    outputs = head.get("outputs", list(DEFAULT_OUTPUTS))
-    bad = [o for o in outputs if o not in OUTPUTS] if isinstance(outputs, list) else [outputs]
-    if bad:
-        raise ScenarioError(
-            f"{where}: [experiment].outputs: unknown {bad}; expected some of {list(OUTPUTS)}"
-        )
+    outputs = head["outputs"]
     if "grid" in data and "points" in data:
         raise ScenarioError(f"{where}: give either [grid] or [[points]], not both")
     points = expand(data, where)
@@ -148,7 +152,7 @@ def load(path: str | Path, seeds: int | None = None) -> Experiment:
     exp = Experiment(
         name=name,
         path=path,
-        description=head.get("description", ""),
+        description=head["description"],
         scenarios=[(p, sd) for p, sd, _ in scenarios],
         points=points,
         seeds=seed_list,
