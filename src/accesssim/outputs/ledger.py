@@ -23,10 +23,7 @@ hospital care that follows an ED visit (only the visit itself).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
-
-import numpy as np
 
 from accesssim.params import parameters
 from accesssim.policies import registry
@@ -46,7 +43,11 @@ ITEMS = {
 
 @dataclass(frozen=True)
 class Prices:
-    """The tariffs and the discount rate of the ledger (``params/parameters.py``, sourced)."""
+    """The tariffs and the discount rate of the ledger (``params/parameters.py``, sourced).
+
+    They are the same for every scenario of a comparison, so they are read from the parameter
+    table, not from a scenario's ``[parameters]`` (which refuses them, ``params/checks.py``).
+    """
 
     consultation_fee: float
     teleconsultation_fee: float
@@ -55,11 +56,9 @@ class Prices:
     discount_rate: float
 
     @classmethod
-    def from_params(cls, p: dict | None = None) -> Prices:
-        p = p or {}
-
+    def default(cls) -> Prices:
         def get(k):
-            return float(p.get(k, parameters.PARAMETERS[k].default))
+            return float(parameters.PARAMETERS[k].default)
 
         return cls(
             get("consultation_fee_eur"),
@@ -74,123 +73,68 @@ def payer_of(kind: str) -> str:
     """The payer a policy type's programme cost is booked to (its class's ``PAYER``)."""
     cls = registry.lookup(kind)
     payer = getattr(cls, "PAYER", "assurance_maladie") if cls is not None else "assurance_maladie"
-    if payer not in PAYERS:
-        raise ValueError(f"policy type {kind!r}: PAYER {payer!r} is not one of {list(PAYERS)}")
+    if payer not in PAYERS or payer == "complementary":
+        raise ValueError(f"policy type {kind!r}: PAYER {payer!r} is not a public payer")
     return payer
-
-
-def _by_year(rows: Iterable[dict], seed: int, keys: tuple[str, ...]) -> dict[int, dict]:
-    out: dict[int, dict] = {}
-    for r in rows:
-        if r["seed"] != seed:
-            continue
-        acc = out.setdefault(r["year"], dict.fromkeys(keys, 0.0))
-        for k in keys:
-            acc[k] += float(r.get(k, 0.0))
-    return out
 
 
 FLOW_KEYS = ("in_person", "tele", "forgone", "ed_visits")
 
 
-def seed_entries(
-    base_yearly: list[dict],
-    pol_yearly: list[dict],
-    pol_rows: list[dict],
-    seed: int,
-    prices: Prices,
-) -> list[dict]:
-    """The ledger of one seed: one entry per year, item and payer with its euros (positive:
-    a cost, negative: a saving), undiscounted and discounted to the first simulated year."""
-    base = _by_year(base_yearly, seed, FLOW_KEYS)
-    pol = _by_year(pol_yearly, seed, FLOW_KEYS)
-    years = sorted(set(base) | set(pol))
-    if not years:
-        return []
-    first = years[0]
-    entries = []
-
-    def add(year, item, payer, eur):
-        factor = (1 + prices.discount_rate) ** -(year - first)
-        entries.append(
-            {
-                "seed": seed,
-                "year": year,
-                "item": item,
-                "payer": payer,
-                "eur": float(eur),
-                "eur_discounted": float(eur) * factor,
-            }
-        )
-
-    zero = dict.fromkeys(FLOW_KEYS, 0.0)
-    for y in years:
-        b, p = base.get(y, zero), pol.get(y, zero)
-        fees = (p["in_person"] - b["in_person"]) * prices.consultation_fee + (
-            p["tele"] - b["tele"]
-        ) * prices.teleconsultation_fee
-        add(y, "fees", "assurance_maladie", fees * prices.fee_am_share)
-        add(y, "fees", "complementary", fees * (1 - prices.fee_am_share))
-        add(
-            y,
-            "ed_savings",
-            "assurance_maladie",
-            -(b["ed_visits"] - p["ed_visits"]) * prices.ed_visit_cost,
-        )
-    for r in pol_rows:
-        if r["seed"] == seed and r.get("cost_eur"):
-            add(r["year"], "programme", payer_of(r["type"]), r["cost_eur"])
-    return entries
-
-
-def effects(base_yearly, pol_yearly, seed: int, prices: Prices) -> dict[str, float]:
-    """Forgone consultations and GP-treatable ED visits avoided over the horizon, plain and
-    discounted at the ledger's rate (effects are discounted like costs, so that a ratio does
-    not favour policies whose effects come late)."""
-    base = _by_year(base_yearly, seed, FLOW_KEYS)
-    pol = _by_year(pol_yearly, seed, FLOW_KEYS)
-    years = sorted(set(base) | set(pol))
-    out = dict.fromkeys(
-        ("forgone_avoided", "ed_avoided", "forgone_avoided_discounted", "ed_avoided_discounted"),
-        0.0,
-    )
-    zero = dict.fromkeys(FLOW_KEYS, 0.0)
-    for y in years:
-        b, p = base.get(y, zero), pol.get(y, zero)
-        factor = (1 + prices.discount_rate) ** -(y - years[0])
-        for name, key in (("forgone_avoided", "forgone"), ("ed_avoided", "ed_visits")):
-            d = b[key] - p[key]
-            out[name] += d
-            out[f"{name}_discounted"] += d * factor
+def seed_flows(rows: list[dict], policy_rows: list[dict], rate: float | None = None) -> dict:
+    """What the ledger needs from one run of one seed, as seed values: the care flows summed
+    over the horizon and discounted to its first year (``ledger:<flow>``), and the programme
+    cost by payer, discounted (``ledger:programme:<payer>``)."""
+    rate = Prices.default().discount_rate if rate is None else rate
+    out = {f"ledger:{k}": 0.0 for k in FLOW_KEYS}
+    out |= {f"ledger:programme:{p}": 0.0 for p in PAYERS if p != "complementary"}
+    if not rows:
+        return out
+    first = min(r["year"] for r in rows)
+    for r in rows:
+        f = (1 + rate) ** -(r["year"] - first)
+        for k in FLOW_KEYS:
+            out[f"ledger:{k}"] += float(r.get(k, 0.0)) * f
+    for r in policy_rows:
+        if r.get("cost_eur"):
+            f = (1 + rate) ** -(r["year"] - first)
+            out[f"ledger:programme:{payer_of(r['type'])}"] += float(r["cost_eur"]) * f
     return out
 
 
-def totals(entries: list[dict]) -> dict[str, float]:
-    """Discounted euros over the horizon: by payer (``net_<payer>``), by item
-    (``item_<item>``) and in all (``net_cost_eur``)."""
-    out = {f"net_{p}": 0.0 for p in PAYERS} | {f"item_{i}": 0.0 for i in ITEMS}
-    for e in entries:
-        out[f"net_{e['payer']}"] += e["eur_discounted"]
-        out[f"item_{e['item']}"] += e["eur_discounted"]
+def from_values(base: dict, pol: dict, prices: Prices | None = None) -> dict[str, float]:
+    """The ledger of one policy in one seed, from the seed values of the baseline and the
+    policy (``seed_flows``): discounted euros by payer (``net_<payer>``) and by item
+    (``item_<item>``; positive: a cost, negative: a saving), the public and total net cost,
+    the discounted effects, and euros per avoided forgone consultation and per avoided
+    GP-treatable ED visit of public money (the Assurance maladie, the State and collectivités;
+    complementary insurers and patients are shown apart)."""
+    prices = prices or Prices.default()
+
+    def delta(k):
+        return pol.get(f"ledger:{k}", 0.0) - base.get(f"ledger:{k}", 0.0)
+
+    fees = (
+        delta("in_person") * prices.consultation_fee + delta("tele") * prices.teleconsultation_fee
+    )
+    ed_avoided = -delta("ed_visits")
+    out = {f"net_{p}": 0.0 for p in PAYERS}
+    programme = 0.0
+    for p in PAYERS:
+        if p == "complementary":
+            continue
+        cost = pol.get(f"ledger:programme:{p}", 0.0)  # the baseline has no programme
+        out[f"net_{p}"] += cost
+        programme += cost
+    out["net_assurance_maladie"] += fees * prices.fee_am_share - ed_avoided * prices.ed_visit_cost
+    out["net_complementary"] += fees * (1 - prices.fee_am_share)
+    out["item_programme"] = programme
+    out["item_fees"] = fees
+    out["item_ed_savings"] = -ed_avoided * prices.ed_visit_cost
     out["net_cost_eur"] = sum(out[f"net_{p}"] for p in PAYERS)
     out["public_cost_eur"] = out["net_cost_eur"] - out["net_complementary"]
-    return out
-
-
-def cost_effectiveness(cost: float, avoided: float) -> float:
-    """Euros per avoided event: defined only when some were avoided (never a ratio to zero or
-    to a negative effect: NaN then). The one formula used for every policy and both effects."""
-    return float(cost) / float(avoided) if avoided > 0 else float("nan")
-
-
-def seed_ledger(base, pol, seed: int, prices: Prices) -> dict[str, float]:
-    """Everything the ledger says about one policy in one seed (``base`` and ``pol``: run
-    results with ``yearly`` and ``policy`` rows): discounted totals by payer and item, the
-    effects, and euros per avoided forgone consultation and ED visit (public money: the
-    Assurance maladie, the State and collectivités; complementary insurers and patients are
-    shown apart)."""
-    entries = seed_entries(base.yearly, pol.yearly, pol.policy, seed, prices)
-    out = totals(entries) | effects(base.yearly, pol.yearly, seed, prices)
+    out["forgone_avoided_discounted"] = -delta("forgone")
+    out["ed_avoided_discounted"] = ed_avoided
     out["eur_per_forgone_avoided_public"] = cost_effectiveness(
         out["public_cost_eur"], out["forgone_avoided_discounted"]
     )
@@ -200,16 +144,20 @@ def seed_ledger(base, pol, seed: int, prices: Prices) -> dict[str, float]:
     return out
 
 
-def interval_table(rows: list[dict], keys: Iterable[str]) -> dict[str, tuple[float, float, float]]:
-    """Median and 90 % interval of each key across seeds (NaNs, i.e. undefined ratios, left
-    out; all NaN gives NaN)."""
-    out = {}
-    for k in keys:
-        v = np.array([r[k] for r in rows], float)
-        v = v[np.isfinite(v)]
-        out[k] = (
-            (float(np.median(v)), float(np.percentile(v, 5)), float(np.percentile(v, 95)))
-            if len(v)
-            else (float("nan"),) * 3
-        )
-    return out
+LEDGER_COLUMNS = (
+    "net_cost_eur",
+    "public_cost_eur",
+    *(f"net_{p}" for p in PAYERS),
+    *(f"item_{i}" for i in ITEMS),
+    "forgone_avoided_discounted",
+    "ed_avoided_discounted",
+    "eur_per_forgone_avoided_public",
+    "eur_per_ed_avoided_public",
+)
+
+
+def cost_effectiveness(cost: float, avoided: float) -> float:
+    """Euros per avoided event: defined only when some were avoided (never a ratio to zero or
+    to a negative effect: NaN then); a negative value is a saving per avoided event. The one
+    formula used for every policy and both effects."""
+    return float(cost) / float(avoided) if avoided > 0 else float("nan")
