@@ -41,6 +41,12 @@ lint: $(VENV)/.installed
 sensitivity-example: $(VENV)/.installed
 	BIN=$(BIN) scripts/sensitivity_example.sh
 
+# regenerate the cheap curated examples under results/ and compare them with the committed files
+# (numbers within relative 1e-9, text equal after normalising timings; about 1 min of one core):
+# scripts/examples_check.py. Not run by `make test` (too slow for CI); run it before a release.
+examples-check: $(VENV)/.installed-base
+	$(BIN)/python scripts/examples_check.py
+
 # the documentation site (mkdocs.yml) into site/, warnings as errors
 $(VENV)/.installed-docs: pyproject.toml | $(BIN)/python
 	$(PIP) install --quiet -e '.[docs]'
