@@ -231,12 +231,13 @@ def manifest(cmp: Comparison) -> dict:
     from accesssim.outputs.indicators import SYNTHETIC_NOTE
     from accesssim.params import calibration as calfile
     from accesssim.util import provenance
-    from accesssim.util.version import __version__
+    from accesssim.util.version import __version__, model_version
 
     base = cmp.baseline.scenario
     calib = calfile.load_calibration(base.calibration)
     return {
         "accesssim_version": __version__,
+        "model_version": model_version(),
         "command": "compare",
         "baseline": base.name,
         "scenarios": [
