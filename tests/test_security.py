@@ -304,3 +304,30 @@ def test_killing_the_dashboard_parent_stops_its_server(dashboard):
     finally:  # never leave an orphan behind, even when the test fails
         for pid in filter(_alive, children):
             os.kill(pid, signal.SIGKILL)
+
+
+def test_allowed_hosts_follow_the_served_address():
+    """Which Host and Origin values each --host answers: loopback aliases only for a local
+    address, this machine's names for every interface, bare names on port 80."""
+    from accesssim.dashboard import guard
+
+    local = guard.allowed_hosts("127.0.0.1", 8765)
+    assert {"127.0.0.1:8765", "localhost:8765", "[::1]:8765"} <= local
+    assert "localhost" not in local and "evil.example:8765" not in local
+    lan = guard.allowed_hosts("192.168.1.5", 8765)
+    assert lan == {"192.168.1.5:8765"}
+    every = guard.allowed_hosts("0.0.0.0", 80)
+    assert {"localhost", "localhost:80", f"{socket.gethostname().lower()}:80"} <= every
+
+    def h(**kv):
+        return [(k.encode(), v.encode()) for k, v in kv.items()]
+
+    assert guard.refusal(h(host="127.0.0.1:8765"), local) is None
+    assert guard.refusal(h(host="LOCALHOST:8765", origin="http://localhost:8765"), local) is None
+    assert "Origin" in guard.refusal(h(host="127.0.0.1:8765", origin="null"), local)
+    assert "Origin" in guard.refusal(h(host="127.0.0.1:8765", origin="file://"), local)
+    assert "Origin" in guard.refusal(
+        h(host="127.0.0.1:8765", origin="http://127.0.0.1:9999"), local
+    )
+    assert "Host" in guard.refusal(h(origin="http://127.0.0.1:8765"), local)  # no Host
+    assert "Host" in guard.refusal(h(host="192.168.1.5:8765"), local)
