@@ -7,11 +7,15 @@ sweep's workers import the parent's registered classes again by that path.
 from __future__ import annotations
 
 from accesssim.policies.base import NullPolicy, Policy
+from accesssim.policies.ephemeral import EphemeralPractices
+from accesssim.policies.france_sante import FranceSante
 from accesssim.policies.juniors import DocteursJuniors
+from accesssim.policies.mcs import MedecinsCorrespondants
 from accesssim.policies.msp import MspRollout
 from accesssim.policies.regulation import InstallationRegulation
 from accesssim.policies.solidarity import SolidarityDays
 from accesssim.policies.telemedicine import Telemedicine
+from accesssim.policies.unscheduled import UnscheduledCare
 
 POLICY_TYPES: dict[str, type[Policy]] = {}
 
@@ -86,6 +90,10 @@ for _cls in (
     Telemedicine,
     DocteursJuniors,
     InstallationRegulation,
+    UnscheduledCare,
+    MedecinsCorrespondants,
+    EphemeralPractices,
+    FranceSante,
 ):
     register(_cls)
 BUILTIN = dict(POLICY_TYPES)  # what a fresh process knows
