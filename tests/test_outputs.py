@@ -182,3 +182,14 @@ def test_apl_csv_uses_the_run_tables_column_names(tmp_path):
     assert "epci_siren" not in rows[0] and all(len(r["epci"]) == 9 for r in rows)
     assert not any(math.isnan(float(r["apl_modelled"])) for r in rows)
     assert (tmp_path / "apl.csvt").read_text().startswith('"String"')
+
+
+def test_tables_keep_every_column_of_rows_of_different_kinds():
+    """The Pacte's policy rows mix types: each type's counters must reach the CSV (a header
+    taken from the first row alone dropped the other types' columns)."""
+    from accesssim.outputs import export
+
+    rows = [{"type": "a", "x": 1.5}, {"type": "b", "y": 2}]
+    text = export.csv_text(rows)
+    assert text.splitlines() == ["type,x,y", "a,1.5,", "b,,2"]
+    assert list(export.column_types(rows)) == ["type", "x", "y"]
