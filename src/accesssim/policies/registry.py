@@ -7,9 +7,13 @@ sweep's workers import the parent's registered classes again by that path.
 from __future__ import annotations
 
 from accesssim.policies.base import NullPolicy, Policy
+from accesssim.policies.cesp import Cesp
+from accesssim.policies.installation_aid import InstallationAid
 from accesssim.policies.juniors import DocteursJuniors
 from accesssim.policies.msp import MspRollout
+from accesssim.policies.numerus import NumerusPipeline
 from accesssim.policies.regulation import InstallationRegulation
+from accesssim.policies.salaried_gps import SalariedGps
 from accesssim.policies.solidarity import SolidarityDays
 from accesssim.policies.telemedicine import Telemedicine
 
@@ -86,6 +90,10 @@ for _cls in (
     Telemedicine,
     DocteursJuniors,
     InstallationRegulation,
+    InstallationAid,
+    SalariedGps,
+    Cesp,
+    NumerusPipeline,
 ):
     register(_cls)
 BUILTIN = dict(POLICY_TYPES)  # what a fresh process knows
