@@ -311,6 +311,12 @@ class AccessModel(Model):
         fewer installations (any excess carries over), so totals stay at the baseline flow."""
         self.state.installation_credit += int(n)
 
+    def add_installations(self, n: int) -> None:
+        """``n`` additional GPs (e.g. graduates of extra training places) join the next
+        year-end's installation flow and choose where to install like the others (the logit
+        over EPCIs, capped by policies)."""
+        self.state.installation_extra += max(int(n), 0)
+
     def record_policy_row(self, row: dict) -> None:
         """A policy's yearly row (dose delivered, cost), written to ``policy_yearly``."""
         self.ledger.policy_rows.append(row)

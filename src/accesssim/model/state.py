@@ -111,6 +111,7 @@ class SimState:
         self._territory_share = c.gp[self.core].sum() / self.p["gps_france"]
         self._exit_scale = None
         self.installation_credit = 0  # policy installations not yet taken from the flow
+        self.installation_extra = 0  # policy GPs to join the next year-end's flow
         self.exits_by_epci = np.zeros(len(self.territory.epcis), np.int64)  # last year's exits
 
     def _setup_attachment(self, time: float) -> None:
@@ -351,9 +352,12 @@ class SimState:
         return leave, exits
 
     def draw_installations(self, rng) -> tuple[int, int]:
-        """The year's installations drawn, and how many of them policy installations credited
+        """The year's installations drawn (plus the additional GPs policies sent to the flow,
+        ``installation_extra``), and how many of them policy installations credited
         (``installation_credit``) take; the rest are to be placed."""
         drawn = int(rng.poisson(self.p["installations_per_year"] * self._territory_share))
+        drawn += self.installation_extra
+        self.installation_extra = 0
         from_policies = min(self.installation_credit, drawn)
         self.installation_credit -= from_policies
         return drawn, from_policies

@@ -109,6 +109,11 @@ class PolicyHost(Protocol):
         """``n`` policy installations count towards the yearly installation flow."""
         ...
 
+    def add_installations(self, n: int) -> None:
+        """``n`` additional GPs join the next year-end's installation flow (placed by the
+        installation choice)."""
+        ...
+
     def open_msp(self, communes) -> None:
         """Open maisons de santé in ``communes``."""
         ...

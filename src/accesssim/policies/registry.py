@@ -19,12 +19,16 @@ import contextlib
 import contextvars
 
 from accesssim.policies.base import NullPolicy, Policy
+from accesssim.policies.cesp import Cesp
 from accesssim.policies.ephemeral import EphemeralPractices
 from accesssim.policies.france_sante import FranceSante
+from accesssim.policies.installation_aid import InstallationAid
 from accesssim.policies.juniors import DocteursJuniors
 from accesssim.policies.mcs import MedecinsCorrespondants
 from accesssim.policies.msp import MspRollout
+from accesssim.policies.numerus import NumerusPipeline
 from accesssim.policies.regulation import InstallationRegulation
+from accesssim.policies.salaried_gps import SalariedGps
 from accesssim.policies.solidarity import SolidarityDays
 from accesssim.policies.telemedicine import Telemedicine
 from accesssim.policies.unscheduled import UnscheduledCare
@@ -172,6 +176,10 @@ for _cls in (
     MedecinsCorrespondants,
     EphemeralPractices,
     FranceSante,
+    InstallationAid,
+    SalariedGps,
+    Cesp,
+    NumerusPipeline,
 ):
     register(_cls)
 BUILTIN = dict(POLICY_TYPES)  # what a fresh process knows
