@@ -191,6 +191,17 @@ def test_out_under_a_file_is_exit_2_before_any_work(tmp_path, capsys, monkeypatc
     assert "Traceback" not in err
 
 
+@pytest.mark.parametrize("command", ["compare", "sweep"])
+def test_compare_and_sweep_out_under_a_file_is_exit_2(tmp_path, capsys, command):
+    f = write(tmp_path / "afile", "")
+    exp = experiment_file(tmp_path, "")
+    files = [str(tmp_path / "base.toml"), str(tmp_path / "days.toml")]
+    argv = [command, *(files if command == "compare" else [str(exp)]), "--out", str(f / "x")]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"--out {f / 'x'}: {f} is a file, not a folder" in err
+
+
 def test_apl_csv_under_a_file_is_exit_2(tmp_path, capsys):
     f = write(tmp_path / "afile", "")
     assert cli.main(["apl", "--departement", "48", "--csv", str(f / "x.csv")]) == 2
