@@ -13,18 +13,34 @@ from accesssim.geo import territory as terr
 from accesssim.geo.apl import territory_access
 from accesssim.outputs import reports
 from accesssim.util import files as aio
+from accesssim.util.text import plural
 from accesssim.util.version import __version__
+
+
+def check_out(path, option: str, folder: bool = True) -> None:
+    """Refuse, before any work, an output path under a file (``--out <file>/x``): the folder
+    (``folder``) or the file's folder must be a folder or not exist yet."""
+    if path is None:
+        return
+    p = Path(path) if folder else Path(path).parent
+    for q in (p, *p.parents):
+        if q.exists():
+            if not q.is_dir():
+                raise ValueError(f"{option} {path}: {q} is a file, not a folder")
+            return
 
 
 def _territory(args) -> terr.Territory:
     t = terr.load(args.territory)
-    if args.region or args.departement:
+    if args.region is not None or args.departement is not None:
         t = t.select(region=args.region, departement=args.departement, buffer_km=args.buffer_km)
     return t
 
 
 def cmd_apl(args) -> int:
     t0 = time.perf_counter()
+    check_out(args.csv, "--csv", folder=False)
+    check_out(args.map, "--map", folder=False)
     t = _territory(args)
     a = territory_access(
         t,
@@ -62,12 +78,14 @@ def cmd_apl(args) -> int:
 
 def cmd_run(args) -> int:
     from accesssim.experiments import runner
-    from accesssim.specs import scenario
+    from accesssim.specs import scenario, schema
 
     sc = scenario.load(args.scenario, seeds=args.seeds)
     out = args.out or f"results/{sc.name}"
+    check_out(out, "--out")
     print(
-        f"running {sc.name}: {sc.years} years, seeds {sc.seeds}, {sc.territory_label}",
+        f"running {sc.name}: {plural(sc.years, 'year')}, seeds {schema.shown(sc.seeds)}, "
+        f"{sc.territory_label}",
         file=sys.stderr,
     )
     result = runner.run(sc, communes=args.communes, debug=args.debug)
@@ -82,6 +100,7 @@ def cmd_compare(args) -> int:
 
     base_name = compare.load_all(args.scenarios, args.seeds)[0].name
     out = args.out or f"results/compare_{base_name}"
+    check_out(out, "--out")
     cmp = compare.compare(
         args.scenarios,
         seeds=args.seeds,
@@ -102,6 +121,7 @@ def cmd_sweep(args) -> int:
     from accesssim.specs import experiment
 
     exp = experiment.load(args.experiment, seeds=args.seeds)
+    check_out(args.out, "--out")
     print(
         f"experiment {exp.name}: {len(exp.runs)} runs ({len(exp.scenarios)} scenarios, "
         f"{len(exp.points)} grid points, {len(exp.seeds)} seeds)",
@@ -134,6 +154,7 @@ def cmd_sensitivity(args) -> int:
     from accesssim.experiments.sensitivity import pipeline
 
     study = pipeline.load(args.study)
+    check_out(args.out, "--out")
     done = pipeline.run(
         study,
         results=args.out,
@@ -178,6 +199,8 @@ def cmd_examples(args) -> int:
 def cmd_calibrate(args) -> int:
     from accesssim.experiments import calibration
 
+    check_out(args.write, "--write", folder=False)
+    check_out(args.report, "--report", folder=False)
     t = _territory(args)
     log = lambda msg: print(msg, file=sys.stderr)  # noqa: E731
     whole = t.label == "France"
@@ -200,6 +223,7 @@ def cmd_validate(args) -> int:
     from accesssim.experiments import validation
 
     t0 = time.perf_counter()
+    check_out(args.out, "--out")
     ctx = validation.Context(pairs_path=args.pairs, cache=not args.no_cache)
     if args.fit_roads:
         fit = validation.fit_road_speeds(ctx.t, ctx.pairs)

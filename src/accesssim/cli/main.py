@@ -48,6 +48,12 @@ def _main(argv=None) -> int:
     except (terr.TerritoryError, ValueError) as exc:
         print(f"accesssim: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        raise  # a closed pipe: main() keeps it quiet
+    except OSError as exc:  # a folder under a file, disk full, file too large, ...
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"accesssim: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

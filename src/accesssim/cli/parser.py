@@ -22,6 +22,14 @@ def allow_code(parser) -> None:
     parser.add_argument("--allow-code", action="store_true", help=ALLOW_CODE_HELP)
 
 
+def name_or_code(value: str) -> str:
+    """A région or département given on the command line: not empty (an empty name would
+    otherwise select all of France)."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError("expected a name or code, got an empty string")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="accesssim",
@@ -39,8 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
         "write a map of EPCIs and a per-commune CSV.",
     )
     where = a.add_mutually_exclusive_group()
-    where.add_argument("--region", help="région name or code, e.g. 'Bretagne' or 53")
-    where.add_argument("--departement", help="département name or code, e.g. 'Landes' or 40")
+    where.add_argument(
+        "--region", type=name_or_code, help="région name or code, e.g. 'Bretagne' or 53"
+    )
+    where.add_argument(
+        "--departement", type=name_or_code, help="département name or code, e.g. 'Landes' or 40"
+    )
     a.add_argument("--map", metavar="FILE.png", help="write a choropleth of EPCIs")
     a.add_argument("--csv", metavar="FILE.csv", help="write one row per commune")
     a.add_argument(
@@ -203,8 +215,10 @@ def build_parser() -> argparse.ArgumentParser:
         "download the EPCI table (CSV) and the map (PNG).",
     )
     dw = d.add_mutually_exclusive_group()
-    dw.add_argument("--region", help="initial région (default Centre-Val de Loire)")
-    dw.add_argument("--departement", help="initial département instead")
+    dw.add_argument(
+        "--region", type=name_or_code, help="initial région (default Centre-Val de Loire)"
+    )
+    dw.add_argument("--departement", type=name_or_code, help="initial département instead")
     d.add_argument("--port", type=int, default=8765, help="port to serve on (default 8765)")
     d.add_argument(
         "--host",
@@ -265,8 +279,10 @@ def build_parser() -> argparse.ArgumentParser:
         "(docs/calibration.md). About half an hour on two cores.",
     )
     kw = k.add_mutually_exclusive_group()
-    kw.add_argument("--region", help="calibrate on a région (default: all of France)")
-    kw.add_argument("--departement", help="calibrate on a département")
+    kw.add_argument(
+        "--region", type=name_or_code, help="calibrate on a région (default: all of France)"
+    )
+    kw.add_argument("--departement", type=name_or_code, help="calibrate on a département")
     k.add_argument(
         "--seed", type=int, default=1, help="first of the calibration's seeds (default 1)"
     )

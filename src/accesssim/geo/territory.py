@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import difflib
 import functools
+import re
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -206,9 +208,14 @@ class Territory:
         return self._subset(keep, core, label)
 
     def resolve_code(self, kind: str, value: str) -> str:
-        """The code of a région or département (``kind``) given its name or code."""
+        """The code of a région or département (``kind``) given its name or code; names are
+        matched without accents, case, hyphens or apostrophes ("ile de france" is
+        Île-de-France)."""
         names = self.names[kind]
+        label = "région" if kind == "region" else "département"
         v = str(value).strip()
+        if not v:
+            raise TerritoryError(f"expected a {label} name or code, got an empty string")
         if v in names:
             return v
         if v.upper() in names:  # "2a" is Corse-du-Sud's 2A
@@ -217,10 +224,9 @@ class Territory:
             v = "0" + v
             if v in names:
                 return v
-        by_name = {n.casefold(): k for k, n in names.items()}
-        if v.casefold() in by_name:
-            return by_name[v.casefold()]
-        label = "région" if kind == "region" else "département"
+        by_name = {fold(n): k for k, n in names.items()}
+        if fold(v) in by_name:
+            return by_name[fold(v)]
         options = [f"{n} ({k})" for k, n in names.items()]
         raise TerritoryError(_unknown(label, value, list(names) + list(names.values()), options))
 
@@ -378,8 +384,23 @@ def great_circle_km(lon1, lat1, lon2, lat2) -> np.ndarray:
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
 
 
+def fold(name: str) -> str:
+    """A name compared loosely: without accents (NFKD), case, hyphens, apostrophes or repeated
+    spaces ("Provence-Alpes-Côte d'Azur" -> "provence alpes cote d azur")."""
+    bare = "".join(
+        ch for ch in unicodedata.normalize("NFKD", str(name)) if not unicodedata.combining(ch)
+    )
+    return " ".join(w for w in re.split(r"[\s\-'’]+", bare.casefold()) if w)
+
+
 def _unknown(what: str, value, candidates: list[str], shown: list[str] | None = None) -> str:
-    close = difflib.get_close_matches(str(value), [str(c) for c in candidates], n=5, cutoff=0.5)
+    """An unknown name or code, with the close matches (compared without accents or case)."""
+    by_fold: dict[str, str] = {}
+    for c in candidates:
+        by_fold.setdefault(fold(c), str(c))
+    close = [
+        by_fold[f] for f in difflib.get_close_matches(fold(value), list(by_fold), n=5, cutoff=0.5)
+    ]
     msg = f"unknown {what} {value!r}"
     if close:
         msg += f"; close matches: {', '.join(close)}"

@@ -389,13 +389,27 @@ def nearest_minutes(
 
 
 def cache_path(cache_dir: str | Path | None = None) -> Path:
-    """Where cached matrices live: argument, ``$ACCESSSIM_CACHE_DIR``, or the user cache dir."""
+    """Where cached matrices live: argument, ``$ACCESSSIM_CACHE_DIR``, or the user cache dir;
+    a ``ValueError`` naming the setting when it (or a folder above it) is a file."""
     if cache_dir is not None:
-        return Path(cache_dir)
+        return _folder(Path(cache_dir), "cache_dir")
     if os.environ.get("ACCESSSIM_CACHE_DIR"):
-        return Path(os.environ["ACCESSSIM_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "accesssim"
+        return _folder(Path(os.environ["ACCESSSIM_CACHE_DIR"]), "ACCESSSIM_CACHE_DIR")
+    if os.environ.get("XDG_CACHE_HOME"):
+        return _folder(Path(os.environ["XDG_CACHE_HOME"]) / "accesssim", "XDG_CACHE_HOME")
+    return Path.home() / ".cache" / "accesssim"
+
+
+def _folder(path: Path, setting: str) -> Path:
+    for q in (path, *path.parents):
+        if q.exists():
+            if not q.is_dir():
+                raise ValueError(
+                    f"{setting}: the travel-time cache folder {path} cannot be made: {q} is a "
+                    "file, not a folder"
+                )
+            break
+    return path
 
 
 def _cache_key(territory: Territory, params: TravelParams, cutoff: float) -> str:

@@ -18,6 +18,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 from accesssim.geo.territory import Territory
 from accesssim.outputs.indicators import INDICATORS, SYNTHETIC_NOTE, interval
 from accesssim.util import files as aio
+from accesssim.util.text import plural
 
 OVERSEAS = {
     "971": "Guadeloupe",
@@ -417,8 +418,8 @@ def compare_figures(cmp, out) -> list[Path]:
         ax.tick_params(axis="x", rotation=30, labelsize=8)
         ax.grid(axis="y", alpha=0.3)
     fig.suptitle(
-        f"Policies against the baseline over {years} years "
-        f"(median and 90% interval across {n_seeds} seeds)"
+        f"Policies against the baseline over {plural(years, 'year')} "
+        f"(median and 90% interval across {plural(n_seeds, 'seed')})"
     )
     fig.text(0.01, 0.005, SYNTHETIC_NOTE, fontsize=6.5, wrap=True)
     fig.tight_layout(rect=(0, 0.05, 1, 0.94))
@@ -465,7 +466,8 @@ def compare_figures(cmp, out) -> list[Path]:
             path,
             title=f"{name}: change in forgone care by EPCI, {last}",
             label="change in forgone / needed consultations (percentage points)",
-            source=f"Median across {n_seeds} seeds, policy minus baseline. {SYNTHETIC_NOTE}",
+            source=f"Median across {plural(n_seeds, 'seed')}, policy minus baseline. "
+            f"{SYNTHETIC_NOTE}",
             bins=CHANGE_BINS,
             cmap="RdBu_r",
             points=True,

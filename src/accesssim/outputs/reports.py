@@ -19,6 +19,7 @@ from accesssim.geo import territory as terr
 from accesssim.outputs import indicators, ledger, reference
 from accesssim.outputs.indicators import SYNTHETIC_NOTE
 from accesssim.params import calibration as calfile
+from accesssim.util.text import plural
 
 MODELLED_NOTE = (
     "Modelled: GP supply = CNAM 2024 private-practice GP head-counts per département spread "
@@ -53,7 +54,7 @@ def run_summary(result) -> str:
         "",
         f"{sc.description}".strip(),
         "",
-        f"Territory: {sc.territory_label}; {sc.years} years from {sc.start_year}; "
+        f"Territory: {sc.territory_label}; {plural(sc.years, 'year')} from {sc.start_year}; "
         f"seeds {sc.seeds}. Figures for {last} (the last simulated year): median across seeds "
         f"[min–max].",
         "",
@@ -128,8 +129,8 @@ def compare_report(cmp) -> str:
     lines = [
         f"# Policy comparison: {', '.join(names)} against {sc.name}",
         "",
-        f"Territory: {sc.territory_label}; {sc.years} years from {sc.start_year}; "
-        f"{n} seeds shared by every scenario (common random numbers). Each cell: median "
+        f"Territory: {sc.territory_label}; {plural(sc.years, 'year')} from {sc.start_year}; "
+        f"{plural(n, 'seed')} shared by every scenario (common random numbers). Each cell: median "
         f"[90 % interval] across seeds of the difference with the baseline.",
         "",
         f"> {indicators.SYNTHETIC_NOTE}",

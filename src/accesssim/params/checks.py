@@ -4,6 +4,8 @@ file's fitted values, draws): known names, the right shape, numbers within the t
 
 from __future__ import annotations
 
+import math
+
 from accesssim.params.parameters import PARAMETERS
 
 # parameters that no longer exist, and what replaced them (a scenario setting one is rejected)
@@ -23,6 +25,24 @@ LEDGER_PRICES = (
     "ed_visit_cost_eur",
     "discount_rate",
 )
+
+
+def _is_finite_number(v) -> bool:
+    """A number, not a boolean, neither NaN nor infinite."""
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _check_item(value, default, where: str, unit: str) -> None:
+    """One item of a vector parameter: a finite number, or a list shaped like ``default``."""
+    if isinstance(default, tuple):
+        if not isinstance(value, list | tuple) or len(value) != len(default):
+            raise ValueError(
+                f"{where}: expected lists of {len(default)} values ({unit}), got {value!r}"
+            )
+        for v, d in zip(value, default, strict=True):
+            _check_item(v, d, where, unit)
+    elif not _is_finite_number(value):
+        raise ValueError(f"{where}: expected finite numbers ({unit}), got {value!r}")
 
 
 def validate(overrides: dict, where: str = "parameters") -> dict:
@@ -49,10 +69,14 @@ def validate(overrides: dict, where: str = "parameters") -> dict:
                     f"{where}.{key}: expected a list of {len(p.default)} values "
                     f"({p.unit}), got {value!r}"
                 )
+            for v, d in zip(value, p.default, strict=True):
+                _check_item(v, d, f"{where}.{key}", p.unit)
             out[key] = tuple(tuple(v) if isinstance(v, list) else v for v in value)
             continue
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValueError(f"{where}.{key}: expected a number ({p.unit}), got {value!r}")
+        if not math.isfinite(value):
+            raise ValueError(f"{where}.{key}: expected a finite number ({p.unit}), got {value!r}")
         if (p.low is not None and value < p.low) or (p.high is not None and value > p.high):
             raise ValueError(
                 f"{where}.{key}: {value} is out of range [{p.low}, {p.high}] ({p.unit})"

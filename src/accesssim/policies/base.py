@@ -29,6 +29,7 @@ euros; sources in docs/sources.md.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -193,6 +194,8 @@ def check_value(p: Param, value, where: str):
         return _sirens(value, where)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(f"{where}: expected a number, got {value!r}")
+    if not math.isfinite(value):
+        raise ValueError(f"{where}: expected a finite number, got {value!r}")
     if p.kind == "integer" and int(value) != value:
         raise ValueError(f"{where}: expected a whole number, got {value!r}")
     if (p.low is not None and value < p.low) or (p.high is not None and value > p.high):

@@ -29,6 +29,7 @@ import difflib
 import hashlib
 import itertools
 import json
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -50,7 +51,7 @@ def _outputs(v) -> str | None:
 HEAD = schema.Table(
     "experiment",
     {
-        "name": schema.Field(str, required=True, check=lambda v: None if v else "a name"),
+        "name": schema.Field(str, required=True, check=schema.file_name),
         "description": schema.Field(str, default=""),
         "scenarios": schema.Field(
             list,
@@ -169,6 +170,9 @@ def expand(data: dict, where: str) -> list[dict]:
         pts = data["points"]
         if not isinstance(pts, list) or not pts or not all(isinstance(p, dict) for p in pts):
             raise ScenarioError(f"{where}: [[points]] must be a non-empty array of tables")
+        for i, p in enumerate(pts):
+            for key, value in p.items():
+                _finite(value, f"{where}: [[points]] #{i + 1}.{key}")
         return [dict(p) for p in pts]
     grid = data.get("grid")
     if grid is None:
@@ -181,8 +185,21 @@ def expand(data: dict, where: str) -> list[dict]:
     for key, values in grid.items():
         if not isinstance(values, list) or not values:
             raise ScenarioError(f"{where}: [grid].{key}: expected a non-empty list of values")
+        _finite(values, f"{where}: [grid].{key}")
     keys = list(grid)
     return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*grid.values())]
+
+
+def _finite(value, where: str) -> None:
+    """No NaN or infinity in a grid or point value (or in the lists it holds)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ScenarioError(f"{where}: expected finite numbers, got {value!r}")
+    if isinstance(value, list | tuple):
+        for v in value:
+            _finite(v, where)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _finite(v, where)
 
 
 def _policy_names(sdata: dict) -> list[str]:

@@ -70,6 +70,13 @@ def parameter_ranges(
             rng = overrides[name]
             dist = dist if dist not in ("", "fixed") else "uniform"
             src = "given in the sensitivity file"
+            if not isinstance(rng, list | tuple) or not all(
+                isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+                for x in rng
+            ):
+                raise ScenarioError(
+                    f"{where}.{name}: expected a range [low, high] of finite numbers, got {rng!r}"
+                )
             try:
                 parameters.check_range(name, dist, rng, where)
             except ValueError as exc:

@@ -3,14 +3,15 @@
 Every error names the file, the key and what is expected. Example::
 
     [scenario]
-    name = "baseline"
+    name = "baseline"          # names results/<name>: letters, digits, _ - . (no / or ..)
     start_year = 2025
-    years = 5
-    seeds = 3                  # or an explicit list: [1, 2, 3]
+    years = 5                  # 1 to 50
+    seeds = 3                  # or an explicit list: [1, 2, 3]; at most 10,000
     # calibration = "my_fit.json"   # from `accesssim calibrate --write`; "none": table values
 
     [territory]                # omit for all of France
     region = "Centre-Val de Loire"   # or departement = "18", or epcis = ["241800507"]
+                                     # (names match without accents or case)
     buffer_km = 30
 
     [parameters]               # overrides by name (accesssim.params.parameters)
@@ -22,9 +23,11 @@ Every error names the file, the key and what is expected. Example::
 
 from __future__ import annotations
 
+import collections
 import copy
 import hashlib
 import tomllib
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,10 +57,14 @@ def _sirens(v) -> str | None:
     return None if ok else 'a list of EPCI SIRENs, e.g. ["241800507"]'
 
 
+def _name_or_code(v) -> str | None:
+    return None if v.strip() else "a name or a code (not empty)"
+
+
 HEAD = schema.Table(
     "scenario",
     {
-        "name": schema.Field(str, required=True),
+        "name": schema.Field(str, required=True, check=schema.file_name),
         "description": schema.Field(str, default=""),
         "start_year": schema.Field(int, default=2025, low=2000, high=2100),
         "years": schema.Field(int, default=5, low=1, high=50),
@@ -68,12 +75,17 @@ HEAD = schema.Table(
 TERRITORY = schema.Table(
     "territory",
     {
-        "region": schema.Field(str),
-        "departement": schema.Field(str),
+        "region": schema.Field(str, check=_name_or_code),
+        "departement": schema.Field(str, check=_name_or_code),
         "epcis": schema.Field(list, check=_sirens),
         "buffer_km": schema.Field(float, low=0, default=terr.DEFAULT_BUFFER_KM),
     },
 )
+
+
+LABEL_CODES = 5  # EPCI SIRENs named in a selection's label; more are counted
+MAX_SEEDS = 10_000  # seeds of one scenario (each a run); more is a typo, not a study
+MAX_SEED = 2**32 - 1  # numpy's SeedSequence entropy of one word
 
 
 @dataclass(frozen=True)
@@ -92,10 +104,14 @@ class TerritorySelection:
 
     @property
     def label(self) -> str:
-        """The selection in words, e.g. "region Bretagne (with a 30 km buffer)"."""
+        """The selection in words, e.g. "region Bretagne (with a 30 km buffer)"; a long list of
+        EPCIs is shortened (the label goes into titles)."""
         if not self:
             return "all of France"
-        return f"{self.kind} {', '.join(self.codes)} (with a {self.buffer_km:g} km buffer)"
+        codes = ", ".join(self.codes[:LABEL_CODES])
+        if len(self.codes) > LABEL_CODES:
+            codes += f", ... ({len(self.codes)} in all)"
+        return f"{self.kind} {codes} (with a {self.buffer_km:g} km buffer)"
 
     def as_table(self) -> dict:
         """The ``[territory]`` table it was read from (for manifests and derived scenarios);
@@ -155,23 +171,56 @@ class Scenario:
 
 
 def parse_seeds(raw, where: str) -> list[int]:
-    """A seed count N (seeds 1..N) or an explicit list of distinct non-negative integers."""
+    """A seed count N (seeds 1..N, N <= ``MAX_SEEDS``) or an explicit list of at most
+    ``MAX_SEEDS`` distinct integers from 0 to ``MAX_SEED``."""
     if isinstance(raw, int) and not isinstance(raw, bool):
         if raw < 1:
             raise ScenarioError(f"{where}: expected at least 1, got {raw}")
+        if raw > MAX_SEEDS:
+            raise ScenarioError(
+                f"{where}: expected at most {MAX_SEEDS:,} seeds (each seed is a run), got {raw:,}"
+            )
         return list(range(1, raw + 1))
     if (
         isinstance(raw, list)
         and raw
-        and all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in raw)
+        and all(isinstance(s, int) and not isinstance(s, bool) and 0 <= s <= MAX_SEED for s in raw)
     ):
-        dup = sorted({s for s in raw if raw.count(s) > 1})
+        if len(raw) > MAX_SEEDS:
+            raise ScenarioError(
+                f"{where}: expected at most {MAX_SEEDS:,} seeds (each seed is a run), "
+                f"got {len(raw):,}"
+            )
+        counts = collections.Counter(raw)
+        dup = sorted(s for s, n in counts.items() if n > 1)
         if dup:
-            raise ScenarioError(f"{where}: duplicate seeds {dup}")
+            raise ScenarioError(f"{where}: duplicate seeds {schema.shown(dup)}")
         return list(raw)
     raise ScenarioError(
-        f"{where}: expected a count or a list of non-negative integers, got {raw!r}"
+        f"{where}: expected a count or a list of integers from 0 to {MAX_SEED}, "
+        f"got {schema.shown(raw)}"
     )
+
+
+def _epcis(raw: list, where: str) -> list[str]:
+    """SIRENs as strings (integers, ``epcis = [241800507]``, accepted), each once (duplicates
+    dropped with a warning), no more than France has EPCIs."""
+    sirens = [f"{s:09d}" if isinstance(s, int) else s for s in raw]
+    unique = list(dict.fromkeys(sirens))
+    n_france = len(terr.load().epcis)
+    if len(unique) > n_france:
+        raise ScenarioError(
+            f"{where}: expected at most {n_france:,} EPCI SIRENs (France has {n_france:,} "
+            f"EPCIs), got {len(unique):,} different ones"
+        )
+    if len(unique) < len(sirens):
+        warnings.warn(
+            f"{where}: {len(sirens) - len(unique):,} duplicate SIREN(s) ignored "
+            f"({len(unique):,} EPCIs)",
+            UserWarning,
+            stacklevel=3,
+        )
+    return unique
 
 
 def load(path: str | Path, seeds: int | None = None) -> Scenario:
@@ -206,8 +255,8 @@ def from_dict(data: dict, path=None, raw_bytes: bytes = b"", seeds: int | None =
             raise ScenarioError(f"{where}: [scenario].calibration: {exc}") from exc
 
     territory = schema.check_table(data.get("territory"), TERRITORY, where, ScenarioError)
-    if "epcis" in territory:  # SIRENs as strings; integers (epcis = [241800507]) accepted
-        territory["epcis"] = [f"{s:09d}" if isinstance(s, int) else s for s in territory["epcis"]]
+    if "epcis" in territory:
+        territory["epcis"] = _epcis(territory["epcis"], f"{where}: [territory].epcis")
     kinds = [k for k in ("region", "departement", "epcis") if k in territory]
     if len(kinds) > 1:
         raise ScenarioError(f"{where}: [territory] give one of region, departement or epcis")

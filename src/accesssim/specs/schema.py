@@ -10,6 +10,7 @@ property of every number field rather than something each parser must remember.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,11 +72,23 @@ def _is_number(v) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
 
+def shown(value, limit: int = 80) -> str:
+    """``repr(value)`` for an error message, cut to about ``limit`` characters (a 10,000
+    character name or a list of 200,000 codes is not repeated in full)."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    if isinstance(value, str | list | tuple | dict):
+        unit = "characters" if isinstance(value, str) else "items"
+        return f"{text[: limit - 20]}... ({len(value):,} {unit})"
+    return f"{text[: limit - 20]}..."
+
+
 def check_value(f: Field, value, where: str, error: type[Exception]):
     """The value, converted (an integer given for a number becomes a float), or ``error``."""
 
     def fail():
-        raise error(f"{where}: expected {f.describe()}, got {value!r}")
+        raise error(f"{where}: expected {f.describe()}, got {shown(value)}")
 
     if f.type is float:
         if not _is_number(value) or not math.isfinite(value):
@@ -98,7 +111,7 @@ def check_value(f: Field, value, where: str, error: type[Exception]):
     if f.check is not None:
         wrong = f.check(value)
         if wrong:
-            raise error(f"{where}: expected {wrong}, got {value!r}")
+            raise error(f"{where}: expected {wrong}, got {shown(value)}")
     return value
 
 
@@ -152,3 +165,19 @@ def non_empty_list(of: type, what: str) -> Callable[[Any], str | None]:
         return None if ok else what
 
     return check
+
+
+NAME_MAX = 100
+_NAME = re.compile(r"\w[\w.-]*")  # \w: letters (accented too), digits, _
+
+
+def file_name(v) -> str | None:
+    """A check: a name that is used as a file or folder name (results/<name>, runs/<name>-...):
+    letters, digits, ``_``, ``-`` and ``.``, not starting with ``.`` or ``-``, at most
+    ``NAME_MAX`` characters. No ``/``, ``..`` or spaces: a name never becomes a path."""
+    if isinstance(v, str) and len(v) <= NAME_MAX and _NAME.fullmatch(v):
+        return None
+    return (
+        f"a name usable as a file name (letters, digits, '_', '-' and '.', not starting with "
+        f"'.' or '-', at most {NAME_MAX} characters)"
+    )

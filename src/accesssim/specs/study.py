@@ -67,7 +67,7 @@ def _power_of_two(n) -> str | None:
 HEAD = schema.Table(
     "sensitivity",
     {
-        "name": schema.Field(str, required=True, check=lambda v: None if v else "a name"),
+        "name": schema.Field(str, required=True, check=schema.file_name),
         "description": schema.Field(str, default=""),
         "baseline": schema.Field(str, required=True, expected="a scenario file path"),
         "policies": schema.Field(list, default=[], expected="a list of files"),
