@@ -8,6 +8,7 @@ from __future__ import annotations
 from accesssim.params.parameters import Param
 from accesssim.policies.base import PolicyHost, Slider
 from accesssim.policies.installations import (
+from accesssim.util.text import plural
     ELIGIBILITY_PARAMS,
     Prorata,
     WorkforceLever,
@@ -158,7 +159,7 @@ class Cesp(WorkforceLever):
             else:
                 self.no_effect(
                     f"signers install from {self.first_year}, after "
-                    f"{v.years_to_install} years of training"
+                    f"{plural(v.years_to_install, 'year')} of training"
                 )
             return
         k = int(self.rng.binomial(due, share))

@@ -8,6 +8,7 @@ from __future__ import annotations
 from accesssim.params.parameters import Param
 from accesssim.policies.base import PolicyHost, Slider
 from accesssim.policies.installations import Prorata, WorkforceLever
+from accesssim.util.text import plural
 
 
 class NumerusPipeline(WorkforceLever):
@@ -143,7 +144,7 @@ class NumerusPipeline(WorkforceLever):
             else:
                 self.no_effect(
                     f"first graduates install in {self.first_year} "
-                    f"({v.lag_years} years after admission)"
+                    f"({plural(v.lag_years, 'year')} after admission)"
                 )
             return
         k = int(self.rng.binomial(due, share))
