@@ -34,9 +34,6 @@ get no finite time: they are absent from sparse matrices and ``inf`` in nearest-
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 import warnings
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -45,13 +42,11 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse import csgraph
 
+from accesssim.geo import travel_cache
 from accesssim.geo.territory import Territory, great_circle_km
 from accesssim.params import parameters
 from accesssim.util import files as aio
 
-# 2: two-level graph (collapsed fast level), fitted speeds (issue 9); 3: the key stored in the
-# file and checked on reading (issue 22)
-CACHE_FORMAT = 3
 MIN_MINUTES = 0.1  # floor of any time, so that no stored time is an implicit zero
 # Local speeds are fitted scales times these (km/h, dense .. very sparse): the former assumed
 # door-to-door speeds, whose ratios within urban and within rural classes remain assumptions.
@@ -350,10 +345,10 @@ def travel_matrix(
     (warning). The cache keeps at most ``$ACCESSSIM_CACHE_MAX_MB`` megabytes (default 2048),
     the least recently used files going first.
     """
-    meta = cache_meta(territory, params, cutoff)
-    path = cache_path(cache_dir) / f"travel-{meta['key']}.npz"
+    meta = travel_cache.cache_meta(territory, asdict(params), cutoff)
+    path = travel_cache.cache_path(cache_dir) / f"travel-{meta['key']}.npz"
     if cache and path.exists():
-        m = _read_cached(path, meta, len(territory.communes))
+        m = travel_cache.read_cached(path, meta, len(territory.communes))
         if m is not None:
             return m
     c = territory.communes
@@ -368,42 +363,13 @@ def travel_matrix(
         arrays = {"data": m.data, "indices": m.indices, "indptr": m.indptr, "shape": m.shape}
         try:
             aio.write_npz(path, arrays, meta)
-            evict(path.parent, keep=path)
+            travel_cache.evict(path.parent, keep=path)
         except OSError as exc:
             warnings.warn(
                 f"travel-time cache not written ({exc.filename or path}: "
                 f"{exc.strerror or exc}); set ACCESSSIM_CACHE_DIR to a writable folder",
                 stacklevel=2,
             )
-    return m
-
-
-def _read_cached(path: Path, meta: dict, n: int) -> sparse.csr_matrix | None:
-    """The matrix of a cache file when it is readable and its stored key is ``meta``."""
-    try:
-        a, stored = aio.read_npz(path)
-        shape = tuple(int(x) for x in a["shape"])
-        m = sparse.csr_matrix((a["data"], a["indices"], a["indptr"]), shape=shape)
-    except Exception as exc:  # unreadable, truncated, not ours: recompute and overwrite
-        warnings.warn(
-            f"travel-time cache {path} unreadable ({type(exc).__name__}); recomputing it",
-            stacklevel=3,
-        )
-        return None
-    wrong = [k for k in meta if stored.get(k) != meta[k]]
-    if shape != (n, n):
-        wrong.append("shape")
-    if wrong:
-        warnings.warn(
-            f"travel-time cache {path} was written for another matrix (its "
-            f"{', '.join(wrong)} differ from those asked for); recomputing it",
-            stacklevel=3,
-        )
-        return None
-    try:
-        os.utime(path)  # last use, for the least-recently-used eviction
-    except OSError:
-        pass
     return m
 
 
@@ -427,82 +393,3 @@ def nearest_minutes(
     g = road_graph(territory, params) if graph is None else graph
     d = csgraph.dijkstra(g, directed=True, indices=src, min_only=True)
     return d + intra_minutes(territory, params)
-
-
-def cache_path(cache_dir: str | Path | None = None) -> Path:
-    """Where cached matrices live: argument, ``$ACCESSSIM_CACHE_DIR``, or the user cache dir."""
-    if cache_dir is not None:
-        return Path(cache_dir)
-    if os.environ.get("ACCESSSIM_CACHE_DIR"):
-        return Path(os.environ["ACCESSSIM_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "accesssim"
-
-
-def cache_meta(territory: Territory, params: TravelParams, cutoff: float) -> dict:
-    """What a cached matrix is of, stored in its file and compared on reading: the cache
-    format, cutoff, road parameters, a checksum of the territory arrays the times depend on
-    (coordinates, areas, density classes, local and fast links), and the file's key."""
-    c = territory.communes
-    t = hashlib.sha256()
-    fl = territory.fast_links
-    arrays = (c.lon, c.lat, c.area_km2, c.density_class, territory.commune_adjacency)
-    for arr in (*arrays, fl.pairs, fl.km):
-        t.update(np.ascontiguousarray(arr).tobytes())
-    p = json.loads(json.dumps(asdict(params)))  # as read back from the file (lists)
-    h = hashlib.sha256(json.dumps([CACHE_FORMAT, p, float(cutoff)]).encode())
-    h.update(t.digest())
-    return {
-        "format": CACHE_FORMAT,
-        "cutoff": float(cutoff),
-        "params": p,
-        "territory_sha256": t.hexdigest(),
-        "key": h.hexdigest()[:24],
-    }
-
-
-CACHE_MAX_MB = 2048.0  # default cap of the travel-time cache (ACCESSSIM_CACHE_MAX_MB)
-
-
-def cache_max_bytes() -> float:
-    """The cache's size cap: ``$ACCESSSIM_CACHE_MAX_MB`` megabytes, default 2048."""
-    raw = os.environ.get("ACCESSSIM_CACHE_MAX_MB", "").strip()
-    if not raw:
-        return CACHE_MAX_MB * 1e6
-    try:
-        mb = float(raw)
-    except ValueError:
-        mb = float("nan")
-    if not (np.isfinite(mb) and mb >= 0):
-        raise ValueError(
-            f"ACCESSSIM_CACHE_MAX_MB: expected a size in megabytes >= 0 (default "
-            f"{CACHE_MAX_MB:g}), got {raw!r}"
-        )
-    return mb * 1e6
-
-
-def evict(folder: Path, keep: Path | None = None) -> list[Path]:
-    """Remove the least recently used ``travel-*.npz`` files of ``folder`` until they fit in
-    ``cache_max_bytes()`` (``keep``, the file just written, stays). Returns those removed."""
-    cap = cache_max_bytes()
-    entries = []
-    for f in folder.glob("travel-*.npz"):
-        try:
-            st = f.stat()
-        except OSError:  # removed meanwhile by another process
-            continue
-        entries.append((st.st_mtime, f, st.st_size))
-    total = sum(size for _, _, size in entries)
-    removed = []
-    for _, f, size in sorted(entries, key=lambda e: (e[0], e[1].name)):
-        if total <= cap:
-            break
-        if keep is not None and f == keep:
-            continue
-        try:
-            f.unlink()
-        except OSError:
-            continue
-        total -= size
-        removed.append(f)
-    return removed
