@@ -38,6 +38,7 @@ from accesssim.experiments import runner
 from accesssim.outputs import export, indicators, plots, reports
 from accesssim.policies import registry
 from accesssim.specs import scenario
+from accesssim.util import files as aio
 
 register_policy = registry.register
 
@@ -125,7 +126,8 @@ class RunResults:
 
     @property
     def summary(self) -> str:
-        return reports.run_summary(self.result)
+        """The run's Markdown summary (with the files written, when ``out`` was given)."""
+        return reports.run_summary(self.result, [p.name for p in self.files] or None)
 
     def plot(self, kind: str = "timeseries"):
         """One of the run's standard figures, as a matplotlib Figure.
@@ -303,6 +305,7 @@ def run(
     communes: bool = False,
     figures: bool = True,
     show_progress: bool | None = False,
+    force: bool = False,
 ) -> RunResults:
     """Run a scenario over its seeds, as ``accesssim run`` does.
 
@@ -314,19 +317,29 @@ def run(
         A count (seeds 1..n) or a list, overriding the scenario's seeds.
     out : str or pathlib.Path, optional
         When given, write the files ``accesssim run --out`` writes (tables, layers,
-        figures, summary, manifest).
+        figures, summary, manifest). The folder must not exist, be empty or hold an
+        earlier run's files (replaced, and those this run does not write removed).
     communes : bool, default False
         Also record per-commune yearly rows (``communes`` table and layer).
     figures : bool, default True
         With ``out``, write the PNG figures.
     show_progress : bool or None, default False
         A progress bar on standard error (None: only on a terminal).
+    force : bool, default False
+        With ``out``, write into a folder that holds other files (``--force``).
 
     Returns
     -------
     RunResults
         Tables as DataFrames (``yearly``, ``weekly``, ...), ``values``, ``summary``,
         ``plot()``, ``to_geodataframe()`` and the ``files`` written.
+
+    Raises
+    ------
+    accesssim.util.files.OutputFolderError
+        ``out`` holds files that are not an earlier run's (a ``ValueError``; see ``force``).
+    accesssim.util.files.OutputError
+        Writing under ``out`` failed (an ``OSError``: full disk...); no manifest is left.
 
     Examples
     --------
@@ -336,8 +349,10 @@ def run(
     >>> res.plot("map")  # doctest: +SKIP
     """
     sc = load_scenario(scenario_or_path, seeds)
+    if out is not None:
+        aio.check_folder(out, "run", force)  # before the work, not after
     result = runner.run(sc, communes=communes, show_progress=show_progress)
-    files = runner.write(result, out, figures=figures) if out is not None else []
+    files = runner.write(result, out, figures=figures, force=force) if out is not None else []
     return RunResults(result, files)
 
 
@@ -348,6 +363,7 @@ def compare(
     out: str | Path | None = None,
     ed_sensitivity: bool = False,
     show_progress: bool | None = False,
+    force: bool = False,
 ) -> ComparisonResults:
     """Compare policy scenarios with a baseline, with common random numbers, as
     ``accesssim compare`` does.
@@ -361,11 +377,14 @@ def compare(
     seeds : int or list of int, optional
         A count or a list, overriding the baseline's seeds.
     out : str or pathlib.Path, optional
-        When given, write the files ``accesssim compare --out`` writes.
+        When given, write the files ``accesssim compare --out`` writes. The folder must
+        not exist, be empty or hold an earlier comparison's files.
     ed_sensitivity : bool, default False
         Also report the ED effects across the range of the ED parameter.
     show_progress : bool or None, default False
         A progress bar on standard error (None: only on a terminal).
+    force : bool, default False
+        With ``out``, write into a folder that holds other files (``--force``).
 
     Returns
     -------
@@ -377,6 +396,10 @@ def compare(
     ------
     ScenarioError
         With no policy scenario, or a baseline that has policies.
+    accesssim.util.files.OutputFolderError
+        ``out`` holds files that are not an earlier comparison's (see ``force``).
+    accesssim.util.files.OutputError
+        Writing under ``out`` failed (an ``OSError``: full disk...); no manifest is left.
 
     Examples
     --------
@@ -394,8 +417,10 @@ def compare(
             f"{base.path or base.name}: the baseline must have no [[policies]]"
         )
     others = [load_scenario(p, seeds) for p in policy_scenarios]
+    if out is not None:
+        aio.check_folder(out, "compare", force, ignore=compare_mod.OWN_SUBFOLDERS)
     cmp = compare_mod.compare(
         [base, *others], ed_sensitivity=ed_sensitivity, show_progress=show_progress
     )
-    files = compare_mod.write(cmp, out) if out is not None else []
+    files = compare_mod.write(cmp, out, force=force) if out is not None else []
     return ComparisonResults(cmp, files)
