@@ -422,3 +422,28 @@ def test_a_failed_write_names_its_file_and_leaves_no_temporary(tmp_path, monkeyp
         aio.atomic_write_text(tmp_path / "t.csv", "a,b\n")
     assert err.value.errno == errno.ENOSPC and err.value.filename == str(tmp_path / "t.csv")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_any_failure_while_writing_leaves_no_partial_folder(tmp_path):
+    def produce(folder):
+        (folder / "a.csv").write_text("x")
+        raise RuntimeError("a bug")
+
+    with pytest.raises(RuntimeError, match="a bug"):
+        aio.write_folder(tmp_path / "out", "run", produce)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_geopackage_writer_failure_is_an_oserror_naming_the_file(tmp_path, monkeypatch):
+    """GDAL reports a full disk as its own error (seen on a full tmpfs): made an OSError,
+    so the command says which file and exits 2."""
+    pyogrio = pytest.importorskip("pyogrio")
+
+    def full(*a, **kw):
+        raise pyogrio.errors.FeatureError("Could not add feature to layer at index 0")
+
+    monkeypatch.setattr(pyogrio.raw, "write", full)
+    path = tmp_path / "layers.gpkg"
+    with pytest.raises(OSError, match="GeoPackage writer") as err:
+        export.write_gpkg(path, [("epci", [{"a": 1}], [export.point_wkb(0, 0)], "Point")])
+    assert err.value.filename == str(path) and list(tmp_path.iterdir()) == []

@@ -223,12 +223,14 @@ def write_folder(
         entries = file_entries(tmp)
         manifest["files"] = entries
         atomic_write_text(tmp / MANIFEST, json.dumps(manifest, indent=1, default=list))
-    except OSError as exc:
+    except BaseException as exc:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
+        if not isinstance(exc, OSError):
+            raise
         raise OutputError(
             exc.errno,
-            f"cannot write the results of `accesssim {command}`: {_reason(exc, out)}; "
+            f"cannot write the results of `accesssim {command}`: {_reason(exc, out, tmp)}; "
             f"nothing was changed in {out}",
         ) from exc
     names = [e["path"] for e in entries]
@@ -242,7 +244,7 @@ def write_folder(
         (out / MANIFEST).unlink(missing_ok=True)
         raise OutputError(
             exc.errno,
-            f"cannot write the results of `accesssim {command}`: {_reason(exc, out)}; "
+            f"cannot write the results of `accesssim {command}`: {_reason(exc, out, tmp)}; "
             f"{out} is incomplete (it has no {MANIFEST}): rerun with --force",
         ) from exc
     return [out / n for n in names] + [out / MANIFEST]
@@ -263,12 +265,14 @@ def _partial_dir(out: Path) -> Path:
     return Path(tmp)
 
 
-def _reason(exc: OSError, out: Path) -> str:
-    """The path and the system's message of a failed write."""
-    where = exc.filename or out
+def _reason(exc: OSError, out: Path, tmp: Path | None = None) -> str:
+    """The path (as it will be in ``out``) and the system's message of a failed write."""
+    where = str(exc.filename or out)
+    if tmp is not None and where.startswith(str(tmp)):
+        where = str(out) + where[len(str(tmp)) :]
     if isinstance(exc, FileExistsError | NotADirectoryError):
         return f"{where}: a file stands where a folder is expected"
-    return f"{where}: {exc.strerror or exc}"
+    return f"{where}: {exc.strerror or (exc.args[0] if exc.args else exc)}"
 
 
 def _move_into(tmp: Path, out: Path, names: list[str], previous: dict | None) -> None:
