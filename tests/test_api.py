@@ -100,11 +100,15 @@ def test_run_accepts_a_dict_or_a_scenario_and_leaves_it_unchanged(files):
 
 
 def test_compare_from_python_equals_the_cli_and_writes_a_manifest(files, tmp_path):
-    """A policy named "custom_policy:ExtraCapacity" in TOML, compared from Python and from the
-    command line: the same summary; the manifest carries provenance like a run's."""
-    cmp = accesssim.compare(files / "base.toml", files / "extra.toml", out=tmp_path / "api")
+    """A policy named "custom_policy:ExtraCapacity" in TOML (allowed to import its module:
+    ``trusted=True``, ``--allow-code``), compared from Python and from the command line: the
+    same summary; the manifest carries provenance like a run's."""
+    cmp = accesssim.compare(
+        files / "base.toml", files / "extra.toml", out=tmp_path / "api", trusted=True
+    )
     out = tmp_path / "cli"
     args = ["compare", str(files / "base.toml"), str(files / "extra.toml"), "--out", str(out)]
+    args += ["--allow-code"]
     assert cli.main(args) == 0
     assert isinstance(cmp.summary, pd.DataFrame)
     # empty fields are missing numbers (e.g. no confirmed priority EPCI in the territory)
@@ -128,7 +132,7 @@ def test_compare_from_python_equals_the_cli_and_writes_a_manifest(files, tmp_pat
 
 def test_compare_needs_a_baseline_without_policies(files):
     with pytest.raises(scenario.ScenarioError, match="baseline must have no"):
-        accesssim.compare(files / "extra.toml", files / "base.toml")
+        accesssim.compare(files / "extra.toml", files / "base.toml", trusted=True)
 
 
 def test_registered_policy_by_kind_in_toml_and_a_sweep_in_worker_processes(tmp_path, registered):
@@ -184,10 +188,11 @@ def test_policy_class_a_worker_cannot_import_fails_with_a_clear_message(tmp_path
 def test_scenario_type_errors_name_the_file():
     with pytest.raises(ValueError, match="package.module:Class"):
         registry.from_spec({"type": "no_such_policy"})
-    with pytest.raises(ValueError, match="cannot import policy class 'no_such_module:X'"):
-        registry.from_spec({"type": "no_such_module:X"})
-    with pytest.raises(ValueError, match="not a subclass"):
-        registry.from_spec({"type": "accesssim.policies.base:Slider"})
+    with registry.code_allowed():  # allowed to import: the import's own errors
+        with pytest.raises(ValueError, match="cannot import policy class 'no_such_module:X'"):
+            registry.from_spec({"type": "no_such_module:X"})
+        with pytest.raises(ValueError, match="not a subclass"):
+            registry.from_spec({"type": "accesssim.policies.base:Slider"})
     with pytest.raises(TypeError, match="subclass"):
         accesssim.register_policy(dict)
 
@@ -201,7 +206,7 @@ def readme_python_blocks() -> list[str]:
 def test_readme_from_python_examples(tmp_path, monkeypatch):
     """The README's API example names files and attributes that exist; its policy module,
     saved as mypolicies.py, works as ``type = "mypolicies:LongerHours"`` from the command
-    line, with ``PYTHONPATH=.`` as the README says."""
+    line, with ``--allow-code`` and ``PYTHONPATH=.`` as the README says."""
     api_block, policy_block = readme_python_blocks()
     tree = ast.parse(api_block)
     for path in re.findall(r'"(scenarios/[^"]+\.toml)"', api_block):
@@ -214,10 +219,14 @@ def test_readme_from_python_examples(tmp_path, monkeypatch):
     (tmp_path / "mypolicies.py").write_text(policy_block, encoding="utf-8")
     pol = '[[policies]]\ntype = "mypolicies:LongerHours"\nextra_share = 0.5\n'
     (tmp_path / "s.toml").write_text(toml("longer", pol, seeds="[1]"), encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": "."}
+    # ".", as the README says; then the code under test (the same accesssim as this process)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([".", str(Path(accesssim.__file__).parents[1])]),
+    }
     out = subprocess.run(
         [str(Path(sys.executable).parent / "accesssim"), "run", "s.toml", "--no-figures",
-         "--out", "r"],
+         "--out", "r", "--allow-code"],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
@@ -251,7 +260,7 @@ def test_run_and_compare_are_functions_with_signatures_and_numpy_docstrings():
 def test_results_display_short_in_a_notebook(files):
     """repr and the notebook displays stay under 10 kB (the rows are megabytes) and name the
     run; the comparison's display carries each policy's effect from its summary."""
-    cmp = accesssim.compare(files / "base.toml", files / "extra.toml")
+    cmp = accesssim.compare(files / "base.toml", files / "extra.toml", trusted=True)
     res = cmp.policies["extra"]
     for obj in (res, cmp, res.result, cmp.comparison):
         assert len(repr(obj)) < 10_000

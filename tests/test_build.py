@@ -98,3 +98,31 @@ def test_water_line_cuts_a_crossing_and_keeps_a_same_bank_link(build_module):
     for q1, q2 in zip(line[:-1], line[1:], strict=True):
         hit |= build_module.segments_cross(p1, p2, q1, q2)
     assert hit.tolist() == [True, False]
+
+
+# shapely (the build-data extra) made unimportable, as on a base install
+_NO_SHAPELY = (
+    "import runpy, sys; sys.modules['shapely'] = None; sys.argv = ['build_territory.py', *{args}];"
+    " runpy.run_path({script!r}, run_name='__main__')"
+)
+
+
+def _run_without_shapely(*args):
+    code = _NO_SHAPELY.format(args=list(args), script=str(ROOT / "scripts/build_territory.py"))
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT
+    )
+
+
+def test_help_works_without_the_build_extra():
+    r = _run_without_shapely("--help")
+    assert r.returncode == 0, r.stderr
+    assert "usage:" in r.stdout and "--departements" in r.stdout
+
+
+def test_build_without_the_build_extra_says_what_to_install(tmp_path):
+    r = _run_without_shapely("--out", str(tmp_path / "t.npz"), "--departements", "48")
+    assert r.returncode == 2, r.stderr
+    assert "Traceback" not in r.stderr
+    assert "shapely is not installed" in r.stderr and ".[build-data]" in r.stderr
+    assert not (tmp_path / "t.npz").exists()

@@ -30,3 +30,15 @@ def test_package_is_typed_and_runs_as_a_module():
 def test_checkout_examples_are_the_packaged_files():
     for folder in ("scenarios", "experiments"):
         assert (REPO / folder).resolve() == (REPO / "src/accesssim/examples" / folder).resolve()
+
+
+def test_citation_is_complete():
+    cff = (REPO / "CITATION.cff").read_text(encoding="utf-8")
+    for key in ("cff-version", "title", "authors", "version", "license", "date-released"):
+        assert re.search(rf"^{key}:", cff, re.M), f"CITATION.cff: no {key!r}"
+    date = re.search(r'^date-released: "?(\d{4}-\d{2}-\d{2})"?$', cff, re.M)
+    assert date, "CITATION.cff: date-released must be a YYYY-MM-DD date"
+    # the repository URL is known nowhere in the project: either a URL or the marked placeholder
+    assert re.search(r"^repository-code: \"?https://\S+$", cff, re.M) or re.search(
+        r"^# repository-code: PLACEHOLDER", cff, re.M
+    ), "CITATION.cff: give repository-code, or keep its marked placeholder comment"

@@ -102,6 +102,10 @@ def test_installed_wheel_gives_the_same_numbers_as_the_checkout(wheel_site, tmp_
     )
     assert wheel["parameters"] == editable["parameters"]  # the calibration came along
     assert wheel["provenance"]["git"] is None  # no checkout around an installed wheel
+    # ... so the release and the model version tell wheel runs apart (same data shipped)
+    assert wheel["provenance"]["accesssim"] == editable["provenance"]["accesssim"]
+    assert wheel["model_version"] == editable["model_version"]
+    assert wheel["provenance"]["model_version"] == wheel["model_version"]
     if (REPO / ".git").exists() and shutil.which("git"):
         assert editable["provenance"]["git"]["commit"]
     # the examples come out of the installed wheel

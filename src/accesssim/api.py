@@ -20,7 +20,10 @@ used by its ``kind`` in scenario files, ``compare`` and sweeps. Sweep workers ar
 processes that start with the built-in policies only: each imports the classes registered in
 the parent from their module (``"package.module:Class"``), so define the class at the top level
 of an importable module (or of the script being run), not in a notebook cell. A scenario file
-may also name the class directly: ``type = "package.module:Class"``.
+may also name the class directly, ``type = "package.module:Class"``, but importing a module runs
+its code: ``run``, ``compare`` and ``load_scenario`` do it only with ``trusted=True`` (a file
+you trust); without it such a file is refused before anything is imported (a class already
+registered, or built in, may still be named by its path).
 """
 
 from __future__ import annotations
@@ -62,9 +65,18 @@ def frame(rows: list[dict]) -> pd.DataFrame:
     return df
 
 
-def load_scenario(scenario_or_path, seeds: int | list[int] | None = None) -> scenario.Scenario:
+def load_scenario(
+    scenario_or_path, seeds: int | list[int] | None = None, trusted: bool = False
+) -> scenario.Scenario:
     """A ``Scenario`` from a TOML path, a dict of TOML data, or a ``Scenario`` (copied, so
-    the caller's object is not changed); ``seeds`` (a count or a list) overrides its seeds."""
+    the caller's object is not changed); ``seeds`` (a count or a list) overrides its seeds.
+    ``trusted=True``: its ``type = "package.module:Class"`` policies may be imported (which
+    runs their module's code); without it they are refused unless already registered."""
+    with registry.code_allowed(trusted):
+        return _load_scenario(scenario_or_path, seeds)
+
+
+def _load_scenario(scenario_or_path, seeds) -> scenario.Scenario:
     if isinstance(scenario_or_path, scenario.Scenario):
         sc = copy.copy(scenario_or_path)
         if seeds is not None:
@@ -305,6 +317,7 @@ def run(
     communes: bool = False,
     figures: bool = True,
     show_progress: bool | None = False,
+    trusted: bool = False,
     force: bool = False,
 ) -> RunResults:
     """Run a scenario over its seeds, as ``accesssim run`` does.
@@ -325,6 +338,9 @@ def run(
         With ``out``, write the PNG figures.
     show_progress : bool or None, default False
         A progress bar on standard error (None: only on a terminal).
+    trusted : bool, default False
+        Allow the scenario's ``type = "package.module:Class"`` policies to be imported, which
+        runs that module's code (the CLI's ``--allow-code``); only for files you trust.
     force : bool, default False
         With ``out``, write into a folder that holds other files (``--force``).
 
@@ -348,7 +364,7 @@ def run(
     >>> res.yearly.groupby("year")["renoncement_rate"].median()  # doctest: +SKIP
     >>> res.plot("map")  # doctest: +SKIP
     """
-    sc = load_scenario(scenario_or_path, seeds)
+    sc = load_scenario(scenario_or_path, seeds, trusted)
     if out is not None:
         aio.check_folder(out, "run", force)  # before the work, not after
     result = runner.run(sc, communes=communes, show_progress=show_progress)
@@ -363,6 +379,7 @@ def compare(
     out: str | Path | None = None,
     ed_sensitivity: bool = False,
     show_progress: bool | None = False,
+    trusted: bool = False,
     force: bool = False,
 ) -> ComparisonResults:
     """Compare policy scenarios with a baseline, with common random numbers, as
@@ -383,6 +400,8 @@ def compare(
         Also report the ED effects across the range of the ED parameter.
     show_progress : bool or None, default False
         A progress bar on standard error (None: only on a terminal).
+    trusted : bool, default False
+        As ``run``: allow ``type = "package.module:Class"`` policies to be imported.
     force : bool, default False
         With ``out``, write into a folder that holds other files (``--force``).
 
@@ -411,12 +430,12 @@ def compare(
     """
     if not policy_scenarios:
         raise scenario.ScenarioError("compare needs at least one policy scenario")
-    base = load_scenario(baseline, seeds)
+    base = load_scenario(baseline, seeds, trusted)
     if base.policies:
         raise scenario.ScenarioError(
             f"{base.path or base.name}: the baseline must have no [[policies]]"
         )
-    others = [load_scenario(p, seeds) for p in policy_scenarios]
+    others = [load_scenario(p, seeds, trusted) for p in policy_scenarios]
     if out is not None:
         aio.check_folder(out, "compare", force, ignore=compare_mod.OWN_SUBFOLDERS)
     cmp = compare_mod.compare(

@@ -1,36 +1,94 @@
 """``accesssim dashboard``: check the options, then start the Solara server as a child process
-and supervise it (stopped with this command, so that it never keeps the port)."""
+and supervise it (stopped with this command, so that it never keeps the port).
+
+The child answers only requests addressed to its host and port from its own pages
+(``dashboard.guard``), and exits when its parent dies, even by ``kill -9`` (a watchdog on the
+parent's pid), so that it never keeps the port after the command is gone.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
+import threading
+import time
 from pathlib import Path
 
 from accesssim.geo import territory as terr
 
 
 def dashboard_command(
-    host: str, port: int, territory: str | None = None, presets: str | Path | None = None
+    host: str,
+    port: int,
+    territory: str | None = None,
+    presets: str | Path | None = None,
+    allow_code: bool = False,
 ) -> list[str]:
     """The command serving the dashboard (also used by its end-to-end test): this command's
-    hidden ``--serve`` mode, which configures the page and runs Solara in its process."""
+    hidden ``--serve`` mode, which configures the page and runs Solara in its process, and
+    exits when the process that started it (this one) dies."""
     cmd = [sys.executable, "-m", "accesssim", "dashboard", "--serve", "--host", host]
-    cmd += ["--port", str(port)]
+    cmd += ["--port", str(port), "--parent-pid", str(os.getpid())]
     if territory is not None:
         cmd += ["--territory-label", territory]
     if presets is not None:
         cmd += ["--presets", str(presets)]
+    if allow_code:
+        cmd += ["--allow-code"]
     return cmd
+
+
+PARENT_POLL_S = 0.5  # how often the server child checks that its parent is alive
+SHUTDOWN_GRACE_S = 5.0  # then how long it lets the server stop before exiting anyway
+
+
+def watch_parent(parent_pid: int, poll: float = PARENT_POLL_S) -> threading.Thread:
+    """Stop this process when ``parent_pid`` is no longer its parent (the parent died, even by
+    ``kill -9``, and this process was handed to init): SIGTERM to itself (the server stops
+    cleanly), then a hard exit if it has not within ``SHUTDOWN_GRACE_S``. A thread polling
+    ``os.getppid``, which works on Linux and macOS alike (Linux's PR_SET_PDEATHSIG would not
+    cover a parent that died before it was set)."""
+    import signal
+
+    def watch():
+        while os.getppid() == parent_pid:
+            time.sleep(poll)
+        print("accesssim dashboard: the parent process is gone; stopping", file=sys.stderr)
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(SHUTDOWN_GRACE_S)
+        os._exit(1)
+
+    t = threading.Thread(target=watch, name="parent-watchdog", daemon=True)
+    t.start()
+    return t
+
+
+def _guard_requests(host: str, port: int) -> None:
+    """Add the Host/Origin check (``dashboard.guard``) to Solara's Starlette app. Solara's
+    ``run`` serves ``solara.server.starlette:app``; importing that module reads the page to
+    serve from ``SOLARA_APP``, which ``run`` sets to the same value a moment later."""
+    os.environ["SOLARA_APP"] = "accesssim.dashboard.app"
+    from solara.server import starlette as solara_starlette
+
+    from accesssim.dashboard.guard import RequestGuard
+
+    solara_starlette.app.add_middleware(RequestGuard, host=host, port=port)
 
 
 def _serve_dashboard(args) -> int:
     """The server child: the page's territory and presets passed explicitly, then Solara's own
     ``run`` in this process (the page module is imported once, already configured)."""
+    if args.parent_pid is not None:
+        watch_parent(args.parent_pid)
     from solara.__main__ import cli as solara_cli
 
     from accesssim.dashboard import app
+    from accesssim.policies import registry
 
+    if args.allow_code:  # the presets may name "package.module:Class" policies, in any thread
+        registry.allow_code_in_process()
     app.configure(territory=args.territory_label, presets_dir=args.presets)
+    _guard_requests(args.host, args.port)
     run = [
         "run",
         "accesssim.dashboard.app",
@@ -70,7 +128,7 @@ def cmd_dashboard(args) -> int:
     elif args.departement:
         code = t.resolve_code("departement", args.departement)
         label = f"{code} {t.names['departement'][code]}"
-    cmd = dashboard_command(args.host, args.port, label, args.presets)
+    cmd = dashboard_command(args.host, args.port, label, args.presets, args.allow_code)
     print(f"dashboard on http://{args.host}:{args.port} (Ctrl-C to stop)", file=sys.stderr)
     return _serve(subprocess.Popen(cmd))
 

@@ -12,6 +12,7 @@ import sys
 from accesssim.cli import commands, dashboard_server
 from accesssim.cli.parser import build_parser
 from accesssim.geo import territory as terr
+from accesssim.policies import registry
 
 HANDLERS = {  # sub-command -> handler
     "apl": commands.cmd_apl,
@@ -41,8 +42,9 @@ def main(argv=None) -> int:
 
 def _main(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        return HANDLERS[args.command](args)
+    try:  # --allow-code: scenario files may name "package.module:Class" policies (imported)
+        with registry.code_allowed(getattr(args, "allow_code", False)):
+            return HANDLERS[args.command](args)
     except (terr.TerritoryError, ValueError) as exc:
         print(f"accesssim: error: {exc}", file=sys.stderr)
         return 2

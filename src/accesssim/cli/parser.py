@@ -11,6 +11,16 @@ from accesssim.core import access
 from accesssim.geo import territory as terr
 from accesssim.util.version import __version__
 
+ALLOW_CODE_HELP = (
+    'let scenario files name policies as type = "package.module:Class": the module is '
+    "imported, which runs its code, so only for files you trust (refused without this flag; "
+    "the current folder is not importable: set PYTHONPATH, e.g. PYTHONPATH=.)"
+)
+
+
+def allow_code(parser) -> None:
+    parser.add_argument("--allow-code", action="store_true", help=ALLOW_CODE_HELP)
+
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
@@ -82,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--debug", action="store_true", help="check conservation and positivity every step (slower)"
     )
+    allow_code(r)
 
     c = sub.add_parser(
         "compare",
@@ -123,6 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="parameter sets: Latin hypercube (default) or a scrambled Sobol sequence",
     )
     c.add_argument("--workers", type=int, default=1, help="local processes for --uncertainty runs")
+    allow_code(c)
 
     w = sub.add_parser(
         "sweep",
@@ -165,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="reuse a results folder made by another definition of the experiment",
     )
+    allow_code(w)
 
     se = sub.add_parser(
         "sensitivity",
@@ -181,6 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
     where_se.add_argument("--dask-local", type=int, metavar="N", help="local Dask cluster of N")
     se.add_argument("--out", default="results", help="results root (default results/)")
     se.add_argument("--force", action="store_true", help="reuse a folder of another definition")
+    allow_code(se)
 
     z = sub.add_parser(
         "summarize",
@@ -207,15 +221,20 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument(
         "--host",
         default="127.0.0.1",
-        help="address to serve on (default 127.0.0.1, this machine only)",
+        help="address to serve on (default 127.0.0.1, this machine only); the page answers "
+        "only requests addressed to this host and port (or localhost/127.0.0.1), from pages "
+        "of the same origin. Another address (0.0.0.0, a LAN address) lets other machines "
+        "run the model on yours, without a password: only on a network you trust",
     )
     d.add_argument(
         "--presets",
         metavar="DIR",
         help="folder of scenario files offered as presets (default: the shipped examples)",
     )
+    allow_code(d)
     d.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)  # the server child
     d.add_argument("--territory-label", help=argparse.SUPPRESS)  # a label of the page's list
+    d.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)  # the child exits with it
 
     x = sub.add_parser(
         "examples",

@@ -50,7 +50,7 @@ from accesssim.model.access_model import AccessModel
 from accesssim.params import calibration as calfile
 from accesssim.params import checks, parameters
 from accesssim.util import files as aio
-from accesssim.util.version import __version__
+from accesssim.util.version import MODEL_REVISION, __version__
 
 FRANCE_POPULATION = parameters.PARAMETERS["france_population"].default
 AVOIDABLE_ED = parameters.PARAMETERS["avoidable_ed_visits"].default
@@ -217,6 +217,7 @@ def fit(territory=None, seeds=SEEDS, log=print, start=None, sample: bool = False
             "cost": float(res.cost),
         },
         "accesssim_version": __version__,
+        "model_revision": MODEL_REVISION,
         "date": dt.date.today().isoformat(),
         "procedure": (
             "accesssim.experiments.calibration.fit; rerun with `accesssim calibrate --write PATH`"

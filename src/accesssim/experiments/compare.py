@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from accesssim.experiments import runner
-from accesssim.outputs import export, indicators, reports
+from accesssim.outputs import export, indicators, ledger, reports
 from accesssim.specs import scenario
 from accesssim.util import files as aio
 
@@ -76,13 +76,17 @@ def _by_seed(result: runner.RunResult) -> dict[int, dict]:
 
 
 def summarize(rows: list[dict]) -> dict[str, tuple[float, float, float]]:
-    """Median and 90 % interval of every difference, and euros per avoided consultation."""
+    """Median and 90 % interval of every difference and of the payers' ledger (net cost by
+    payer and item), and euros per avoided forgone consultation and ED visit."""
     summ = {
         d.name: indicators.interval([r[d.name] for r in rows]) for d in indicators.differences()
     }
-    summ[indicators.COST_PER_AVOIDED[0]] = indicators.cost_per_avoided(
-        [r["cost_eur"] for r in rows], [r["forgone_avoided"] for r in rows]
-    )
+    summ |= {
+        k: indicators.interval([r[k] for r in rows])
+        for k in ledger.LEDGER_COLUMNS
+        if not k.startswith("eur_per")
+    }
+    summ |= indicators.cost_per_avoided_of(rows)
     return summ
 
 
@@ -231,12 +235,13 @@ def manifest(cmp: Comparison) -> dict:
     from accesssim.outputs.indicators import SYNTHETIC_NOTE
     from accesssim.params import calibration as calfile
     from accesssim.util import provenance
-    from accesssim.util.version import __version__
+    from accesssim.util.version import __version__, model_version
 
     base = cmp.baseline.scenario
     calib = calfile.load_calibration(base.calibration)
     return {
         "accesssim_version": __version__,
+        "model_version": model_version(),
         "command": "compare",
         "baseline": base.name,
         "scenarios": [

@@ -22,7 +22,7 @@ from accesssim.params import calibration as calfile
 from accesssim.specs.scenario import Scenario
 from accesssim.util import files as aio
 from accesssim.util import provenance
-from accesssim.util.version import __version__
+from accesssim.util.version import __version__, model_version
 
 
 @dataclass(repr=False)
@@ -158,6 +158,7 @@ def _write_files(result: RunResult, out: Path, figures: bool) -> dict:
     calib = calfile.load_calibration(sc.calibration)
     return {
         "accesssim_version": __version__,
+        "model_version": model_version(),
         "scenario": sc.name,
         "scenario_file": str(sc.path) if sc.path else None,
         "scenario_sha256": sc.sha256,

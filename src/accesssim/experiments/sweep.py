@@ -31,7 +31,7 @@ from accesssim.specs.experiment import Experiment, Run
 from accesssim.specs.scenario import ScenarioError
 from accesssim.util import files as aio
 from accesssim.util import provenance
-from accesssim.util.version import __version__
+from accesssim.util.version import __version__, model_version
 
 SCHEDULER_TIMEOUT = "10s"  # how long to try reaching a Dask scheduler before saying so
 
@@ -76,6 +76,7 @@ def execute(
             **run.identity(),
             "key_outputs": key,
             "accesssim_version": __version__,
+            "model_version": model_version(),
             "python": platform.python_version(),
             "provenance": provenance.provenance(),
             "host": platform.node(),
@@ -191,6 +192,7 @@ def prepare(exp: Experiment, results: str | Path, force: bool = False) -> Path:
                 "outputs": list(exp.outputs),
                 "runs": len(exp.runs),
                 "accesssim_version": __version__,
+                "model_version": model_version(),
             },
             indent=1,
             default=str,

@@ -87,8 +87,8 @@ def bands(rows: list[dict], grid_keys: list[str]) -> list[dict]:
         for metric in metrics():
             if metric == indicators.COST_PER_AVOIDED[0]:
                 band = indicators.cost_per_avoided(
-                    [m.get("cost_eur", np.nan) for m in members],
-                    [m.get("forgone_avoided", np.nan) for m in members],
+                    [m.get("public_cost_eur", np.nan) for m in members],
+                    [m.get("forgone_avoided_discounted", np.nan) for m in members],
                 )
             else:
                 band = indicators.interval([m.get(metric, np.nan) for m in members])

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from accesssim.outputs import ledger
+
 SYNTHETIC_NOTE = (
     "All figures are modelled by accesssim on the embedded territory: GP supply spread from "
     "département head-counts, road times from a proxy, behaviour parameters partly assumed "
@@ -313,6 +315,7 @@ def seed_values(
                 d[f"last:{ind.name}:{g}"] = ind.value(r for r in last_rows if sel(r))
             if ind.horizon:
                 d[f"horizon:{ind.name}"] = ind.value(rows)
+        d |= ledger.seed_flows(rows, pol_by_seed.get(seed, []))
         out[seed] = d
     return out
 
@@ -398,9 +401,22 @@ CURATED_DIFFERENCES = (
         "change in population under APL 2.5 (last year)",
         "population_below_2_5",
     ),
-    Difference("cost_eur", "cost (euros, whole horizon)", "cost_eur", "horizon", fmt="{:,.0f}"),
+    Difference(
+        "cost_eur",
+        "programme cost (euros, whole horizon, undiscounted)",
+        "cost_eur",
+        "horizon",
+        fmt="{:,.0f}",
+    ),
 )
-COST_PER_AVOIDED = ("eur_per_forgone_avoided", "euros per forgone consultation avoided")
+COST_PER_AVOIDED = (
+    "eur_per_forgone_avoided",
+    "public euros per forgone consultation avoided (payers' ledger, discounted)",
+)
+COST_PER_ED_AVOIDED = (
+    "eur_per_ed_avoided",
+    "public euros per GP-treatable ED visit avoided (payers' ledger, discounted)",
+)
 
 
 def differences() -> list[Difference]:
@@ -422,22 +438,39 @@ def differences() -> list[Difference]:
 
 
 def seed_differences(base: dict, pol: dict) -> dict[str, float]:
-    """Every difference for one seed (values from ``seed_values``)."""
-    return {d.name: d.of(base, pol) for d in differences()}
+    """Every difference for one seed (values from ``seed_values``), and the payers' ledger of
+    the policy in that seed (``ledger.from_values``: net cost by payer and item, discounted
+    effects, euros per avoided)."""
+    out = {d.name: d.of(base, pol) for d in differences()}
+    if "ledger:forgone" in base:
+        out |= ledger.from_values(base, pol)
+    return out
 
 
 def cost_per_avoided(costs, avoided) -> tuple[float, float, float]:
-    """Euros per forgone consultation avoided, median and 90 % interval across seeds: given
-    only when the avoided consultations are clearly positive (their 5th percentile above 0)
-    and the median cost is positive; NaNs otherwise (never a ratio to a small or negative
-    denominator)."""
+    """Euros per avoided event, median and 90 % interval across seeds of each seed's ratio
+    (``ledger.cost_effectiveness``): given only when the avoided events are clearly positive
+    (their 5th percentile above 0); NaNs otherwise (never a ratio to a small or negative
+    denominator). A negative ratio is a saving per avoided event. Compare, sweeps and
+    sensitivity pass the ledger's public net cost and discounted effects."""
     costs, avoided = np.asarray(costs, float), np.asarray(avoided, float)
     ok = np.isfinite(costs) & np.isfinite(avoided)
-    if not ok.any():
+    if not ok.any() or interval(avoided[ok])[1] <= 0:
         return (np.nan, np.nan, np.nan)
-    if interval(avoided[ok])[1] > 0 and interval(costs[ok])[0] > 0:
-        return interval(costs[ok] / avoided[ok])
-    return (np.nan, np.nan, np.nan)
+    ratios = [ledger.cost_effectiveness(c, a) for c, a in zip(costs[ok], avoided[ok], strict=True)]
+    return interval(ratios)
+
+
+def cost_per_avoided_of(rows: list[dict]) -> dict[str, tuple[float, float, float]]:
+    """Both ratios of the payers' ledger across seeds, from per-seed difference rows."""
+    return {
+        COST_PER_AVOIDED[0]: cost_per_avoided(
+            [r["public_cost_eur"] for r in rows], [r["forgone_avoided_discounted"] for r in rows]
+        ),
+        COST_PER_ED_AVOIDED[0]: cost_per_avoided(
+            [r["public_cost_eur"] for r in rows], [r["ed_avoided_discounted"] for r in rows]
+        ),
+    }
 
 
 def eur_per_avoided_run(cost: float, avoided: float, baseline: float) -> float | None:
@@ -453,7 +486,9 @@ def cost_per_avoided_percentiles(costs, avoided, qs=(5, 25, 50, 75, 95)) -> dict
     --uncertainty``): percentiles over the draws that avoid some (a ratio to a non-positive
     denominator has no meaning) and the share of draws that avoid none."""
     costs, avoided = np.asarray(costs, float), np.asarray(avoided, float)
-    ratio = np.where(avoided > 0, costs / np.where(avoided > 0, avoided, 1), np.nan)
+    ratio = np.array(
+        [ledger.cost_effectiveness(c, a) for c, a in zip(costs, avoided, strict=True)], float
+    )
     fin = ratio[np.isfinite(ratio)]
     return {
         "share_not_avoiding": float(np.mean(avoided <= 0)) if len(avoided) else float("nan"),

@@ -16,7 +16,7 @@ import numpy as np
 
 from accesssim.core import access, metrics
 from accesssim.geo import territory as terr
-from accesssim.outputs import indicators, reference
+from accesssim.outputs import indicators, ledger, reference
 from accesssim.outputs.indicators import SYNTHETIC_NOTE
 from accesssim.params import calibration as calfile
 
@@ -114,6 +114,38 @@ def files_line(names) -> str:
 
 
 # ---------------------------------------------------------------------- compare
+def ledger_section(cmp, names) -> list[str]:
+    """The payers' ledger of each policy: discounted euros over the horizon by payer and by
+    item, median [90 % interval] across seeds (outputs/ledger.py)."""
+    rate = ledger.Prices.default().discount_rate
+    lines = [
+        "",
+        "## Who pays: the payers' ledger",
+        "",
+        f"Euros over the horizon, discounted at {100 * rate:.1f} % a year to its first year; "
+        "positive: a cost, negative: a saving. Programme costs are booked to the payer each "
+        "policy declares; the fees of the consultations a policy adds are split 70 % / 30 % "
+        "between the Assurance maladie and complementary insurers and patients; GP-treatable "
+        "ED visits avoided are saved by the Assurance maladie (docs/outputs.md, 'The payers' "
+        "ledger'). Public money is the first three payers.",
+        "",
+        "| | " + " | ".join(names) + " |",
+        "|---|" + "---:|" * len(names),
+    ]
+    rows = [(f"item_{k}", v) for k, v in ledger.ITEMS.items()]
+    rows += [(f"net_{k}", f"net cost: {v}") for k, v in ledger.PAYERS.items()]
+    rows += [("public_cost_eur", "net public cost"), ("net_cost_eur", "net cost, all payers")]
+    for key, label in rows:
+        cells = [
+            indicators.format_interval(
+                "{:+,.0f}".format, *cmp.summary[name].get(key, (np.nan,) * 3), style="band"
+            )
+            for name in names
+        ]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def compare_report(cmp) -> str:
     sc = cmp.baseline.scenario
     n = len(sc.seeds)
@@ -145,10 +177,21 @@ def compare_report(cmp) -> str:
         else:
             cells.append(indicators.format_interval("{:,.0f}".format, med, lo, hi, style="band"))
     lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    key, label = indicators.COST_PER_ED_AVOIDED
+    cells = []
+    for name in names:
+        med, lo, hi = cmp.summary[name].get(key, (np.nan,) * 3)
+        cells.append(
+            "not supported¹"
+            if not np.isfinite(med)
+            else indicators.format_interval("{:,.0f}".format, med, lo, hi, style="band")
+        )
+    lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    lines += ledger_section(cmp, names)
     lines += [
         "",
-        "¹ Printed only when the forgone consultations avoided are above zero over the whole "
-        "90 % interval and the policy has a cost.",
+        "¹ Printed only when the avoided events are above zero over the whole 90 % interval "
+        "(a negative figure is a saving per avoided event).",
         "",
         f"{indicators.PRIORITY_LABEL[0].upper()}{indicators.PRIORITY_LABEL[1:]} (the same "
         "definition in run, compare and sweep; a policy may target another list, e.g. the "

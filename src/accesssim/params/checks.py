@@ -14,6 +14,15 @@ REMOVED = {
     "ed_unserved_rate": "waiting requests reach the ED through ed_base_rate and "
     "ed_wait_per_week (docs/ODD.md §3)",
 }
+# the payers' ledger prices (outputs/ledger.py): the same for every scenario of a comparison,
+# so a scenario cannot set them (one policy costed at other prices would not compare)
+LEDGER_PRICES = (
+    "consultation_fee_eur",
+    "teleconsultation_fee_eur",
+    "fee_am_share",
+    "ed_visit_cost_eur",
+    "discount_rate",
+)
 
 
 def validate(overrides: dict, where: str = "parameters") -> dict:
@@ -24,6 +33,11 @@ def validate(overrides: dict, where: str = "parameters") -> dict:
     for key, value in overrides.items():
         if key in REMOVED:
             raise ValueError(f"{where}: parameter {key!r} no longer exists: {REMOVED[key]}")
+        if key in LEDGER_PRICES:
+            raise ValueError(
+                f"{where}: {key!r} is a price of the payers' ledger, the same for every "
+                "scenario of a comparison; it is not a scenario parameter (docs/outputs.md)"
+            )
         if key not in PARAMETERS:
             close = difflib.get_close_matches(key, list(PARAMETERS), n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else ""

@@ -596,6 +596,54 @@ PARAMETERS: dict[str, Param] = {
         range=(0.0, 50.0),
         range_source="0 (METRIC convention) to twice the behavioural 25 km²",
     ),
+    # --- costs: the payers' ledger (outputs/ledger.py; URLs in docs/sources.md)
+    "consultation_fee_eur": Param(
+        30.0,
+        "euros per GP consultation in person (tariff G)",
+        "S",
+        "convention médicale 2024-2029: G from 26.50 to 30 EUR on 22 Dec 2024 (varactu.fr, "
+        "mutuelleverte.com; docs/sources.md)",
+        0,
+        200,
+    ),
+    "teleconsultation_fee_eur": Param(
+        26.5,
+        "euros per GP teleconsultation (tariff TCG)",
+        "S",
+        "convention médicale 2024-2029: teleconsultation stays at 26.50 EUR "
+        "(mutuelleverte.com, vivamagazine.fr; docs/sources.md)",
+        0,
+        200,
+    ),
+    "fee_am_share": Param(
+        0.7,
+        "share of a consultation fee paid by the Assurance maladie (the rest: complementary "
+        "insurers and patients)",
+        "S",
+        "70 % Assurance maladie obligatoire, 30 % complémentaires (mutuelleverte.com, "
+        "argentone.fr; docs/sources.md)",
+        0,
+        1,
+    ),
+    "ed_visit_cost_eur": Param(
+        146.0,
+        "euros per ED visit (passage), to the Assurance maladie",
+        "D",
+        "Cour des comptes RPA 2019 ch. 6: 21.2 M passages cost 3.1 Md EUR in 2016, i.e. 146 EUR "
+        "a passage (docs/sources.md); the visit only, not the hospital stay that may follow",
+        0,
+        2000,
+    ),
+    "discount_rate": Param(
+        0.032,
+        "yearly discount rate of costs and effects",
+        "S",
+        "France Stratégie: public discount rate 1.2 % + beta x 2 %, beta = 1 by convention, "
+        "i.e. 3.2 % (strategie.gouv.fr infographie 'Taux d'actualisation : un bêta sensible'; "
+        "docs/sources.md)",
+        0,
+        0.2,
+    ),
 }
 
 

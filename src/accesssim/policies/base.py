@@ -210,6 +210,12 @@ class Policy:
 
     kind = "none"
     LABEL = ""  # display name (French) on the dashboard; the kind if empty
+    # who pays the programme cost (``cost_eur`` of the yearly rows) in the payers' ledger
+    # (outputs/ledger.py): "assurance_maladie", "state" or "local", and the source of that
+    PAYER = "assurance_maladie"
+    PAYER_SOURCE = ""
+    # keys a policy no longer takes, with what replaced them (a clear error, not "unknown")
+    REMOVED_KEYS: dict[str, str] = {}
     PARAMS: dict[str, Param] = {}
     SLIDERS: tuple[Slider, ...] = ()  # dashboard controls
     DEFAULT_START: str | int = 0
@@ -222,6 +228,8 @@ class Policy:
     def __init__(self, spec: dict | None = None, scenario=None):
         self.spec = dict(spec or {})
         self.where = f"{getattr(scenario, 'path', None) or '<scenario>'}: [[policies]] {self.kind}"
+        for key in sorted(set(self.spec) & set(self.REMOVED_KEYS)):
+            raise ValueError(f"{self.where}.{key}: no longer a key: {self.REMOVED_KEYS[key]}")
         unknown = set(self.spec) - {"type"} - set(self.keys())
         if unknown:
             raise ValueError(

@@ -20,6 +20,11 @@ class DocteursJuniors(Policy):
     500 per semester) + supervisor 1,800 + 800 (ZIP) = 6,474.62 EUR gross (docs/sources.md §7.3)."""
 
     kind = "docteurs_juniors"
+    PAYER = "assurance_maladie"
+    PAYER_SOURCE = (
+        "assumption: residents' pay and supervisors' fees funded through the health-insurance "
+        "budget (ONDAM); primary source not found"
+    )
     LABEL = "Docteurs juniors"  # display name (French), as on the dashboard
     DEFAULT_START = "2026-11"
     SLIDERS = (  # up to twice the 3,700 a year

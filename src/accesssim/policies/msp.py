@@ -18,6 +18,10 @@ class MspRollout(Policy):
     = 80,000 EUR per MSP a year (docs/sources.md §3.4)."""
 
     kind = "msp_rollout"
+    PAYER = "assurance_maladie"
+    PAYER_SOURCE = (
+        "ACI funding paid by the CNAM: 153.5 M EUR to 1,918 MSPs in 2023 (docs/sources.md)"
+    )
     LABEL = "Maisons de santé"  # display name (French), as on the dashboard
     SLIDERS = (  # 30 a year in one territory at most on the page
         Slider("msp_per_year", "per_year",

@@ -15,6 +15,8 @@ class InstallationRegulation(Policy):
     installs only when another leaves; other installations go elsewhere."""
 
     kind = "installation_regulation"
+    PAYER = "state"
+    PAYER_SOURCE = "no programme cost"
     LABEL = "Régulation de l'installation"  # display name (French), as on the dashboard
     PARAMS = {
         "well_served_apl": Param(

@@ -27,6 +27,8 @@ class SolidarityDays(Policy):
     """
 
     kind = "solidarity_days"
+    PAYER = "assurance_maladie"
+    PAYER_SOURCE = "the 200 EUR a day is paid by the CPAM (CPAM 94 terms; docs/sources.md)"
     LABEL = "Jours de solidarité"  # display name (French), as on the dashboard
     SLIDERS = (  # every volunteer (mandatory mode), 2 days a month (the bill)
         Slider("participation", "participation", "Jours de solidarité : médecins volontaires",

@@ -14,10 +14,18 @@ from accesssim.policies.base import Policy, PolicyHost, Slider
 class Telemedicine(Policy):
     """A higher teleconsultation share (within the 20 % cap per GP) and pharmacy-assisted
     teleconsultation points in under-served communes (APL < 2.5), where uptake rises.
-    Cost: 23 EUR per teleconsultation above the baseline share (266 M EUR reimbursed for
-    11.6 M in 2023) and 1,225 EUR per pharmacy point the first year (docs/sources.md §6)."""
+    Programme cost: 1,225 EUR per pharmacy point the first year (docs/sources.md §6), paid by
+    the Assurance maladie. The fees of teleconsultations are not a programme cost: the payers'
+    ledger counts the fees of the consultations the policy adds, in person or remote, so a
+    teleconsultation that replaces a visit costs nothing extra and only net-new ones count."""
 
     kind = "telemedicine"
+    PAYER = "assurance_maladie"
+    PAYER_SOURCE = "officine equipment fee paid under the pharmacists' convention (Le Moniteur)"
+    REMOVED_KEYS = {
+        "cost_per_teleconsultation": "teleconsultation fees are counted by the payers' ledger "
+        "for net-new consultations only (parameter teleconsultation_fee_eur)"
+    }
     LABEL = "Téléconsultation"  # display name (French), as on the dashboard
     SLIDERS = (  # up to the 20 % cap per GP; at the baseline share: no policy
         Slider("tele_share", "tele_share",
@@ -47,14 +55,6 @@ class Telemedicine(Policy):
         "pharmacy_uptake_gain": Param(
             1.5, "uptake multiplier where there is a point", "A", "no figure", 1, 10
         ),
-        "cost_per_teleconsultation": Param(
-            266e6 / 11.6e6,
-            "euros per teleconsultation",
-            "D",
-            "266 M EUR reimbursed for 11.6 M in 2023 (docs/sources.md)",
-            0,
-            1000,
-        ),
         "cost_per_point": Param(
             1225.0, "euros per pharmacy point, first year", "S", "docs/sources.md", 0, 1e6
         ),
@@ -66,7 +66,6 @@ class Telemedicine(Policy):
         self.share = v.tele_share
         self.points = v.pharmacy_points
         self.gain = v.pharmacy_uptake_gain
-        self.cost_tc = v.cost_per_teleconsultation
         self.cost_point = v.cost_per_point
 
     def _zero_year(self):
@@ -100,4 +99,3 @@ class Telemedicine(Policy):
         # teleconsultations above the baseline share (none if the dose is at or below it)
         extra = tele * max(0.0, 1 - model.p["tele_share"] / self.share) if self.share > 0 else 0.0
         self.year["extra_teleconsultations"] += extra
-        self.year["cost_eur"] += extra * self.cost_tc

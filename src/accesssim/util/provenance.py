@@ -1,4 +1,5 @@
-"""What produced a result: package, dependency, Python and platform versions, git commit.
+"""What produced a result: package and model versions, dependency, Python and platform
+versions, git commit.
 
 Recorded in every manifest so that a figure can be traced to the code and libraries that made
 it, including between tagged releases (see CHANGELOG.md for the version policy).
@@ -11,7 +12,7 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
-from accesssim.util.version import __version__
+from accesssim.util.version import __version__, model_version
 
 # the libraries whose versions can change a result or a file written
 DEPENDENCIES = (
@@ -67,6 +68,7 @@ def provenance() -> dict:
     """Everything above, as a JSON-ready dict."""
     return {
         "accesssim": __version__,
+        "model_version": model_version(),
         "git": git_commit(),
         "python": platform.python_version(),
         "implementation": platform.python_implementation(),

@@ -19,6 +19,7 @@ from accesssim.experiments.sensitivity.noise import weekly_wobble
 from accesssim.outputs import indicators
 from accesssim.specs import experiment, scenario
 from accesssim.specs.scenario import ScenarioError
+from accesssim.util.version import model_version
 
 # ---------------------------------------------------------------------- one run (a worker)
 _TERRITORIES: dict[str, object] = {}
@@ -56,6 +57,7 @@ def execute(run: experiment.Run, runs_dir: str, outputs=(), policy_paths=None) -
         manifest = {
             **run.identity(),
             "values": values,
+            "model_version": model_version(),
             "seconds": round(time.perf_counter() - t0, 3),
         }
         return sweep.commit_run(runs_dir, run, tmp, manifest)

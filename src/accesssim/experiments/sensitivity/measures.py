@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from accesssim.outputs import indicators
+from accesssim.outputs import indicators, ledger
 from accesssim.specs.study import StudyError
 
 
@@ -44,12 +44,11 @@ def output_matrix(values: dict, n_sets, baseline, outputs, seeds) -> dict[str, n
                 y[i] = np.mean([v.get(fig, np.nan) for v in b])
                 continue
             p = [values[(i, pol, s)] for s in seeds]
-            if fig == indicators.COST_PER_AVOIDED[0]:
-                cost = np.mean([diff["cost_eur"].of(bb, pp) for bb, pp in zip(b, p, strict=True)])
-                av = np.mean(
-                    [diff["forgone_avoided"].of(bb, pp) for bb, pp in zip(b, p, strict=True)]
-                )
-                y[i] = cost / av if av > 0 else np.nan
+            if fig == indicators.COST_PER_AVOIDED[0]:  # the payers' ledger, public money
+                books = [ledger.from_values(bb, pp) for bb, pp in zip(b, p, strict=True)]
+                cost = np.mean([k["public_cost_eur"] for k in books])
+                av = np.mean([k["forgone_avoided_discounted"] for k in books])
+                y[i] = ledger.cost_effectiveness(cost, av)
             else:
                 y[i] = np.mean([diff[fig].of(bb, pp) for bb, pp in zip(b, p, strict=True)])
         ys[label] = y

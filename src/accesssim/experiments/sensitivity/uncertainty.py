@@ -109,7 +109,7 @@ def uncertainty(base_sc, others, n: int, results, design="lhs", seed=1, **engine
             d.name: indicators.interval([r[d.name] for r in rows]) for d in indicators.differences()
         }
         eur[p] = indicators.cost_per_avoided_percentiles(
-            [r["cost_eur"] for r in rows], [r["forgone_avoided"] for r in rows]
+            [r["public_cost_eur"] for r in rows], [r["forgone_avoided_discounted"] for r in rows]
         )
     beats = {
         (a, b): indicators.probability_beats(
