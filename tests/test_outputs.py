@@ -193,6 +193,17 @@ def test_apl_csv_uses_the_run_tables_column_names(tmp_path):
     assert (tmp_path / "apl.csvt").read_text().startswith('"String"')
 
 
+def test_tables_keep_every_column_of_rows_of_different_kinds():
+    """The Pacte's policy rows mix types: each type's counters must reach the CSV (a header
+    taken from the first row alone dropped the other types' columns)."""
+    from accesssim.outputs import export
+
+    rows = [{"type": "a", "x": 1.5}, {"type": "b", "y": 2}]
+    text = export.csv_text(rows)
+    assert text.splitlines() == ["type,x,y", "a,1.5,", "b,,2"]
+    assert list(export.column_types(rows)) == ["type", "x", "y"]
+
+
 # ---------------------------------------------------------------------- output folders
 REPO = Path(__file__).resolve().parents[1]
 SMALL = '[scenario]\nname = "small"\nyears = 1\nseeds = 1\n[territory]\ndepartement = "48"\n'

@@ -7,7 +7,8 @@ path is documented in docs/ODD.md §3 ("Care path"):
 2. **GP-treatable ED visits**: each request goes to the emergency department with a probability
    ``ed_base_rate`` × ``ed_without_mt_rr`` (if the person has no médecin traitant) ×
    exp(−``ed_distance_per_10min`` × (ED minutes − GP minutes) / 10) × (1 + ``ed_wait_per_week``
-   × waiting weeks). Split by cause: requests already waiting (``ed_waiting``), new need of
+   × waiting weeks) (× a policy's ``ed_factor`` per commune, if any). Split by cause:
+   requests already waiting (``ed_waiting``), new need of
    people without an MT (``ed_no_mt``), new need of people with one (``ed_other``);
 3. a share of new need is forgone up front ("friction": travel time to the nearest GP, waiting,
    age);
@@ -83,6 +84,9 @@ class WeekState:
     weights: object  # sparse (communes × service) gravity weights
     weights_t: object
     ed_minutes: np.ndarray | None = None  # per commune, to the nearest ED (None: as the GP)
+    # per commune, multiplies the ED propensity (policies diverting GP-treatable ED visits to
+    # funded same-day care); None: no change (the baseline, bit for bit)
+    ed_factor: np.ndarray | None = None
 
 
 @dataclass
@@ -133,6 +137,8 @@ def ed_probability(s: WeekState, p: dict) -> np.ndarray:
         * ed_distance_factor(s, p)
         * (1 + p["ed_wait_per_week"] * np.asarray(s.wait_weeks, float))
     )
+    if s.ed_factor is not None:
+        base = base * s.ed_factor
     q = np.empty((len(base), 1, 2), order="F")  # the cohort layout (cohort_layout)
     q[:, 0, 0] = base
     q[:, 0, 1] = base * p["ed_without_mt_rr"]

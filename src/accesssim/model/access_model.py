@@ -146,6 +146,8 @@ class AccessModel(Model):
     tele_uptake = _state("tele_uptake")
     tele_uptake_per_share = _state("tele_uptake_per_share")
     msp_commune = _state("msp_commune")
+    mcs_commune = _state("mcs_commune")  # bool per commune: a médecin correspondant du SAMU
+    urgent_minutes = _state("urgent_minutes")  # per commune, to the nearest ED or MCS
     # travel
     travel_params = _state("travel_params")
     times = _state("times")
@@ -259,6 +261,22 @@ class AccessModel(Model):
     def set_tele_uptake(self, uptake: np.ndarray) -> None:
         """Teleconsultation uptake per commune and band from now on (a policy's dose)."""
         self.state.set_tele_uptake(uptake)
+
+    def scale_ed_propensity(self, factor: np.ndarray) -> None:
+        """Multiply each commune's propensity to take a GP-treatable request to the ED by
+        ``factor`` (per commune) from the next week on (e.g. funded same-day care nearby); the
+        diverted requests stay on the GP path."""
+        self.state.scale_ed_propensity(factor)
+
+    def add_mcs(self, communes) -> np.ndarray:
+        """Médecins correspondants du SAMU in ``communes``: urgent-care minutes
+        (``urgent_minutes``) become those to the nearest ED or MCS. Returns the communes newly
+        equipped."""
+        return self.state.add_mcs(communes)
+
+    def remove_mcs(self, communes) -> None:
+        """The médecins correspondants du SAMU in ``communes`` stop (a policy's end)."""
+        self.state.remove_mcs(communes)
 
     def add_gps(
         self, communes: np.ndarray, age=None, activity=None, practice=None, holds_list=True

@@ -18,6 +18,10 @@ from accesssim.model.state import SimState
 from accesssim.params import parameters
 from accesssim.params.parameters import ADULT_BANDS
 
+# urgent care within 30 minutes everywhere: Pacte territoire santé 2, engagement 4 ("assurer
+# l'accès aux soins urgents en moins de 30 minutes", ../shared/seeds; FACTS.md §5)
+URGENT_CARE_MINUTES = 30.0
+
 
 # ---------------------------------------------------------------------- weekly reporters
 def national_needed(m) -> float:
@@ -230,6 +234,8 @@ def record_year(ledger: Ledger, s: SimState, year: int, apl, forwent) -> None:
         "population_below_2_5": epci_sum(pop * (apl < access.SUBDENSE_THRESHOLD)),
         "minutes_nearest_gp": metrics.group_mean(np.minimum(s.nearest_gp_minutes, 240), w, ep, n_e),
         "minutes_nearest_ed": metrics.group_mean(np.minimum(s.ed_minutes, 240), w, ep, n_e),
+        # people more than 30 minutes from urgent care: the nearest ED or médecin correspondant
+        "population_urgent_over_30": epci_sum(pop * (s.urgent_minutes > URGENT_CARE_MINUTES)),
     }
     for k in np.flatnonzero(e.core):
         p_k = max(people[k], 1e-9)

@@ -53,6 +53,9 @@ class SimState:
         self._setup_attachment(time)
         self.msp_commune = np.zeros(len(territory.communes), bool)
         self.open_msp(np.unique(self.gp_commune[self.gp_practice == MSP]))
+        self.ed_factor = None  # per commune: a policy's change of ED propensity (None: none)
+        self.mcs_commune = np.zeros(len(territory.communes), bool)  # médecins correspondants
+        self.urgent_minutes = self.ed_minutes  # to urgent care: the nearest ED or MCS
 
     # ------------------------------------------------------------------ build
     def _setup_demand(self) -> None:
@@ -216,6 +219,7 @@ class SimState:
             weights=self.weights,
             weights_t=self.weights_t,
             ed_minutes=self.ed_minutes,
+            ed_factor=self.ed_factor,
         )
 
     def keep_week(self, week) -> None:
@@ -253,6 +257,37 @@ class SimState:
 
     def _reach(self):
         return self.weights, self.weights_t
+
+    def scale_ed_propensity(self, factor: np.ndarray) -> None:
+        """Multiply each commune's propensity to take a GP-treatable request to the ED by
+        ``factor`` (per commune), from the next week on; factors of several policies multiply."""
+        factor = np.asarray(factor, float)
+        if factor.shape != self.ed_minutes.shape or np.any(factor < 0):
+            raise ValueError("scale_ed_propensity: expected a factor >= 0 per commune")
+        self.ed_factor = factor.copy() if self.ed_factor is None else self.ed_factor * factor
+
+    def add_mcs(self, communes) -> np.ndarray:
+        """Médecins correspondants du SAMU in ``communes``: urgent care now reaches each commune
+        from the nearest ED or MCS (road minutes plus the intra-commune time). Returns the
+        communes newly equipped."""
+        new = np.unique(np.asarray(communes, np.int64))
+        new = new[~self.mcs_commune[new]]
+        if len(new):
+            self.mcs_commune[new] = True
+            d, _ = self.minutes_to_nearest(new)
+            self.urgent_minutes = np.minimum(self.urgent_minutes, d)
+        return new
+
+    def remove_mcs(self, communes) -> None:
+        """The médecins correspondants in ``communes`` stop: urgent-care minutes are those of
+        the EDs and the MCS left."""
+        self.mcs_commune[np.asarray(communes, np.int64)] = False
+        left = np.flatnonzero(self.mcs_commune)
+        self.urgent_minutes = (
+            np.minimum(self.ed_minutes, self.minutes_to_nearest(left)[0])
+            if len(left)
+            else self.ed_minutes
+        )
 
     def open_msp(self, communes) -> list[int]:
         """Open maisons de santé in communes: their GPs (present and future) practise there.

@@ -125,11 +125,18 @@ def csv_value(v):
     return v
 
 
+def columns(rows: list[dict]) -> list[str]:
+    """Every key of the rows, in the order first seen: rows of different kinds (the yearly
+    rows of several policy types) keep all their columns; a row without a column has an
+    empty field there."""
+    return list(dict.fromkeys(k for r in rows for k in r))
+
+
 def csv_text(rows: list[dict]) -> str:
-    """Rows as CSV text: header from the first row, floats at full precision."""
+    """Rows as CSV text: every column of any row (``columns``), floats at full precision."""
     buf = io.StringIO()
     if rows:
-        keys = list(rows[0])
+        keys = columns(rows)
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(keys)
         w.writerows([csv_value(r.get(k)) for k in keys] for r in rows)
@@ -139,7 +146,7 @@ def csv_text(rows: list[dict]) -> str:
 def column_types(rows: list[dict]) -> dict[str, str]:
     """OGR field type of each column: String, Integer, Integer64 or Real (bools as String)."""
     types = {}
-    for k in rows[0]:
+    for k in columns(rows):
         kinds = {type(r.get(k)) for r in rows} - {type(None)}
         if kinds <= {bool, np.bool_} or any(issubclass(t, str) for t in kinds):
             types[k] = "String"

@@ -266,6 +266,29 @@ for _ind in (
         better="lower",
         summary=False,
     ),
+    # urgent-care access (PTS2 engagement 4): people more than 30 minutes from an ED or a
+    # médecin correspondant du SAMU (the policy mcs adds them)
+    Indicator(
+        "population_urgent_over_30",
+        "population > 30 min from urgent care (ED or MCS)",
+        "people",
+        "{:,.0f}",
+        "population_urgent_over_30",
+        better="lower",
+        summary=False,
+        compare="last",
+    ),
+    Indicator(
+        "share_urgent_over_30",
+        "share > 30 min from urgent care (ED or MCS)",
+        "share of people",
+        "{:.2%}",
+        "population_urgent_over_30",
+        "ratio",
+        "population",
+        better="lower",
+        summary=False,
+    ),
     Indicator(
         "cost_eur",
         "cost",

@@ -65,6 +65,9 @@ class PolicyHost(Protocol):
     msp_commune: np.ndarray  # bool per commune: has a maison de santé
     tele_uptake: np.ndarray  # teleconsultation uptake now, commune × age band
     exits_by_epci: np.ndarray  # GPs who left in each EPCI at the last year's end
+    ed_minutes: np.ndarray  # per commune: minutes to the nearest ED (inf: none reachable)
+    urgent_minutes: np.ndarray  # per commune: minutes to urgent care (nearest ED or MCS)
+    mcs_commune: np.ndarray  # bool per commune: a médecin correspondant du SAMU practises
 
     # ---- read: derived
     def current_apl(self) -> np.ndarray:
@@ -112,6 +115,20 @@ class PolicyHost(Protocol):
 
     def set_tele_uptake(self, uptake: np.ndarray) -> None:
         """Teleconsultation uptake (commune × band) from now on."""
+        ...
+
+    def scale_ed_propensity(self, factor: np.ndarray) -> None:
+        """Multiply each commune's propensity to take a GP-treatable request to the ED by
+        ``factor`` (per commune) from the next week on."""
+        ...
+
+    def add_mcs(self, communes) -> np.ndarray:
+        """Médecins correspondants du SAMU in ``communes`` (urgent care within their reach);
+        returns the communes newly equipped."""
+        ...
+
+    def remove_mcs(self, communes) -> None:
+        """The médecins correspondants du SAMU in ``communes`` stop."""
         ...
 
     def update_service_communes(self, extra=()) -> None:

@@ -19,11 +19,15 @@ import contextlib
 import contextvars
 
 from accesssim.policies.base import NullPolicy, Policy
+from accesssim.policies.ephemeral import EphemeralPractices
+from accesssim.policies.france_sante import FranceSante
 from accesssim.policies.juniors import DocteursJuniors
+from accesssim.policies.mcs import MedecinsCorrespondants
 from accesssim.policies.msp import MspRollout
 from accesssim.policies.regulation import InstallationRegulation
 from accesssim.policies.solidarity import SolidarityDays
 from accesssim.policies.telemedicine import Telemedicine
+from accesssim.policies.unscheduled import UnscheduledCare
 
 POLICY_TYPES: dict[str, type[Policy]] = {}
 ALIASES: dict[str, type[Policy]] = {}  # "module:Class" as a file wrote it -> class, when that
@@ -164,6 +168,10 @@ for _cls in (
     Telemedicine,
     DocteursJuniors,
     InstallationRegulation,
+    UnscheduledCare,
+    MedecinsCorrespondants,
+    EphemeralPractices,
+    FranceSante,
 ):
     register(_cls)
 BUILTIN = dict(POLICY_TYPES)  # what a fresh process knows
