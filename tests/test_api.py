@@ -290,10 +290,11 @@ def test_plot_draws_the_standard_figures(files):
 
 def test_to_geodataframe_holds_the_geojson_layer(files, tmp_path):
     gpd = pytest.importorskip("geopandas")
-    res = accesssim.run(files / "base.toml", seeds=1, out=tmp_path, figures=False)
+    # (not into tmp_path itself: it holds the scenario files, which a run does not overwrite)
+    res = accesssim.run(files / "base.toml", seeds=1, out=tmp_path / "run", figures=False)
     gdf = res.to_geodataframe()
     assert isinstance(gdf, gpd.GeoDataFrame) and gdf.crs.to_epsg() == 4326
-    layer = json.loads((tmp_path / "epci.geojson").read_text())
+    layer = json.loads((tmp_path / "run" / "epci.geojson").read_text())
     assert len(gdf) == len(layer["features"]) > 0
     assert gdf["epci"].tolist() == [f["properties"]["epci"] for f in layer["features"]]
     assert all(isinstance(v, str) for v in gdf["departement"])

@@ -2,8 +2,12 @@
 Parquet with codes as strings, GeoJSON (RFC 7946) and GeoPackage layers, provenance."""
 
 import csv
+import dataclasses
+import errno
 import json
 import math
+import os
+import re
 import shutil
 import subprocess
 from importlib import metadata
@@ -17,6 +21,7 @@ from accesssim.experiments import runner
 from accesssim.geo import territory
 from accesssim.outputs import export
 from accesssim.specs import scenario
+from accesssim.util import files as aio
 from accesssim.util import provenance
 
 LOZERE = {
@@ -26,10 +31,14 @@ LOZERE = {
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory):
+def lozere():
+    return runner.run(scenario.from_dict(LOZERE), communes=True, show_progress=False)
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory, lozere):
     out = tmp_path_factory.mktemp("run")
-    result = runner.run(scenario.from_dict(LOZERE), communes=True, show_progress=False)
-    runner.write(result, out, figures=False)
+    runner.write(lozere, out, figures=False)
     return out
 
 
@@ -193,3 +202,259 @@ def test_tables_keep_every_column_of_rows_of_different_kinds():
     text = export.csv_text(rows)
     assert text.splitlines() == ["type,x,y", "a,1.5,", "b,,2"]
     assert list(export.column_types(rows)) == ["type", "x", "y"]
+
+
+# ---------------------------------------------------------------------- output folders
+REPO = Path(__file__).resolve().parents[1]
+SMALL = '[scenario]\nname = "small"\nyears = 1\nseeds = 1\n[territory]\ndepartement = "48"\n'
+
+
+def snapshot(folder: Path) -> dict:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*")}
+
+
+def test_a_run_never_writes_into_a_folder_it_did_not_create(lozere, tmp_path):
+    """A folder with the user's files, or another command's results, is refused (naming the
+    folder, what it holds and --force); --force writes beside the user's files, which stay."""
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.md").write_text("my notes")
+    (mine / "summary.md").write_text("my summary")
+    before = snapshot(mine)
+    refused = r"mine: not a folder written by `accesssim run`.*notes\.md.*--force"
+    with pytest.raises(aio.OutputFolderError, match=refused):
+        runner.write(lozere, mine, figures=False)
+    assert snapshot(mine) == before
+    other = tmp_path / "cmp"
+    other.mkdir()
+    (other / "manifest.json").write_text('{"accesssim_version": "0", "command": "compare"}')
+    with pytest.raises(aio.OutputFolderError, match="from `accesssim compare`"):
+        runner.write(lozere, other, figures=False)
+    files = runner.write(lozere, mine, figures=False, force=True)
+    assert (mine / "notes.md").read_text() == "my notes"  # not listed by us: never removed
+    assert (mine / "summary.md").read_text() != "my summary"  # forced: replaced
+    assert files[-1] == mine / "manifest.json"
+    assert json.loads((mine / "manifest.json").read_text())["command"] == "run"
+    runner.write(lozere, mine, figures=False)  # now the folder of a run: no --force needed
+
+
+def test_the_cli_and_the_api_refuse_a_user_folder_before_running(tmp_path, capsys, monkeypatch):
+    import accesssim
+
+    def never(*a, **kw):
+        raise AssertionError("ran before checking the output folder")
+
+    monkeypatch.setattr(runner, "run", never)
+    sc = tmp_path / "small.toml"
+    sc.write_text(SMALL, encoding="utf-8")
+    assert cli.main(["run", str(sc), "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path}: not a folder written by `accesssim run`" in err and "--force" in err
+    base, pol = (str(REPO / "scenarios" / f) for f in ("baseline.toml", "solidarity_2025.toml"))
+    assert cli.main(["compare", base, pol, "--out", str(tmp_path)]) == 2
+    assert "not a folder written by `accesssim compare`" in capsys.readouterr().err
+    with pytest.raises(aio.OutputFolderError, match="small.toml"):
+        accesssim.run(sc, out=tmp_path)
+    with pytest.raises(aio.OutputFolderError, match="small.toml"):
+        accesssim.compare(base, pol, out=tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["small.toml"]
+
+
+def test_a_file_in_the_way_is_refused_before_running(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(runner, "run", lambda *a, **kw: pytest.fail("ran"))
+    sc = tmp_path / "small.toml"
+    sc.write_text(SMALL, encoding="utf-8")
+    for out in (sc, sc / "x"):
+        assert cli.main(["run", str(sc), "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert f"{out}" in err and "not a folder" in err and "Traceback" not in err
+
+
+def test_compare_keeps_its_uncertainty_runs_beside_its_files(tmp_path):
+    """compare --uncertainty runs into <out>/uncertainty/ before writing its files: that
+    folder does not make <out> foreign, and is neither listed nor removed."""
+    out = tmp_path / "cmp"
+    (out / "uncertainty" / "lhs3").mkdir(parents=True)
+    (out / "uncertainty" / "lhs3" / "experiment.json").write_text("{}")
+
+    def produce(folder):
+        (folder / "compare.md").write_text("report")
+        return {"accesssim_version": "test"}
+
+    with pytest.raises(aio.OutputFolderError):
+        aio.write_folder(out, "compare", produce)  # without the exception, a foreign folder
+    files = aio.write_folder(out, "compare", produce, ignore=("uncertainty",))
+    assert [p.name for p in files] == ["compare.md", "manifest.json"]
+    assert (out / "uncertainty" / "lhs3" / "experiment.json").exists()
+    man = json.loads((out / "manifest.json").read_text())
+    assert [e["path"] for e in man["files"]] == ["compare.md"] and man["command"] == "compare"
+    aio.write_folder(out, "compare", produce, ignore=("uncertainty",))  # a rerun
+    assert (out / "uncertainty" / "lhs3" / "experiment.json").exists()
+
+
+def test_the_manifest_lists_every_file_and_a_rerun_removes_stale_ones(lozere, tmp_path):
+    out = tmp_path / "r"
+    files = runner.write(lozere, out, figures=False)
+    entries = {e["path"]: e for e in json.loads((out / "manifest.json").read_text())["files"]}
+    on_disk = {p.name for p in out.iterdir()}
+    assert set(entries) | {"manifest.json"} == on_disk == {p.name for p in files}
+    for name, e in entries.items():
+        assert (
+            e["sha256"] == aio.sha256_file(out / name) and e["bytes"] == (out / name).stat().st_size
+        )
+    assert {"communes_yearly.csv", "communes.geojson"} <= set(entries)
+    assert [p.name for p in tmp_path.iterdir()] == ["r"]  # no partial folder left beside
+    (out / "mine.txt").write_text("kept")
+    runner.write(dataclasses.replace(lozere, communes=[]), out, figures=False)
+    left = {p.name for p in out.iterdir()}
+    assert not {n for n in left if n.startswith("communes")}  # the earlier run's, removed
+    assert "mine.txt" in left and "epci_yearly.csv" in left
+    entries = {e["path"] for e in json.loads((out / "manifest.json").read_text())["files"]}
+    assert entries | {"manifest.json", "mine.txt"} == left
+
+
+REAL_WRITER = aio.atomic_write_bytes
+
+
+def full_disk(monkeypatch, nth: int, calls: list):
+    """The atomic writer fails with ENOSPC on its ``nth`` call (every call recorded)."""
+    real = REAL_WRITER
+
+    def writer(path, data):
+        calls.append(Path(path))
+        if len(calls) == nth:  # as the real writer raises it: naming the file
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        real(path, data)
+
+    monkeypatch.setattr(aio, "atomic_write_bytes", writer)
+
+
+def test_a_full_disk_leaves_no_folder_that_looks_complete(lozere, tmp_path, monkeypatch):
+    """The manifest is written last; a write failing at the first, a middle or the last
+    (manifest) write leaves a new folder absent and an earlier complete one unchanged; the
+    error is an OSError naming the file and the system's message."""
+    calls: list[Path] = []
+    full_disk(monkeypatch, 0, calls)
+    runner.write(lozere, tmp_path / "count", figures=False)
+    assert calls[-1].name == "manifest.json" and "summary.md" in {p.name for p in calls}
+    n = len(calls)
+    own = tmp_path / "own"  # an earlier complete run, without the communes files
+    runner.write(dataclasses.replace(lozere, communes=[]), own, figures=False)
+    before = snapshot(own)
+    for nth in sorted({1, n // 2, n}):
+        for out in (tmp_path / f"new{nth}", own):
+            calls.clear()
+            full_disk(monkeypatch, nth, calls)
+            with pytest.raises(aio.OutputError) as err:
+                runner.write(lozere, out, figures=False)
+            assert err.value.errno == errno.ENOSPC and isinstance(err.value, OSError)
+            assert "No space left on device" in str(err.value) and calls[-1].name in str(err.value)
+        assert not (tmp_path / f"new{nth}").exists()
+        assert snapshot(own) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["count", "own"]  # no partial folder
+
+
+def test_a_full_disk_gives_a_message_and_exit_2(tmp_path, monkeypatch, capsys):
+    sc = tmp_path / "small.toml"
+    sc.write_text(SMALL, encoding="utf-8")
+    out = tmp_path / "out"
+    full_disk(monkeypatch, 3, [])
+    assert cli.main(["run", str(sc), "--out", str(out), "--no-figures"]) == 2
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and str(out) in err and "Traceback" not in err
+    assert not (out / "manifest.json").exists()
+
+
+def test_the_summary_names_the_files_written(lozere, tmp_path, monkeypatch):
+    """The "Files:" line lists what was written: no Parquet, GeoPackage or figures when they
+    were not, every figure when they were."""
+
+    def listed(folder):
+        line = next(
+            x for x in (folder / "summary.md").read_text().splitlines() if x.startswith("Files:")
+        )
+        line = line.split(". Columns and units")[0]
+        names = set(re.findall(r"[\w]+\.(?:csv|geojson|gpkg|png|md|json)\b", line))
+        return line, names
+
+    monkeypatch.setattr(export, "has", lambda module: False)
+    bare = tmp_path / "bare"
+    runner.write(lozere, bare, figures=False)
+    line, names = listed(bare)
+    on_disk = {p.name for p in bare.iterdir()}
+    assert names == {n for n in on_disk if not n.endswith(".csvt")}
+    assert ".csvt" in line and "parquet" not in line and ".png" not in line
+    monkeypatch.undo()
+    full = tmp_path / "full"
+    runner.write(lozere, full, figures=True)
+    line, names = listed(full)
+    assert {"timeseries.png", "map_renoncement.png", "priority_vs_other.png"} <= names
+    assert names <= {p.name for p in full.iterdir()}
+    if export.has("pyarrow"):
+        assert ".parquet" in line
+
+
+def test_a_sweep_goes_on_when_its_failure_record_cannot_be_written(tmp_path, monkeypatch, capsys):
+    from synthetic import LOZERE_BASE
+
+    from accesssim.experiments import sweep
+
+    (tmp_path / "base.toml").write_text(LOZERE_BASE, encoding="utf-8")
+    exp = tmp_path / "exp.toml"
+    exp.write_text('[experiment]\nname = "t"\nscenarios = ["base.toml"]\nseeds = [1, 2]\n')
+
+    def boom(sc, **kw):
+        raise RuntimeError("boom")
+
+    real = aio.atomic_write_text
+
+    def writer(path, text):
+        if str(path).endswith(".failed.json"):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real(path, text)
+
+    monkeypatch.setattr(sweep.runner, "run", boom)
+    monkeypatch.setattr(sweep.aio, "atomic_write_text", writer)
+    code = cli.main(["sweep", str(exp), "--workers", "1", "--out", str(tmp_path / "r")])
+    captured = capsys.readouterr()
+    assert code == 1 and "0 runs done, 2 failed" in captured.out
+    assert captured.err.count("failure record could not be written") == 2
+    assert "RuntimeError: boom" in captured.err and "No space left on device" in captured.err
+
+
+def test_a_failed_write_names_its_file_and_leaves_no_temporary(tmp_path, monkeypatch):
+    """write() on a full disk names no file: the atomic writer adds the one it was writing."""
+
+    def no_space(fd):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", no_space)
+    with pytest.raises(OSError) as err:
+        aio.atomic_write_text(tmp_path / "t.csv", "a,b\n")
+    assert err.value.errno == errno.ENOSPC and err.value.filename == str(tmp_path / "t.csv")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_any_failure_while_writing_leaves_no_partial_folder(tmp_path):
+    def produce(folder):
+        (folder / "a.csv").write_text("x")
+        raise RuntimeError("a bug")
+
+    with pytest.raises(RuntimeError, match="a bug"):
+        aio.write_folder(tmp_path / "out", "run", produce)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_geopackage_writer_failure_is_an_oserror_naming_the_file(tmp_path, monkeypatch):
+    """GDAL reports a full disk as its own error (seen on a full tmpfs): made an OSError,
+    so the command says which file and exits 2."""
+    pyogrio = pytest.importorskip("pyogrio")
+
+    def full(*a, **kw):
+        raise pyogrio.errors.FeatureError("Could not add feature to layer at index 0")
+
+    monkeypatch.setattr(pyogrio.raw, "write", full)
+    path = tmp_path / "layers.gpkg"
+    with pytest.raises(OSError, match="GeoPackage writer") as err:
+        export.write_gpkg(path, [("epci", [{"a": 1}], [export.point_wkb(0, 0)], "Point")])
+    assert err.value.filename == str(path) and list(tmp_path.iterdir()) == []

@@ -93,7 +93,8 @@ def test_corrupt_cache_is_recomputed(landes, tmp_path):
     a = travel.travel_matrix(landes, cutoff=20, cache_dir=tmp_path)
     (f,) = tmp_path.glob("travel-*.npz")
     f.write_bytes(b"not a zip")
-    b = travel.travel_matrix(landes, cutoff=20, cache_dir=tmp_path)
+    with pytest.warns(UserWarning, match="unreadable"):
+        b = travel.travel_matrix(landes, cutoff=20, cache_dir=tmp_path)
     assert (a != b).nnz == 0
 
 
@@ -177,3 +178,92 @@ def test_reach_bound_covers_every_path_under_the_cutoff(landes):
     c = landes.communes
     km = terr.great_circle_km(c.lon[m.row], c.lat[m.row], c.lon[m.col], c.lat[m.col])
     assert km.max() <= travel.reach_km(p, 30)
+
+
+def swap(a, b):
+    tmp = a.with_suffix(".swap")
+    a.rename(tmp)
+    b.rename(a)
+    tmp.rename(b)
+
+
+def test_a_swapped_cache_file_is_recomputed_not_used(landes, tmp_path):
+    """Two valid cache files swapped (each holds the other's matrix): the stored key (cutoff,
+    parameters, territory) is checked, so each is recomputed with a warning and the APL and
+    matrices equal a fresh computation; the file is overwritten with the right matrix."""
+    from accesssim.core import access
+    from accesssim.geo import apl
+
+    cut = access.step_decay(access.DREES_BANDS).cutoff
+    other = cut + 10.0
+    fresh = {c: travel.travel_matrix(landes, c, travel.METRIC, cache=False) for c in (cut, other)}
+    fresh_apl = apl.territory_apl(landes, cache=False)
+    for c in fresh:
+        travel.travel_matrix(landes, c, travel.METRIC, cache_dir=tmp_path)
+    files = sorted(tmp_path.glob("travel-*.npz"))
+    assert len(files) == 2
+    swap(*files)
+    with pytest.warns(UserWarning, match="another matrix.*cutoff"):
+        got_apl = apl.territory_apl(landes, cache_dir=tmp_path)
+    np.testing.assert_array_equal(got_apl, fresh_apl)
+    with pytest.warns(UserWarning, match="another matrix"):
+        m = travel.travel_matrix(landes, other, travel.METRIC, cache_dir=tmp_path)
+    assert (m != fresh[other]).nnz == 0
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # overwritten: now read without a warning
+        for c, m in fresh.items():
+            assert (
+                travel.travel_matrix(landes, c, travel.METRIC, cache_dir=tmp_path) != m
+            ).nnz == 0
+
+
+def test_a_cache_file_of_another_territory_is_not_used(landes, tmp_path):
+    creuse = terr.load().select(departement="23")
+    a = travel.travel_matrix(landes, 20.0, cache_dir=tmp_path)
+    travel.travel_matrix(creuse, 20.0, cache_dir=tmp_path)
+    files = sorted(tmp_path.glob("travel-*.npz"), key=lambda f: f.stat().st_mtime)
+    files[1].write_bytes(files[0].read_bytes())  # Creuse's name, Landes' matrix
+    with pytest.warns(UserWarning, match="territory_sha256"):
+        b = travel.travel_matrix(creuse, 20.0, cache_dir=tmp_path)
+    assert b.shape == (len(creuse.communes),) * 2
+    assert (b != travel.travel_matrix(creuse, 20.0, cache=False)).nnz == 0
+    assert a.shape == (len(landes.communes),) * 2
+
+
+def test_the_cache_keeps_under_its_size_cap(landes, tmp_path, monkeypatch):
+    """ACCESSSIM_CACHE_MAX_MB: the least recently used files go first; a bad value is an
+    error naming the variable."""
+    import os
+
+    travel.travel_matrix(landes, 10.0, cache_dir=tmp_path)
+    (old,) = tmp_path.glob("travel-*.npz")
+    os.utime(old, (1, 1))  # long unused
+    travel.travel_matrix(landes, 12.0, cache_dir=tmp_path)
+    (new,) = set(tmp_path.glob("travel-*.npz")) - {old}
+    size = new.stat().st_size
+    monkeypatch.setenv("ACCESSSIM_CACHE_MAX_MB", str(1.5 * size / 1e6))  # room for one
+    travel.travel_matrix(landes, 14.0, cache_dir=tmp_path)
+    left = set(tmp_path.glob("travel-*.npz"))
+    assert old not in left and new not in left and len(left) == 1
+    monkeypatch.setenv("ACCESSSIM_CACHE_MAX_MB", "lots")
+    with pytest.raises(ValueError, match="ACCESSSIM_CACHE_MAX_MB.*megabytes"):
+        travel.travel_matrix(landes, 16.0, cache_dir=tmp_path)
+
+
+def test_an_unwritable_cache_warns_and_still_computes(landes, tmp_path, monkeypatch):
+    """A cache that cannot be written (a full disk) warns and still returns the matrix; a cache
+    setting that names a file is a configuration error (tests/test_edges.py)."""
+    import errno
+    import os
+
+    from accesssim.util import files
+
+    def full(path, data):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+    monkeypatch.setattr(files, "atomic_write_bytes", full)
+    with pytest.warns(UserWarning, match="cache not written"):
+        m = travel.travel_matrix(landes, 20.0, cache_dir=tmp_path / "cache")
+    assert (m != travel.travel_matrix(landes, 20.0, cache=False)).nnz == 0

@@ -41,6 +41,7 @@ from accesssim.experiments import runner
 from accesssim.outputs import export, indicators, plots, reports
 from accesssim.policies import registry
 from accesssim.specs import scenario
+from accesssim.util import files as aio
 
 register_policy = registry.register
 
@@ -137,7 +138,8 @@ class RunResults:
 
     @property
     def summary(self) -> str:
-        return reports.run_summary(self.result)
+        """The run's Markdown summary (with the files written, when ``out`` was given)."""
+        return reports.run_summary(self.result, [p.name for p in self.files] or None)
 
     def plot(self, kind: str = "timeseries"):
         """One of the run's standard figures, as a matplotlib Figure.
@@ -316,6 +318,7 @@ def run(
     figures: bool = True,
     show_progress: bool | None = False,
     trusted: bool = False,
+    force: bool = False,
 ) -> RunResults:
     """Run a scenario over its seeds, as ``accesssim run`` does.
 
@@ -327,7 +330,8 @@ def run(
         A count (seeds 1..n) or a list, overriding the scenario's seeds.
     out : str or pathlib.Path, optional
         When given, write the files ``accesssim run --out`` writes (tables, layers,
-        figures, summary, manifest).
+        figures, summary, manifest). The folder must not exist, be empty or hold an
+        earlier run's files (replaced, and those this run does not write removed).
     communes : bool, default False
         Also record per-commune yearly rows (``communes`` table and layer).
     figures : bool, default True
@@ -337,12 +341,21 @@ def run(
     trusted : bool, default False
         Allow the scenario's ``type = "package.module:Class"`` policies to be imported, which
         runs that module's code (the CLI's ``--allow-code``); only for files you trust.
+    force : bool, default False
+        With ``out``, write into a folder that holds other files (``--force``).
 
     Returns
     -------
     RunResults
         Tables as DataFrames (``yearly``, ``weekly``, ...), ``values``, ``summary``,
         ``plot()``, ``to_geodataframe()`` and the ``files`` written.
+
+    Raises
+    ------
+    accesssim.util.files.OutputFolderError
+        ``out`` holds files that are not an earlier run's (a ``ValueError``; see ``force``).
+    accesssim.util.files.OutputError
+        Writing under ``out`` failed (an ``OSError``: full disk...); no manifest is left.
 
     Examples
     --------
@@ -352,8 +365,10 @@ def run(
     >>> res.plot("map")  # doctest: +SKIP
     """
     sc = load_scenario(scenario_or_path, seeds, trusted)
+    if out is not None:
+        aio.check_folder(out, "run", force)  # before the work, not after
     result = runner.run(sc, communes=communes, show_progress=show_progress)
-    files = runner.write(result, out, figures=figures) if out is not None else []
+    files = runner.write(result, out, figures=figures, force=force) if out is not None else []
     return RunResults(result, files)
 
 
@@ -365,6 +380,7 @@ def compare(
     ed_sensitivity: bool = False,
     show_progress: bool | None = False,
     trusted: bool = False,
+    force: bool = False,
 ) -> ComparisonResults:
     """Compare policy scenarios with a baseline, with common random numbers, as
     ``accesssim compare`` does.
@@ -378,13 +394,16 @@ def compare(
     seeds : int or list of int, optional
         A count or a list, overriding the baseline's seeds.
     out : str or pathlib.Path, optional
-        When given, write the files ``accesssim compare --out`` writes.
+        When given, write the files ``accesssim compare --out`` writes. The folder must
+        not exist, be empty or hold an earlier comparison's files.
     ed_sensitivity : bool, default False
         Also report the ED effects across the range of the ED parameter.
     show_progress : bool or None, default False
         A progress bar on standard error (None: only on a terminal).
     trusted : bool, default False
         As ``run``: allow ``type = "package.module:Class"`` policies to be imported.
+    force : bool, default False
+        With ``out``, write into a folder that holds other files (``--force``).
 
     Returns
     -------
@@ -396,6 +415,10 @@ def compare(
     ------
     ScenarioError
         With no policy scenario, or a baseline that has policies.
+    accesssim.util.files.OutputFolderError
+        ``out`` holds files that are not an earlier comparison's (see ``force``).
+    accesssim.util.files.OutputError
+        Writing under ``out`` failed (an ``OSError``: full disk...); no manifest is left.
 
     Examples
     --------
@@ -413,8 +436,10 @@ def compare(
             f"{base.path or base.name}: the baseline must have no [[policies]]"
         )
     others = [load_scenario(p, seeds, trusted) for p in policy_scenarios]
+    if out is not None:
+        aio.check_folder(out, "compare", force, ignore=compare_mod.OWN_SUBFOLDERS)
     cmp = compare_mod.compare(
         [base, *others], ed_sensitivity=ed_sensitivity, show_progress=show_progress
     )
-    files = compare_mod.write(cmp, out) if out is not None else []
+    files = compare_mod.write(cmp, out, force=force) if out is not None else []
     return ComparisonResults(cmp, files)

@@ -83,14 +83,15 @@ def cmd_run(args) -> int:
     sc = scenario.load(args.scenario, seeds=args.seeds)
     out = args.out or f"results/{sc.name}"
     check_out(out, "--out")
+    aio.check_folder(out, "run", args.force)  # before the work, not after
     print(
         f"running {sc.name}: {plural(sc.years, 'year')}, seeds {schema.shown(sc.seeds)}, "
         f"{sc.territory_label}",
         file=sys.stderr,
     )
     result = runner.run(sc, communes=args.communes, debug=args.debug)
-    files = runner.write(result, out, figures=not args.no_figures)
-    print(reports.run_summary(result))
+    files = runner.write(result, out, figures=not args.no_figures, force=args.force)
+    print(reports.run_summary(result, [p.name for p in files]))
     print(f"wrote {len(files)} files to {out}/ in {result.seconds:.1f} s of simulation")
     return 0
 
@@ -101,6 +102,7 @@ def cmd_compare(args) -> int:
     base_name = compare.load_all(args.scenarios, args.seeds)[0].name
     out = args.out or f"results/compare_{base_name}"
     check_out(out, "--out")
+    aio.check_folder(out, "compare", args.force, ignore=compare.OWN_SUBFOLDERS)
     cmp = compare.compare(
         args.scenarios,
         seeds=args.seeds,
@@ -110,7 +112,7 @@ def cmd_compare(args) -> int:
         workers=args.workers,
         design=args.uncertainty_design,
     )
-    files = compare.write(cmp, out)
+    files = compare.write(cmp, out, force=args.force)
     print(compare.report_markdown(cmp))
     print(f"wrote {len(files)} files to {out}/")
     return 0

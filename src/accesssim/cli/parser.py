@@ -88,6 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     r.add_argument("scenario", help="scenario file, e.g. scenarios/baseline.toml")
     r.add_argument("--out", help="output folder (default results/<scenario name>)")
+    r.add_argument(
+        "--force",
+        action="store_true",
+        help="write into an --out folder that is not an earlier run's (its files of the same "
+        "names are replaced)",
+    )
     r.add_argument("--seeds", type=int, help="number of seeds (overrides the file: 1..N)")
     r.add_argument(
         "--communes",
@@ -112,6 +118,12 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("scenarios", nargs="+", help="scenario files, one of them a baseline")
     c.add_argument("--seeds", type=int, help="number of seeds for all (default: baseline's)")
     c.add_argument("--out", help="output folder (default results/compare_<baseline>)")
+    c.add_argument(
+        "--force",
+        action="store_true",
+        help="write into an --out folder that is not an earlier comparison's (its files of "
+        "the same names are replaced)",
+    )
     c.add_argument(
         "--ed-sensitivity",
         action="store_true",

@@ -8,7 +8,6 @@ printed only where the avoided consultations are clearly positive (their interva
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -193,26 +192,31 @@ def report_markdown(cmp: Comparison) -> str:
     return text
 
 
-def write(cmp: Comparison, out: str | Path) -> list[Path]:
+OWN_SUBFOLDERS = ("uncertainty",)  # compare --uncertainty runs there before the files
+
+
+def write(cmp: Comparison, out: str | Path, force: bool = False) -> list[Path]:
+    """Write the tables, figures, report and manifest under ``out``; returns the files.
+    ``out`` must not exist, be empty (but for the ``uncertainty/`` runs) or hold an earlier
+    comparison, else ``force`` (``util.files.write_folder``: the manifest last, listing every
+    file; files of the earlier comparison this one does not write are removed)."""
+    return aio.write_folder(
+        out, "compare", lambda d: _write_files(cmp, d), force, ignore=OWN_SUBFOLDERS
+    )
+
+
+def _write_files(cmp: Comparison, out: Path) -> dict:
     from accesssim.outputs import plots
 
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    files = []
     aio.atomic_write_text(out / "compare_runs.csv", export.csv_text(cmp.per_seed))
-    files.append(out / "compare_runs.csv")
     aio.atomic_write_text(out / "compare_summary.csv", export.csv_text(summary_rows(cmp)))
-    files.append(out / "compare_summary.csv")
-    aio.atomic_write_text(out / "manifest.json", json.dumps(manifest(cmp), indent=1, default=list))
-    files.append(out / "manifest.json")
-    files += plots.compare_figures(cmp, out)
+    plots.compare_figures(cmp, out)
     aio.atomic_write_text(out / "compare.md", report_markdown(cmp))
-    files.append(out / "compare.md")
     if cmp.uncertainty is not None:
         from accesssim.experiments.sensitivity import uncertainty
 
-        files += uncertainty.write_uncertainty(cmp.uncertainty, out)
-    return files
+        uncertainty.write_uncertainty(cmp.uncertainty, out)
+    return manifest(cmp)
 
 
 def summary_rows(cmp: Comparison) -> list[dict]:

@@ -1,12 +1,12 @@
 """Run a scenario over seeds and write its results: tidy CSVs, manifest, figures, summary.
 
-Everything is written atomically (temporary name, then rename), so an interrupted run never
-leaves a truncated file that looks complete.
+Everything is written atomically: each file through a temporary name and a rename, the whole
+folder beside its place and moved in with its manifest last (``util.files.write_folder``), so an
+interrupted or failed write never leaves a file or a folder that looks complete.
 """
 
 from __future__ import annotations
 
-import json
 import platform
 import time
 import warnings
@@ -122,10 +122,20 @@ def run(
     return result
 
 
-def write(result: RunResult, out: str | Path, figures: bool = True) -> list[Path]:
-    """Write tables, manifest, figures and summary under ``out``; returns the files."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+def write(
+    result: RunResult, out: str | Path, figures: bool = True, force: bool = False
+) -> list[Path]:
+    """Write tables, layers, figures, summary and manifest under ``out``; returns the files.
+
+    ``out`` must not exist, be empty or hold an earlier ``run``'s results, else ``force``
+    (``util.files.write_folder``: written beside ``out`` and moved into place, the manifest
+    last, listing every file; files of the earlier run this one does not write are removed).
+    """
+    return aio.write_folder(out, "run", lambda d: _write_files(result, d, figures), force)
+
+
+def _write_files(result: RunResult, out: Path, figures: bool) -> dict:
+    """Every file of a run into ``out`` (a fresh folder); returns the manifest."""
     sc = result.scenario
     files = []
     for name, rows in (
@@ -139,8 +149,14 @@ def write(result: RunResult, out: str | Path, figures: bool = True) -> list[Path
         if rows:
             files += export.write_table(out, name, export.with_places(rows, result.territory))
     files += export.run_layers(result, out)
+    if figures:
+        from accesssim.outputs import plots
+
+        files += plots.run_figures(result, out)
+    names = [Path(f).name for f in files] + ["summary.md", aio.MANIFEST]
+    aio.atomic_write_text(out / "summary.md", reports.run_summary(result, names))
     calib = calfile.load_calibration(sc.calibration)
-    manifest = {
+    return {
         "accesssim_version": __version__,
         "model_version": model_version(),
         "scenario": sc.name,
@@ -159,16 +175,7 @@ def write(result: RunResult, out: str | Path, figures: bool = True) -> list[Path
         "python": platform.python_version(),
         "provenance": provenance.provenance(),
         "outputs_skipped": export.skipped_formats(),
+        "figures": figures,
         "seconds": round(result.seconds, 2),
         "note": SYNTHETIC_NOTE,
     }
-    aio.atomic_write_text(out / "manifest.json", json.dumps(manifest, indent=1, default=list))
-    files.append(out / "manifest.json")
-    if figures:
-        from accesssim.outputs import plots
-
-        files += plots.run_figures(result, out)
-    summary = reports.run_summary(result)
-    aio.atomic_write_text(out / "summary.md", summary)
-    files.append(out / "summary.md")
-    return files

@@ -16,6 +16,7 @@ import multiprocessing
 import os
 import platform
 import shutil
+import sys
 import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -127,10 +128,20 @@ def commit_run(runs_dir: Path, run: Run, tmp: Path, manifest: dict) -> dict:
 
 def record_failure(runs_dir: Path, run: Run, tmp: Path) -> dict:
     """Called from an ``except`` block: drop the partial folder and write the traceback to
-    ``<run-id>.failed.json`` (a sweep never raises for one run)."""
+    ``<run-id>.failed.json`` (a sweep never raises for one run). When that record cannot be
+    written either (a full disk), the reason is returned (``record_error``: the driver
+    prints it)."""
     shutil.rmtree(tmp, ignore_errors=True)
     info = {**run.identity(), "ok": False, "traceback": traceback.format_exc()}
-    aio.atomic_write_text(runs_dir / f"{run.run_id}.failed.json", json.dumps(info, indent=1))
+    path = runs_dir / f"{run.run_id}.failed.json"
+    try:
+        aio.atomic_write_text(path, json.dumps(info, indent=1))
+    except OSError as exc:
+        last = info["traceback"].strip().splitlines()[-1]
+        info["record_error"] = (
+            f"run {run.run_id} failed ({last}) and its failure record could not be written: "
+            f"{exc.filename or path}: {exc.strerror or exc}"
+        )
     return info
 
 
@@ -226,6 +237,8 @@ def sweep(
 
         def tick(res):
             counts["done" if res["ok"] else "failed"] += 1
+            if res.get("record_error"):  # no failed.json to read back: say it now
+                tqdm.write(f"accesssim: {res['record_error']}", file=sys.stderr)
             bar.set_postfix(done=counts["done"], failed=counts["failed"])
             bar.update(1)
 

@@ -34,9 +34,7 @@ get no finite time: they are absent from sparse matrices and ``inf`` in nearest-
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
+import warnings
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -44,11 +42,11 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse import csgraph
 
+from accesssim.geo import travel_cache
 from accesssim.geo.territory import Territory, great_circle_km
 from accesssim.params import parameters
 from accesssim.util import files as aio
 
-CACHE_FORMAT = 2  # 2: two-level graph (collapsed fast level), fitted speeds (issue 9)
 MIN_MINUTES = 0.1  # floor of any time, so that no stored time is an implicit zero
 # Local speeds are fitted scales times these (km/h, dense .. very sparse): the former assumed
 # door-to-door speeds, whose ratios within urban and within rural classes remain assumptions.
@@ -340,18 +338,19 @@ def travel_matrix(
 
     The cache key is a hash of everything the result depends on (coordinates, areas, density
     classes, local and fast links, parameters, cutoff, cache format), so a changed territory,
-    parameter or road model never reads a stale file.
+    parameter or road model never reads a stale file. The file also holds its key (format,
+    cutoff, parameters, territory checksum), checked on reading: a file that is not the one
+    asked for (renamed, swapped, copied from elsewhere) or cannot be read is recomputed and
+    overwritten, with a warning. A file that cannot be written leaves the matrix uncached
+    (warning). The cache keeps at most ``$ACCESSSIM_CACHE_MAX_MB`` megabytes (default 2048),
+    the least recently used files going first.
     """
-    key = _cache_key(territory, params, cutoff)
-    path = cache_path(cache_dir) / f"travel-{key}.npz"
+    meta = travel_cache.cache_meta(territory, asdict(params), cutoff)
+    path = travel_cache.cache_path(cache_dir) / f"travel-{meta['key']}.npz"
     if cache and path.exists():
-        try:
-            a, _ = aio.read_npz(path)
-            return sparse.csr_matrix(
-                (a["data"], a["indices"], a["indptr"]), shape=tuple(a["shape"])
-            )
-        except Exception:  # unreadable cache: recompute and overwrite
-            pass
+        m = travel_cache.read_cached(path, meta, len(territory.communes))
+        if m is not None:
+            return m
     c = territory.communes
     m = matrix_from_graph(
         road_graph(territory, params),
@@ -362,7 +361,15 @@ def travel_matrix(
     )
     if cache:
         arrays = {"data": m.data, "indices": m.indices, "indptr": m.indptr, "shape": m.shape}
-        aio.write_npz(path, arrays, {"cutoff": cutoff, "params": asdict(params)})
+        try:
+            aio.write_npz(path, arrays, meta)
+            travel_cache.evict(path.parent, keep=path)
+        except OSError as exc:
+            warnings.warn(
+                f"travel-time cache not written ({exc.filename or path}: "
+                f"{exc.strerror or exc}); set ACCESSSIM_CACHE_DIR to a writable folder",
+                stacklevel=2,
+            )
     return m
 
 
@@ -386,38 +393,3 @@ def nearest_minutes(
     g = road_graph(territory, params) if graph is None else graph
     d = csgraph.dijkstra(g, directed=True, indices=src, min_only=True)
     return d + intra_minutes(territory, params)
-
-
-def cache_path(cache_dir: str | Path | None = None) -> Path:
-    """Where cached matrices live: argument, ``$ACCESSSIM_CACHE_DIR``, or the user cache dir;
-    a ``ValueError`` naming the setting when it (or a folder above it) is a file."""
-    if cache_dir is not None:
-        return _folder(Path(cache_dir), "cache_dir")
-    if os.environ.get("ACCESSSIM_CACHE_DIR"):
-        return _folder(Path(os.environ["ACCESSSIM_CACHE_DIR"]), "ACCESSSIM_CACHE_DIR")
-    if os.environ.get("XDG_CACHE_HOME"):
-        return _folder(Path(os.environ["XDG_CACHE_HOME"]) / "accesssim", "XDG_CACHE_HOME")
-    return Path.home() / ".cache" / "accesssim"
-
-
-def _folder(path: Path, setting: str) -> Path:
-    for q in (path, *path.parents):
-        if q.exists():
-            if not q.is_dir():
-                raise ValueError(
-                    f"{setting}: the travel-time cache folder {path} cannot be made: {q} is a "
-                    "file, not a folder"
-                )
-            break
-    return path
-
-
-def _cache_key(territory: Territory, params: TravelParams, cutoff: float) -> str:
-    c = territory.communes
-    h = hashlib.sha256()
-    h.update(json.dumps([CACHE_FORMAT, asdict(params), float(cutoff)]).encode())
-    fl = territory.fast_links
-    arrays = (c.lon, c.lat, c.area_km2, c.density_class, territory.commune_adjacency)
-    for arr in (*arrays, fl.pairs, fl.km):
-        h.update(np.ascontiguousarray(arr).tobytes())
-    return h.hexdigest()[:24]

@@ -22,6 +22,7 @@ shipped, so the commune layer is points.
 from __future__ import annotations
 
 import csv
+import errno
 import importlib.util
 import io
 import json
@@ -338,6 +339,11 @@ def write_gpkg(path: Path, layers: list[tuple[str, list[dict], list[bytes], str]
                 append=i > 0,
             )
         os.replace(tmp, path)
+    except OSError:
+        raise
+    except Exception as exc:  # GDAL's errors (a full disk among them) are not OSErrors
+        msg = f"the GeoPackage writer (GDAL) failed: {exc}"
+        raise OSError(errno.EIO, msg, str(path)) from exc
     finally:
         Path(tmp).unlink(missing_ok=True)
 

@@ -36,8 +36,9 @@ def calibration_label(path) -> str:
     return f"{cal['origin']} (sha256 {cal['sha256'][:12]})"
 
 
-def run_summary(result) -> str:
-    """Last-year indicators (median [range] across seeds), all EPCIs and by priority status."""
+def run_summary(result, files=None) -> str:
+    """Last-year indicators (median [range] across seeds), all EPCIs and by priority status;
+    with ``files`` (the names of the files written), the line that lists them."""
     sc = result.scenario
     last = max(r["year"] for r in result.yearly)
     groups = {
@@ -77,16 +78,40 @@ def run_summary(result) -> str:
             med, lo, hi = indicators.interval([v[key] for v in values.values()], 0, 100)
             cells.append(indicators.format_interval(ind.format, med, lo, hi))
         lines.append(f"| {ind.label} | " + " | ".join(cells) + " |")
-    lines += [
-        "",
-        "Files: national_weekly.csv (Mesa DataCollector series), epci_yearly.csv, "
-        "epci_monthly.csv, groups_yearly.csv (priority status × age band), with .csvt and "
-        ".parquet (parquet extra) beside them; epci.geojson and layers.gpkg (gis extra), maps "
-        "for QGIS; manifest.json, figures (*.png). Columns and units: docs/outputs.md in the "
-        "repository.",
-        "",
-    ]
+    lines += ["", *([files_line(files), ""] if files is not None else [])]
     return "\n".join(lines)
+
+
+FILE_NOTES = {
+    "national_weekly.csv": "Mesa DataCollector series",
+    "groups_yearly.csv": "priority status × age band",
+}
+
+
+def files_line(names) -> str:
+    """The "Files:" paragraph of a run's summary, from the names of the files written."""
+    names = [str(n) for n in names]
+    tables = [n for n in names if n.endswith(".csv")]
+    stems = {n[: -len(".csv")] for n in tables}
+    side = [
+        ext for ext in (".csvt", ".parquet") if stems and all(f"{s}{ext}" in names for s in stems)
+    ]
+    layers = [n for n in names if n.endswith((".geojson", ".gpkg"))]
+    figures = [n for n in names if n.endswith(".png")]
+    shown = set(tables) | set(layers) | set(figures)
+    shown |= {f"{s}{ext}" for s in stems for ext in side}
+    parts = []
+    if tables:
+        listed = ", ".join(f"{n} ({FILE_NOTES[n]})" if n in FILE_NOTES else n for n in tables)
+        parts.append(listed + (f", with {' and '.join(side)} beside each" if side else ""))
+    if layers:
+        parts.append(f"{', '.join(layers)} (maps for QGIS)")
+    if figures:
+        parts.append(f"figures {', '.join(figures)}")
+    others = [n for n in names if n not in shown]
+    if others:
+        parts.append(", ".join(others))
+    return "Files: " + "; ".join(parts) + ". Columns and units: docs/outputs.md in the repository."
 
 
 # ---------------------------------------------------------------------- compare

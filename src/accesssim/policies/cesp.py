@@ -8,7 +8,6 @@ from __future__ import annotations
 from accesssim.params.parameters import Param
 from accesssim.policies.base import PolicyHost, Slider
 from accesssim.policies.installations import (
-from accesssim.util.text import plural
     ELIGIBILITY_PARAMS,
     Prorata,
     WorkforceLever,
@@ -20,6 +19,7 @@ from accesssim.util.text import plural
     spread,
     territory_share,
 )
+from accesssim.util.text import plural
 
 
 class Cesp(WorkforceLever):
