@@ -381,6 +381,7 @@ def compare(
     show_progress: bool | None = False,
     trusted: bool = False,
     force: bool = False,
+    replacement_range: bool = False,
 ) -> ComparisonResults:
     """Compare policy scenarios with a baseline, with common random numbers, as
     ``accesssim compare`` does.
@@ -398,6 +399,9 @@ def compare(
         not exist, be empty or hold an earlier comparison's files.
     ed_sensitivity : bool, default False
         Also report the ED effects across the range of the ED parameter.
+    replacement_range : bool, default False
+        Also rerun the solidarity-days scenarios at both ends of ``replacement_share``'s
+        range and report forgone care and ED visits avoided at each.
     show_progress : bool or None, default False
         A progress bar on standard error (None: only on a terminal).
     trusted : bool, default False
@@ -439,7 +443,10 @@ def compare(
     if out is not None:
         aio.check_folder(out, "compare", force, ignore=compare_mod.OWN_SUBFOLDERS)
     cmp = compare_mod.compare(
-        [base, *others], ed_sensitivity=ed_sensitivity, show_progress=show_progress
+        [base, *others],
+        ed_sensitivity=ed_sensitivity,
+        show_progress=show_progress,
+        replacement_range=replacement_range,
     )
     files = compare_mod.write(cmp, out, force=force) if out is not None else []
     return ComparisonResults(cmp, files)

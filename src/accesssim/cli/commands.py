@@ -92,6 +92,8 @@ def cmd_run(args) -> int:
     result = runner.run(sc, communes=args.communes, debug=args.debug)
     files = runner.write(result, out, figures=not args.no_figures, force=args.force)
     print(reports.run_summary(result, [p.name for p in files]))
+    for w in reports.no_effect_warnings(result):
+        print(f"warning: {w}", file=sys.stderr)
     print(f"wrote {len(files)} files to {out}/ in {result.seconds:.1f} s of simulation")
     return 0
 
@@ -107,6 +109,7 @@ def cmd_compare(args) -> int:
         args.scenarios,
         seeds=args.seeds,
         ed_sensitivity=args.ed_sensitivity,
+        replacement_range=args.replacement_range,
         uncertainty=args.uncertainty,
         uncertainty_results=out,
         workers=args.workers,
@@ -114,6 +117,9 @@ def cmd_compare(args) -> int:
     )
     files = compare.write(cmp, out, force=args.force)
     print(compare.report_markdown(cmp))
+    for name, res in cmp.policies.items():
+        for w in reports.no_effect_warnings(res):
+            print(f"warning ({name}): {w}", file=sys.stderr)
     print(f"wrote {len(files)} files to {out}/")
     return 0
 

@@ -131,6 +131,12 @@ def build_parser() -> argparse.ArgumentParser:
         "baseline ED total) to show what ED results depend on (triples the run time)",
     )
     c.add_argument(
+        "--replacement-range",
+        action="store_true",
+        help="also rerun the solidarity-days scenarios at both ends of replacement_share's "
+        "range (no published figure) and report forgone care and ED visits avoided at each",
+    )
+    c.add_argument(
         "--uncertainty",
         type=int,
         default=0,

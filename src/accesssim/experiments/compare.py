@@ -27,6 +27,8 @@ class Comparison:
     sensitivity: dict[str, dict[float, tuple[float, float, float]]] = field(default_factory=dict)
     uncertainty: object = None  # sensitivity.uncertainty.Uncertainty with --uncertainty N
     sensitivity_baseline_ed: dict = field(default_factory=dict)  # value -> baseline ED total
+    # (policy kind, key) -> scenario -> value -> {"forgone_avoided"|"ed_avoided": interval}
+    policy_ranges: dict = field(default_factory=dict)
 
     def __repr__(self) -> str:
         return (
@@ -96,11 +98,14 @@ def compare(
     ed_sensitivity: bool = False,
     show_progress: bool | None = None,
     uncertainty: int = 0,
+    replacement_range: bool = False,
     uncertainty_results: str | Path = "results",
     **engine,
 ) -> Comparison:
     """``uncertainty``: also N parameter sets × the seeds (``sensitivity.uncertainty``, runs
-    under ``uncertainty_results``; ``engine``: workers, scheduler, dask_local)."""
+    under ``uncertainty_results``; ``engine``: workers, scheduler, dask_local).
+    ``replacement_range``: also rerun the solidarity-days scenarios at both ends of
+    ``replacement_share``'s range (``policy_range_runs``)."""
     base_sc, others = load_all(paths, seeds)
     base = runner.run(base_sc, show_progress=show_progress)
     prio = frozenset(r["epci"] for r in base.yearly if r["priority_confirmed"])
@@ -119,6 +124,11 @@ def compare(
     if ed_sensitivity:
         cmp.sensitivity, cmp.sensitivity_baseline_ed = ed_sensitivity_runs(
             base_sc, base, others, show_progress=show_progress
+        )
+    if replacement_range:
+        kind, key = REPLACEMENT_RANGE
+        cmp.policy_ranges[REPLACEMENT_RANGE] = policy_range_runs(
+            base_sc, base, others, kind, key, show_progress=show_progress
         )
     if uncertainty:
         from accesssim.experiments.sensitivity import uncertainty as param_uncertainty
@@ -178,6 +188,55 @@ def ed_sensitivity_runs(base_sc, base, others, values=ED_SENSITIVITY_VALUES, sho
             pol = _by_seed(rerun(sc))
             out[sc.name][v] = indicators.interval([ed.of(b[s], pol[s]) for s in base_sc.seeds])
     return out, kept
+
+
+REPLACEMENT_RANGE = ("solidarity_days", "replacement_share")
+
+
+def policy_range_runs(base_sc, base, others, kind, key, show_progress=None) -> dict:
+    """Forgone consultations and ED visits avoided when every ``kind`` policy of the compared
+    scenarios has ``key`` at each end of its declared range (``Param.range``), against the
+    main baseline (a policy's key does not act on it): {scenario: {value: {metric:
+    interval}}}, for the scenarios that have such a policy."""
+    from accesssim.policies import registry
+
+    cls = registry.lookup(kind)
+    if cls is None or key not in cls.PARAMS or cls.PARAMS[key].range is None:
+        raise scenario.ScenarioError(f"policy {kind!r} declares no range for {key!r}")
+    ends = tuple(float(v) for v in cls.PARAMS[key].range)
+    diffs = [
+        d for d in indicators.CURATED_DIFFERENCES if d.name in ("forgone_avoided", "ed_avoided")
+    ]
+    b = _by_seed(base)
+    out: dict[str, dict] = {}
+    for sc in others:
+        if not any(spec.get("type") == kind for spec in sc.policies):
+            continue
+        out[sc.name] = {}
+        for v in ends:
+            policies = [
+                {**spec, key: v} if spec.get("type") == kind else spec for spec in sc.policies
+            ]
+            s = scenario.from_dict(
+                {
+                    "scenario": {
+                        "name": sc.name,
+                        "years": sc.years,
+                        "start_year": sc.start_year,
+                        "seeds": sc.seeds,
+                    },
+                    "territory": sc.territory.as_table(),
+                    "parameters": dict(sc.parameters),
+                    "policies": policies,
+                }
+            )
+            s.calibration = sc.calibration
+            pol = _by_seed(runner.run(s, show_progress=show_progress))
+            out[sc.name][v] = {
+                d.name: indicators.interval([d.of(b[seed], pol[seed]) for seed in base_sc.seeds])
+                for d in diffs
+            }
+    return out
 
 
 # ---------------------------------------------------------------------- outputs
@@ -262,6 +321,11 @@ def manifest(cmp: Comparison) -> dict:
         "priority_epcis": len(cmp.priority_sirens),
         "calibration": {k: v for k, v in calib.items() if k != "fitted"},
         "ed_sensitivity": bool(cmp.sensitivity),
+        "policy_ranges": {
+            f"{kind}.{key}": {name: list(by_v) for name, by_v in by_name.items()}
+            for (kind, key), by_name in cmp.policy_ranges.items()
+        },
+        "no_effect": {name: reports.no_effect_warnings(res) for name, res in cmp.policies.items()},
         "provenance": provenance.provenance(),
         "seconds": round(cmp.baseline.seconds + sum(r.seconds for r in cmp.policies.values()), 2),
         "note": SYNTHETIC_NOTE,

@@ -19,6 +19,7 @@ from accesssim.model.access_model import AccessModel
 from accesssim.outputs import export, reports
 from accesssim.outputs.indicators import SYNTHETIC_NOTE
 from accesssim.params import calibration as calfile
+from accesssim.policies.base import no_effect
 from accesssim.specs.scenario import Scenario
 from accesssim.util import files as aio
 from accesssim.util import provenance
@@ -36,6 +37,8 @@ class RunResult:
     groups: list[dict] = field(default_factory=list)
     communes: list[dict] = field(default_factory=list)
     policy: list[dict] = field(default_factory=list)
+    # policies that had no effect: seed, policy, type, reason (``policies.base.no_effect``)
+    no_effect: list[dict] = field(default_factory=list)
     territory: object = None  # the selection the runs used (for maps)
     territory_checksum: str = ""
     seconds: float = 0.0
@@ -118,6 +121,12 @@ def run(
                 (result.policy, m.policy_rows),
             ):
                 table.extend({"seed": seed, **r} for r in rows)
+            for policy in m.policies:
+                reason = no_effect(policy, m, m.policy_rows)
+                if reason:
+                    result.no_effect.append(
+                        {"seed": seed, "policy": policy.name, "type": policy.kind, "reason": reason}
+                    )
     result.seconds = time.perf_counter() - t0
     return result
 
@@ -177,5 +186,6 @@ def _write_files(result: RunResult, out: Path, figures: bool) -> dict:
         "outputs_skipped": export.skipped_formats(),
         "figures": figures,
         "seconds": round(result.seconds, 2),
+        "no_effect": reports.no_effect_warnings(result),
         "note": SYNTHETIC_NOTE,
     }

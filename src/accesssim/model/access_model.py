@@ -317,6 +317,16 @@ class AccessModel(Model):
         over EPCIs, capped by policies)."""
         self.state.installation_extra += max(int(n), 0)
 
+    def postpone_installations(self, n: int) -> None:
+        """``n`` installations of the flow do not happen at the next year-end (e.g. the
+        cohort a fourth year of training keeps from installing): the draw is that many lower
+        (any excess carries over)."""
+        self.state.installation_postponed += int(n)
+
+    def expected_installations(self) -> float:
+        """Installations expected a year in the core (the national flow × its GP share)."""
+        return self.state.expected_installations()
+
     def record_policy_row(self, row: dict) -> None:
         """A policy's yearly row (dose delivered, cost), written to ``policy_yearly``."""
         self.ledger.policy_rows.append(row)

@@ -112,6 +112,7 @@ class SimState:
         self._exit_scale = None
         self.installation_credit = 0  # policy installations not yet taken from the flow
         self.installation_extra = 0  # policy GPs to join the next year-end's flow
+        self.installation_postponed = 0  # installations a policy delays (cohort in training)
         self.exits_by_epci = np.zeros(len(self.territory.epcis), np.int64)  # last year's exits
 
     def _setup_attachment(self, time: float) -> None:
@@ -351,11 +352,21 @@ class SimState:
         )
         return leave, exits
 
+    def expected_installations(self) -> float:
+        """Installations expected a year in the core (the national flow × its GP share)."""
+        return self.p["installations_per_year"] * self._territory_share
+
     def draw_installations(self, rng) -> tuple[int, int]:
-        """The year's installations drawn (plus the additional GPs policies sent to the flow,
+        """The year's installations drawn (less those policies postponed,
+        ``installation_postponed``; plus the additional GPs policies sent to the flow,
         ``installation_extra``), and how many of them policy installations credited
         (``installation_credit``) take; the rest are to be placed."""
-        drawn = int(rng.poisson(self.p["installations_per_year"] * self._territory_share))
+        drawn = int(rng.poisson(self.expected_installations()))
+        # a cohort kept in training (docteurs juniors) does not install this year: its
+        # installations come out of the flow (any excess carries over)
+        postponed = min(self.installation_postponed, drawn)
+        self.installation_postponed -= postponed
+        drawn -= postponed
         drawn += self.installation_extra
         self.installation_extra = 0
         from_policies = min(self.installation_credit, drawn)

@@ -66,6 +66,7 @@ def run_summary(result, files=None) -> str:
             if sc.calibration is None
             else [f"Calibration: {calibration_label(sc.calibration)}.", ""]
         ),
+        *[f"> **Warning**: {w}\n" for w in no_effect_warnings(result)],
         "| indicator | " + " | ".join(shown) + " |",
         "|---|" + "---:|" * len(shown),
     ]
@@ -114,6 +115,33 @@ def files_line(names) -> str:
     return "Files: " + "; ".join(parts) + ". Columns and units: docs/outputs.md in the repository."
 
 
+def no_effect_warnings(result) -> list[str]:
+    """One sentence per policy and reason of a run whose dose reached nobody
+    (``RunResult.no_effect``, from ``policies.base.no_effect``), with the seeds concerned."""
+    seeds_of: dict[tuple, list] = {}
+    for w in getattr(result, "no_effect", ()):
+        seeds_of.setdefault((w["policy"], w["type"], w["reason"]), []).append(w["seed"])
+    n = len(result.scenario.seeds)
+    out = []
+    for (name, kind, reason), seeds in seeds_of.items():
+        where = "in every seed" if len(seeds) == n else f"in seeds {sorted(seeds)}"
+        label = name if name == kind else f"{name} ({kind})"
+        out.append(f"policy {label} had no effect {where}: {reason}.")
+    return out
+
+
+def policy_assumptions(results) -> list[str]:
+    """The assumptions of every policy in the runs ``results`` (``Policy.assumptions``),
+    each once, in order."""
+    seen: list[str] = []
+    for res in results:
+        for policy in res.scenario.build_policies():
+            text = policy.assumptions()
+            if text and text not in seen:
+                seen.append(text)
+    return seen
+
+
 # ---------------------------------------------------------------------- compare
 def ledger_section(cmp, names) -> list[str]:
     """The payers' ledger of each policy: discounted euros over the horizon by payer and by
@@ -160,6 +188,11 @@ def compare_report(cmp) -> str:
         "",
         f"> {indicators.SYNTHETIC_NOTE}",
         "",
+        *[
+            f"> **Warning** ({name}): {w}\n"
+            for name, res in cmp.policies.items()
+            for w in no_effect_warnings(res)
+        ],
         "| | " + " | ".join(names) + " |",
         "|---|" + "---:|" * len(names),
     ]
@@ -245,15 +278,62 @@ def compare_report(cmp) -> str:
             "",
             "Rerun with `--ed-sensitivity` to see ED visits avoided at `ed_without_mt_rr` 1 and 4.",
         ]
+    lines += policy_range_section(cmp)
     lines += [
         "",
-        "Other assumptions that matter: volunteer uptake calibrated to the pilot's reported "
-        "figures (0.22 days a month per volunteer), the extra capacity GPs give under pressure "
-        "(`capacity_flex`), patience (`giveup_unserved`, `giveup_wait_per_week`) and the "
-        "travel-time proxy. See docs/ODD.md and parameters.py.",
+        "## Other assumptions that matter",
+        "",
+        *[f"- {text}" for text in policy_assumptions(cmp.policies.values())],
+        "- The extra capacity GPs give under pressure (`capacity_flex`), patience "
+        "(`giveup_unserved`, `giveup_wait_per_week`) and the travel-time proxy.",
+        "",
+        "See docs/ODD.md and parameters.py.",
         "",
     ]
     return "\n".join(lines)
+
+
+def policy_range_section(cmp) -> list[str]:
+    """Results rerun at the ends of a policy parameter's declared range (``compare
+    --replacement-range``): forgone consultations and ED visits avoided at each end."""
+    ranges = getattr(cmp, "policy_ranges", None) or {}
+    lines: list[str] = []
+    for (kind, key), by_name in ranges.items():
+        if not by_name:
+            continue
+        ends = list(next(iter(by_name.values())))
+        lines += [
+            "",
+            f"## Across the range of `{kind}.{key}`",
+            "",
+            f"The {kind} scenarios rerun with `{key}` at each end of its range "
+            f"({', '.join(f'{v:g}' for v in ends)}; {range_source(kind, key)}), with the same "
+            "seeds; the baseline does not depend on it. Median [90 % interval] across seeds.",
+            "",
+            "| | "
+            + " | ".join(f"forgone avoided, {key} = {v:g}" for v in ends)
+            + " | "
+            + " | ".join(f"ED visits avoided, {key} = {v:g}" for v in ends)
+            + " |",
+            "|---|" + "---:|" * (2 * len(ends)),
+        ]
+        fmt = "{:+,.0f}".format
+        for name, by_v in by_name.items():
+            cells = [
+                indicators.format_interval(fmt, *by_v[v][m], style="band")
+                for m in ("forgone_avoided", "ed_avoided")
+                for v in ends
+            ]
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def range_source(kind, key) -> str:
+    from accesssim.policies import registry
+
+    cls = registry.lookup(kind)
+    p = cls.PARAMS[key] if cls is not None else None
+    return p.range_source if p is not None and p.range_source else "no source given"
 
 
 # ---------------------------------------------------------------------- sweep

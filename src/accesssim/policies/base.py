@@ -115,6 +115,14 @@ class PolicyHost(Protocol):
         installation choice)."""
         ...
 
+    def postpone_installations(self, n: int) -> None:
+        """``n`` installations of the flow do not happen at the next year-end."""
+        ...
+
+    def expected_installations(self) -> float:
+        """Installations expected a year in the territory's core."""
+        ...
+
     def open_msp(self, communes) -> None:
         """Open maisons de santé in ``communes``."""
         ...
@@ -243,6 +251,10 @@ class Policy:
     REMOVED_KEYS: dict[str, str] = {}
     PARAMS: dict[str, Param] = {}
     SLIDERS: tuple[Slider, ...] = ()  # dashboard controls
+    # what this policy's results rest on, in one sentence for compare.md's assumptions
+    # paragraph (which lists those of the policies compared, ``assumptions()``): may name
+    # ``{name}`` and the policy's values, e.g. ``{per_year}``
+    ASSUMPTIONS = ""
     DEFAULT_START: str | int = 0
     COMMON_KEYS = ("name", "start", "end")
 
@@ -286,6 +298,19 @@ class Policy:
     def default(self, key: str):
         """The default of a parameter (a policy may make it depend on other keys)."""
         return self.PARAMS[key].default
+
+    def assumptions(self) -> str:
+        """The assumptions this policy's results rest on, with its values (``ASSUMPTIONS``
+        by default, formatted with ``name`` and the policy's values; a policy whose
+        assumptions depend on its keys overrides this)."""
+        return self.ASSUMPTIONS.format(name=self.name, **self.values)
+
+    def no_effect_reason(self, model: PolicyHost) -> str | None:
+        """Why the dose reached nobody on this run (no eligible GP within reach, no target
+        EPCI in the territory, ...), or None when it acted or the policy cannot tell. Called
+        once a run has ended; the runner also flags a policy whose yearly rows are all zero
+        (``no_effect``), and run and compare print and write the reasons."""
+        return None
 
     # -------------------------------------------------------------- spec helpers
     def _week(self, key: str, value) -> float:
@@ -379,6 +404,28 @@ class Policy:
 
     def _zero_year(self) -> dict:
         return {"cost_eur": 0.0}
+
+
+def no_effect(policy: Policy, model: PolicyHost, rows: list[dict]) -> str | None:
+    """Why ``policy`` had no effect on the run of ``model`` (its yearly ``rows``): its own
+    reason (``no_effect_reason``), else, when every figure of its yearly rows is zero (dose
+    delivered and cost), that its dose reached nobody; None when it acted."""
+    if policy.kind == "none":
+        return None
+    reason = policy.no_effect_reason(model)
+    if reason:
+        return reason
+    mine = [r for r in rows if r.get("policy") == policy.name]
+    figures = [
+        v
+        for r in mine
+        for k, v in r.items()
+        if k not in ("year", "policy", "type", "seed") and isinstance(v, int | float)
+    ]
+    if not any(figures):
+        when = "" if mine else " (no year of the run reached its start)"
+        return f"every figure of its yearly rows is zero: its dose reached nobody{when}"
+    return None
 
 
 class NullPolicy(Policy):

@@ -16,6 +16,17 @@ class DocteursJuniors(Policy):
     nationally (scaled to the territory's population), placed in the most under-served EPCIs
     first, for one year, at about 200 acts a month; a share then installs where they trained.
     Residents are supervised and hold no médecin-traitant list until they install.
+
+    The counterfactual (``delays_cohort``): the added year keeps each cohort one more year in
+    training, so baseline and reform installations come from the same cohorts. A cohort's
+    installations are spread over the years after its DES (geometric, mean 3.8 years after
+    the thesis, median 2: CNAM 2023); delaying every cohort from the first by one year takes
+    out of the flow, in the l-th year-end after the first cohort would have finished, what
+    one cohort installs in its l-th year (``expected_installations`` × p(1 - p)^l, p = 1 /
+    (1 + mean)), scaled by the share of the cohort in a fourth year (``per_year`` / 3,700).
+    The juniors who install where they trained are that same cohort's installations: counted
+    from the year-end after their settling (the first year of the delayed cohort's
+    installations), they replace part of the flow, not add to it.
     Cost per junior-month: pay 2,374.62 + 417 (autonomy) + 1,000 (ZIP) + 83 (activity bonus,
     500 per semester) + supervisor 1,800 + 800 (ZIP) = 6,474.62 EUR gross (docs/sources.md §7.3)."""
 
@@ -26,6 +37,12 @@ class DocteursJuniors(Policy):
         "budget (ONDAM); primary source not found"
     )
     LABEL = "Docteurs juniors"  # display name (French), as on the dashboard
+    ASSUMPTIONS = (
+        "Docteurs juniors ({name}): {acts_per_month} acts a month each (an assumption); "
+        "{install_share} of them install where they trained (no figure); the fourth year "
+        "delays the cohort's own installations by a year (delays_cohort = {delays_cohort}; "
+        "installations spread over {install_delay_mean_years} years on average after training)."
+    )
     DEFAULT_START = "2026-11"
     SLIDERS = (  # up to twice the 3,700 a year
         Slider("juniors_per_year", "per_year",
@@ -40,6 +57,24 @@ class DocteursJuniors(Policy):
             200, "acts a month per resident", "A", "supervised residents see fewer", 0, 1000
         ),
         "install_share": Param(0.3, "share installing where they trained", "A", "no figure", 0, 1),
+        "delays_cohort": Param(
+            True,
+            "the fourth year delays the cohort's own installations by a year",
+            "S",
+            "the fourth year of the DES de médecine générale applies to every resident from "
+            "November 2026 (decree 2025-850; docs/sources.md §7.3): a year more in training",
+            kind="bool",
+        ),
+        "install_delay_mean_years": Param(
+            3.8,
+            "mean years from the end of training to installation (spreads a cohort's "
+            "installations; geometric, median 2)",
+            "S",
+            "CNAM (Dec. 2023): delay after the thesis 3.8 years on average, 2 years median "
+            "(docs/sources.md; FACTS §3.2)",
+            0,
+            20,
+        ),
         "monthly_cost": Param(
             2374.62 + 417 + 1000 + 500 / 6 + 1800 + 800,
             "euros per junior-month (pay, bonuses, supervisor)",
@@ -56,18 +91,52 @@ class DocteursJuniors(Policy):
         self.acts = self.v.acts_per_month
         self.install_share = self.v.install_share
         self.monthly_cost = self.v.monthly_cost
+        mean = self.v.install_delay_mean_years
+        self.lag_p = 1.0 / (1.0 + mean)  # geometric over years after training: mean ``mean``
+        # the share of a national cohort kept one more year in training
+        self.delayed_share = min(1.0, self.per_year / self.COHORT) if self.v.delays_cohort else 0
+
+    COHORT = 3700  # GP residents a year entering the fourth year (Pacte 2025; docs/sources.md)
 
     def _zero_year(self):
-        return {"juniors_active": 0, "juniors_installed": 0, "cost_eur": 0.0}
+        return {
+            "juniors_active": 0,
+            "juniors_installed": 0,
+            "installations_postponed": 0,
+            "cost_eur": 0.0,
+        }
 
     def prepare(self, model: PolicyHost) -> None:
         self.cohorts: list[np.ndarray] = []
+        self.arrivals = 0  # yearly arrivals so far
+        self.owed = 0  # juniors installed, credited to the flow at the next year-end but one
+        self.postponed_due = 0.0  # installations to postpone, the fraction carried over
+        self.n_placed = 0
         self.schedule_yearly(model, self._arrive)
+
+    def _postpone(self, m: PolicyHost) -> None:
+        """The cohort delay: before the year-end of the l-th year after the first cohort would
+        have finished (l = arrivals - 2), what one cohort installs in its l-th year."""
+        lag = self.arrivals - 2
+        if lag < 0 or not self.delayed_share:
+            return
+        due = m.expected_installations() * self.delayed_share * self.lag_p
+        self.postponed_due += due * (1 - self.lag_p) ** lag
+        n = int(self.postponed_due)  # whole installations; the fraction carries over
+        self.postponed_due -= n
+        m.postpone_installations(n)
+        self.year["installations_postponed"] += n
 
     def _arrive(self) -> None:
         m = self.model
+        self.arrivals += 1
         pop = m.territory.communes.population[m.core].sum()
         n = int(round(self.per_year * pop / m.p["france_population"]))
+        # last year's juniors who installed are installations of the delayed cohort's first
+        # year after training: they replace part of this year-end's flow
+        m.credit_installations(self.owed)
+        self.owed = 0
+        self._postpone(m)
         # last year's cohort leaves; a share installs where it trained
         if self.cohorts:
             old = self.cohorts.pop(0)
@@ -75,13 +144,14 @@ class DocteursJuniors(Policy):
             # one generator for the whole run: each year's stay-or-leave draws are new ones
             stay = self.rng.random(len(old)) < self.install_share
             m.settle_gps(old[stay])  # installed: drawn activity, now a médecin traitant
-            # juniors are the cohort the yearly installations come from: those who stay
-            # replace part of the baseline flow, they do not add to it
-            m.credit_installations(int(stay.sum()))
+            # they come from their own cohort's installations, not on top of them: credited
+            # to the flow at the next arrival (the year-end after this one)
+            self.owed = int(stay.sum())
             m.remove_gps(old[~stay])
             self.year["juniors_installed"] += int(stay.sum())
         if n <= 0:
             return
+        self.n_placed += n
         e = m.territory.epcis
         core_e = np.flatnonzero(e.core & (e.population > 0))
         per_junior = 12 * self.acts / e.population[core_e]  # APL-like gain, acts per inhabitant
@@ -95,6 +165,16 @@ class DocteursJuniors(Policy):
             holds_list=False,  # residents are supervised: no médecin-traitant list
         )
         self.cohorts.append(idx)
+
+    def no_effect_reason(self, model: PolicyHost) -> str | None:
+        if self.arrivals and not self.n_placed:
+            pop = model.territory.communes.population[model.core].sum()
+            return (
+                f"{self.per_year:g} juniors a year in France is "
+                f"{self.per_year * pop / model.p['france_population']:.2f} a year on this "
+                "territory's population: rounded to none placed"
+            )
+        return None
 
     def after_step(self, model: PolicyHost, flows, used, capacity) -> None:
         active = sum(int(model.gp_active[c].sum()) for c in self.cohorts)

@@ -28,6 +28,10 @@ class MspRollout(Policy):
                "Maisons de santé : ouvertures par an (EPCI les moins dotés)", 1, high=30,
                unit="par an"),
     )  # fmt: skip
+    ASSUMPTIONS = (
+        "Maisons de santé ({name}): {per_year} opened a year ({rule}); their GPs gain the "
+        "sourced activity and list effects and attract installations (parameters msp_*)."
+    )
     PARAMS = {
         "per_year": Param(10, "MSPs opened a year", "A", "a dose", 0, 1000, kind="integer"),
         "rule": Param(

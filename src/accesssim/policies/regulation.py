@@ -18,6 +18,10 @@ class InstallationRegulation(Policy):
     PAYER = "state"
     PAYER_SOURCE = "no programme cost"
     LABEL = "Régulation de l'installation"  # display name (French), as on the dashboard
+    ASSUMPTIONS = (
+        "Installation regulation ({name}): EPCIs at APL ≥ {well_served_apl} take a new GP only "
+        "when one leaves (the threshold is an assumption: the bill gives none)."
+    )
     PARAMS = {
         "well_served_apl": Param(
             4.0,
@@ -36,6 +40,19 @@ class InstallationRegulation(Policy):
     def _zero_year(self):
         return {"installations_redirected_cap_epcis": 0, "cost_eur": 0.0}
 
+    def prepare(self, model: PolicyHost) -> None:
+        self.capped = False  # whether any year had a well-served EPCI
+
+    def no_effect_reason(self, model: PolicyHost) -> str | None:
+        e = model.territory.epcis
+        apl = model.epci_apl()[e.core]
+        if not self.capped and len(apl) and apl.max() < self.threshold:
+            return (
+                f"no EPCI of the territory is well served (APL ≥ {self.threshold:g}; the "
+                f"highest is {apl.max():.2f} at the end of the run): no installation is capped"
+            )
+        return None
+
     def installation_cap(self, model: PolicyHost, epcis, cap):
         if not self.active_at(model.time):  # at a year's end: from the next week on
             return cap
@@ -44,4 +61,5 @@ class InstallationRegulation(Policy):
         cap = cap.copy()
         cap[well] = np.minimum(cap[well], exits[well])
         self.year["installations_redirected_cap_epcis"] = int(well.sum())
+        self.capped |= bool(well.any())
         return cap

@@ -37,6 +37,7 @@ class SolidarityDays(Policy):
                "Jours de solidarité : jours par mois et par volontaire", 0.01, initial=1.0,
                unit="j/mois"),
     )  # fmt: skip
+    ASSUMPTIONS = ""  # built from the mode and values: ``assumptions()``
     VOLUNTEERS_REPORTED = 300
     DAYS_PER_MONTH_REPORTED = 6500 / (4.5 * 300 * 22)
     PARAMS = {
@@ -83,7 +84,21 @@ class SolidarityDays(Policy):
             200.0, "euros per day given", "S", "CPAM 94 (docs/sources.md)", 0, 1e4
         ),
         "replacement_share": Param(
-            0.0, "share of the days a replacement covers at home", "A", "no figure", 0, 1
+            0.0,
+            "share of the days a replacement covers at home",
+            "A",
+            "no published figure. The ministry promises volunteers 'des solutions de "
+            "remplacement dans leur cabinet' with no number (Egora, 01/09/2025); a GP answering "
+            "in the press expects to 'sacrifier 90 consultations ... par mois' at home, i.e. "
+            "no replacement; locum availability in the pilot is not reported",
+            0,
+            1,
+            range=(0.0, 0.5),
+            distribution="uniform",
+            range_source="0: the days are lost at home (the GPs' own expectation in the "
+            "press, the default); 0.5: half covered by a replacement, an assumption standing "
+            "for the ministry's promise (no locum figure found); compare --replacement-range "
+            "reports results at both ends",
         ),
         "well_served_apl": Param(
             4.0,
@@ -112,6 +127,74 @@ class SolidarityDays(Policy):
         self.pay = v.pay_per_day
         self.replacement = v.replacement_share
         self.well_served_apl = v.well_served_apl
+
+    def assumptions(self) -> str:
+        v = self.v
+        if self.mode == "mandatory":
+            who = (
+                f"every GP of an EPCI at APL ≥ {v.well_served_apl:g} (an assumption: the "
+                "Senate bill gives no threshold) within reach serves"
+                if v.participation == 1
+                else f"{100 * v.participation:g} % of the GPs of EPCIs at APL ≥ "
+                f"{v.well_served_apl:g} serve"
+            )
+            dose = f"{who}, {v.days_per_month:g} days a month (mandatory mode)"
+        elif v.participation is None:
+            dose = (
+                "volunteer participation calibrated to the pilot's reported ~300 volunteers "
+                "nationally"
+            )
+        else:
+            dose = f"{100 * v.participation:g} % of eligible GPs volunteer"
+        if self.mode != "mandatory":
+            dose += (
+                ", 0.22 days a month each (6,500 consultations reported by mid-February 2026)"
+                if v.days_per_month == self.DAYS_PER_MONTH_REPORTED
+                else f", {v.days_per_month:g} days a month each"
+            )
+        return (
+            f"Solidarity days ({self.name}): {dose}; within {v.max_travel_minutes:g} minutes of "
+            f"a target site; a replacement covers {100 * v.replacement_share:g} % of the days "
+            "at home (no published figure: `--replacement-range`)."
+        )
+
+    def no_effect_reason(self, model: PolicyHost) -> str | None:
+        e = model.territory.epcis
+        what = (
+            f"targets {self.target_sirens!r}"
+            if isinstance(self.target_sirens, str)
+            else f"{len(self.target_sirens)} listed targets"
+        )
+        if not len(self.targets):
+            return f"no target EPCI ({what}) in the territory or its buffer"
+        if not e.core[self.targets].any():
+            return f"no target EPCI ({what}) in the territory's core, only in its buffer"
+        if not self.n_eligible:
+            if self.mode == "mandatory":
+                best = self.reach_apl_max
+                return (
+                    f"no GP in a well-served EPCI (APL ≥ {self.well_served_apl:g}) within "
+                    f"{self.max_travel:g} minutes of a target site"
+                    + (
+                        f" (the best-served EPCI within reach has APL {best:.2f})"
+                        if np.isfinite(best)
+                        else " (no GP outside the targets within reach)"
+                    )
+                )
+            return f"no GP outside the target EPCIs within {self.max_travel:g} minutes of one"
+        if not len(self.volunteer):
+            return (
+                f"none of the {self.n_eligible} eligible GPs volunteered (participation "
+                f"{100 * self.rate:.2f} %)"
+            )
+        if not model.core[self.site].any():
+            return (
+                f"its {len(self.volunteer)} volunteers all serve target EPCIs in the buffer, "
+                "outside the territory's core (neither costed nor counted)"
+            )
+        if not self.days_per_month:
+            return "0 days a month"
+        return None
 
     def _zero_year(self) -> dict:
         return {
@@ -142,6 +225,8 @@ class SolidarityDays(Policy):
         self.volunteer = np.zeros(0, dtype=np.int64)
         self.site = np.zeros(0, dtype=np.int64)
         self.n_eligible = 0
+        self.rate = 0.0
+        self.reach_apl_max = -np.inf  # best EPCI APL among GPs within reach (mandatory mode)
         if not len(self.targets):
             return
         sites = model.epci_sites(self.targets)
@@ -153,7 +238,10 @@ class SolidarityDays(Policy):
             & (minutes[model.gp_commune] <= self.max_travel)
         )
         if self.mode == "mandatory":
-            eligible &= model.epci_apl()[home_epci] >= self.well_served_apl
+            apl = model.epci_apl()[home_epci]
+            if eligible.any():
+                self.reach_apl_max = float(apl[eligible].max())
+            eligible &= apl >= self.well_served_apl
         candidates = np.flatnonzero(eligible)
         self.n_eligible = len(candidates)
         rate = self.participation

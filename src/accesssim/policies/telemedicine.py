@@ -32,6 +32,11 @@ class Telemedicine(Policy):
                "Téléconsultation : part des consultations éligibles", 0.005,
                off=PARAMETERS["tele_share"].default, percent=True),
     )  # fmt: skip
+    ASSUMPTIONS = (
+        "Telemedicine ({name}): teleconsultation share {tele_share} of GP acts (capped at 20 % "
+        "per GP); pharmacy points (on: {pharmacy_points}) in communes under APL "
+        "{pharmacy_apl_below} multiply uptake by {pharmacy_uptake_gain} (no figure)."
+    )
     PARAMS = {
         "tele_share": Param(
             0.06,

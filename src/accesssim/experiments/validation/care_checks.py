@@ -55,6 +55,34 @@ def _wait_underserved(ctx) -> float:
     )
 
 
+def _pilot_volunteers(ctx) -> float:
+    """Volunteers nationally at the solidarity policy's default participation: its rate times
+    the GPs eligible in France (``solidarity.ELIGIBLE_FRANCE``)."""
+    from accesssim.policies import solidarity as sol
+
+    eligible = sol.ELIGIBLE_FRANCE[60.0]
+    return sol.SolidarityDays.VOLUNTEERS_REPORTED / eligible * eligible
+
+
+def _pilot_consultations(ctx) -> float:
+    """Consultations October 2025 - mid-February 2026 (4.5 months) at the policy's defaults:
+    volunteers × days a month × 4.5 × consultations a day."""
+    from accesssim.policies import solidarity as sol
+
+    p = sol.SolidarityDays.PARAMS
+    days = p["days_per_month"].default
+    return _pilot_volunteers(ctx) * days * 4.5 * p["consultations_per_day"].default
+
+
+PILOT_SOURCE = (
+    "DGOS via Libération / Egora 17/02/2026 (docs/sources.md §7.2); the solidarity policy's "
+    "default participation and days a month are derived from it"
+)
+PILOT_NOTE = (
+    "computed from the policy's defaults, not a model run: the uptake is derived from these "
+    "figures, so the row restates them (no evidence of validity)"
+)
+
 CHECKS = (
     Check(
         "GP consultations per inhabitant (model run)",
@@ -202,5 +230,31 @@ CHECKS = (
         "UFC-Que Choisir 2024 poll: mean GP delay 9 days, all France (not the same measure)",
         "2024",
         _wait_underserved,
+    ),
+    Check(
+        "solidarity-days volunteers nationally, Feb. 2026 (policy defaults)",
+        300,
+        "> 300",
+        "= (derived)",
+        None,
+        None,
+        "set by construction",
+        PILOT_SOURCE,
+        "2026",
+        _pilot_volunteers,
+        note=PILOT_NOTE,
+    ),
+    Check(
+        "solidarity-days consultations, Oct. 2025 - mid-Feb. 2026 (policy defaults)",
+        6500,
+        "6,500",
+        "= (derived)",
+        None,
+        None,
+        "set by construction",
+        PILOT_SOURCE,
+        "2025-2026",
+        _pilot_consultations,
+        note=PILOT_NOTE,
     ),
 )
