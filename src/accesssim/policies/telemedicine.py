@@ -30,7 +30,8 @@ class Telemedicine(Policy):
     SLIDERS = (  # up to the 20 % cap per GP; at the baseline share: no policy
         Slider("tele_share", "tele_share",
                "Téléconsultation : part des consultations éligibles", 0.005,
-               off=PARAMETERS["tele_share"].default, percent=True),
+               off=PARAMETERS["tele_share"].default, low=PARAMETERS["tele_share"].default,
+               percent=True),
     )  # fmt: skip
     ASSUMPTIONS = (
         "Telemedicine ({name}): teleconsultation share {tele_share} of GP acts (capped at 20 % "
