@@ -131,6 +131,10 @@ def test_a_policy_whose_rows_are_all_zero_is_flagged_generically():
     assert "its dose reached nobody" in no_effect(pol, m, rows)
     rows[0]["msps_opened"] = 1
     assert no_effect(pol, m, rows) is None
+    # policies that give their reason in a yearly column: no effect when every year has one
+    said = [{"policy": "msp_rollout", "msps_opened": 0, "no_effect_reason": "no EPCI left"}] * 2
+    assert no_effect(pol, m, said) == "no EPCI left"
+    assert no_effect(pol, m, [said[0], {**said[0], "no_effect_reason": ""}]) is None
 
 
 def test_solidarity_reasons_by_hand():

@@ -408,14 +408,22 @@ class Policy:
 
 def no_effect(policy: Policy, model: PolicyHost, rows: list[dict]) -> str | None:
     """Why ``policy`` had no effect on the run of ``model`` (its yearly ``rows``): its own
-    reason (``no_effect_reason``), else, when every figure of its yearly rows is zero (dose
-    delivered and cost), that its dose reached nobody; None when it acted."""
+    reason (``no_effect_reason``), else the reasons its yearly rows give when every year gives
+    one (a ``no_effect_reason`` column), else, when every figure of its yearly rows is zero
+    (dose delivered and cost), that its dose reached nobody; None when it acted."""
     if policy.kind == "none":
         return None
     reason = policy.no_effect_reason(model)
     if reason:
         return reason
     mine = [r for r in rows if r.get("policy") == policy.name]
+    # policies that say why in their yearly rows (``no_effect_reason``, empty in a year the
+    # dose reached someone): no effect when every year gives a reason
+    said = [r.get("no_effect_reason") for r in mine if "no_effect_reason" in r]
+    if said and all(said):
+        return "; ".join(dict.fromkeys(str(x) for x in said))
+    if said:
+        return None
     figures = [
         v
         for r in mine
