@@ -41,7 +41,7 @@ class DocteursJuniors(Policy):
         "Docteurs juniors ({name}): {acts_per_month} acts a month each (an assumption); "
         "{install_share} of them install where they trained (no figure); the fourth year "
         "delays the cohort's own installations by a year (delays_cohort = {delays_cohort}; "
-        "installations spread over {install_delay_mean_years} years on average after training)."
+        "installations spread after training, mean lag in years {install_delay_mean_years})."
     )
     DEFAULT_START = "2026-11"
     SLIDERS = (  # up to twice the 3,700 a year
