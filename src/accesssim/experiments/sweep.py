@@ -5,17 +5,31 @@ Each run writes its results and a manifest under ``results/<experiment>/runs/<ru
 a temporary folder renamed when complete; a rerun skips complete runs, so an interrupted sweep
 resumes. A failing run records its traceback in ``runs/<run-id>.failed.json`` and the others go
 on.
+
+Results cannot silently go astray: the results folder is made absolute before any run is sent to
+a worker (a worker's working directory is not the driver's), and on a Dask cluster the driver
+checks after the first finished run that it can see that run's folder (workers and driver must
+share a filesystem). ``--force`` moves the runs of an older definition aside (``stale-<date>/``)
+and ``experiment.json`` lists the current runs, which are all ``summarize`` counts. Pool
+workers end with the driver (``_die_with_parent``), and a lost scheduler or one that does not
+answer is a ``ScenarioError`` saying so.
 """
 
 from __future__ import annotations
 
 import copy
+import ctypes
+import datetime
 import gc
 import json
 import multiprocessing
 import os
 import platform
 import shutil
+import signal
+import socket
+import sys
+import threading
 import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -32,7 +46,9 @@ from accesssim.util import files as aio
 from accesssim.util import provenance
 from accesssim.util.version import __version__
 
-SCHEDULER_TIMEOUT = "10s"  # how long to try reaching a Dask scheduler before saying so
+# how long to try reaching a Dask scheduler before saying so (the environment variable
+# ACCESSSIM_SCHEDULER_TIMEOUT overrides it, e.g. "30s" for a slow network)
+SCHEDULER_TIMEOUT = "10s"
 
 
 # ---------------------------------------------------------------------- one run (in a worker)
@@ -155,8 +171,10 @@ def is_complete(runs_dir: Path, run: Run) -> bool:
 
 
 def prepare(exp: Experiment, results: str | Path, force: bool = False) -> Path:
-    """Create or check ``results/<name>``: refuse a folder made by another definition."""
-    root = Path(results) / exp.name
+    """Create or check ``results/<name>`` (an absolute path, whatever the working directory of
+    the workers): refuse a folder made by another definition; with ``force``, move the runs
+    that are not runs of this definition aside (``move_stale``)."""
+    root = Path(os.path.abspath(results)) / exp.name
     (root / "runs").mkdir(parents=True, exist_ok=True)
     stamp = root / "experiment.json"
     if stamp.exists():
@@ -165,8 +183,10 @@ def prepare(exp: Experiment, results: str | Path, force: bool = False) -> Path:
             raise ScenarioError(
                 f"{root} holds results of a different definition of experiment {exp.name!r} "
                 f"(its experiment or scenario files changed since); use another results folder,"
-                f" or --force to reuse it (runs whose inputs changed are then recomputed)"
+                f" or --force to reuse it (runs of the old definition are then moved aside)"
             )
+    if force:
+        move_stale(root / "runs", exp)
     aio.atomic_write_text(
         stamp,
         json.dumps(
@@ -179,6 +199,8 @@ def prepare(exp: Experiment, results: str | Path, force: bool = False) -> Path:
                 "seeds": exp.seeds,
                 "outputs": list(exp.outputs),
                 "runs": len(exp.runs),
+                # what summaries count: the runs of this definition, by id and spec hash
+                "run_hashes": {r.run_id: r.spec_hash for r in exp.runs},
                 "accesssim_version": __version__,
             },
             indent=1,
@@ -186,6 +208,44 @@ def prepare(exp: Experiment, results: str | Path, force: bool = False) -> Path:
         ),
     )
     return root
+
+
+def move_stale(runs_dir: Path, exp: Experiment) -> Path | None:
+    """Move the runs (folders and failure records) that are not runs of ``exp`` as it is now
+    (another run id, or the same id with other inputs) into ``<root>/stale-<date-time>/``;
+    returns that folder, or None when every run is current."""
+    current = {r.run_id: r.spec_hash for r in exp.runs}
+    stale = []
+    for p in sorted(runs_dir.iterdir()):
+        if p.name.startswith(".tmp-"):
+            continue  # a killed attempt's leftover: the run's next attempt replaces it
+        if p.name.endswith(".failed.json"):
+            if p.name.removesuffix(".failed.json") not in current:
+                stale.append(p)
+        elif p.is_dir():
+            try:
+                spec_hash = json.loads((p / "manifest.json").read_text())["spec_hash"]
+            except (OSError, ValueError, KeyError):
+                spec_hash = None
+            if current.get(p.name) != spec_hash:
+                stale.append(p)
+    if not stale:
+        return None
+    dest = runs_dir.parent / f"stale-{datetime.datetime.now():%Y%m%d-%H%M%S-%f}"
+    dest.mkdir()
+    for p in stale:
+        os.replace(p, dest / p.name)
+    print(
+        f"{exp.name}: moved {len(stale)} run(s) of an earlier definition to {dest}",
+        file=sys.stderr,
+    )
+    return dest
+
+
+def current_runs(root: Path) -> dict[str, str] | None:
+    """Run id -> spec hash of the runs of the definition last run in ``root`` (None for a
+    folder written before ``experiment.json`` listed them)."""
+    return json.loads((Path(root) / "experiment.json").read_text()).get("run_hashes")
 
 
 def sweep(
@@ -241,7 +301,12 @@ def sweep(
             # spawn, not fork: forking a process that has threads (progress bar, Dask) can
             # deadlock its children
             ctx = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            with ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=ctx,
+                initializer=_die_with_parent,
+                initargs=(os.getpid(),),
+            ) as pool:
                 futures = [
                     pool.submit(task, r.portable(), str(runs_dir), exp.outputs, *extra)
                     for r in todo
@@ -251,33 +316,172 @@ def sweep(
     return counts
 
 
+PR_SET_PDEATHSIG = 1  # prctl(2) option: a signal sent to this process when its parent dies
+
+
+def _die_with_parent(parent: int, poll: float = 0.5) -> None:
+    """Pool-worker initializer: end this worker when the sweep driver ``parent`` dies, even by
+    ``kill -9`` (no chance to shut its pool down). Otherwise the workers went on for their
+    queue of runs, writing into the results folder, for 20 minutes and more. On Linux the kernel
+    kills the worker at once (``prctl(PR_SET_PDEATHSIG)``); everywhere, a watchdog thread ends it
+    within ``poll`` seconds once its parent id changes (the orphan is adopted by another
+    process). The multiprocessing resource tracker then ends too (its last writer is gone)."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # the watchdog below still does it
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(poll)
+        os._exit(1)
+
+    if os.getppid() != parent:  # the driver died while this worker was starting
+        os._exit(1)
+    threading.Thread(target=watch, name="accesssim-parent-watchdog", daemon=True).start()
+
+
+def scheduler_timeout() -> float:
+    """Seconds to wait for a Dask scheduler (``SCHEDULER_TIMEOUT``, or the environment's)."""
+    from dask.utils import parse_timedelta
+
+    value = os.environ.get("ACCESSSIM_SCHEDULER_TIMEOUT") or SCHEDULER_TIMEOUT
+    try:
+        return float(parse_timedelta(value, default="seconds"))
+    except (ValueError, KeyError, TypeError):
+        raise ScenarioError(
+            f"ACCESSSIM_SCHEDULER_TIMEOUT: expected a duration such as 10s or 30, got {value!r}"
+        ) from None
+
+
+def connect(scheduler: str):
+    """A Dask ``Client`` of the scheduler at ``scheduler``, or a ``ScenarioError`` within
+    ``scheduler_timeout()`` seconds saying why. Dask's own timeout does not cover a port that
+    accepts the connection but does not speak Dask (an HTTP port hung for 12 minutes), and
+    another server's bytes read as a frame length asked for 3 EiB; so the client is made in a
+    thread that the driver stops waiting for."""
+    from distributed import Client
+
+    timeout = scheduler_timeout()
+    how = (
+        f"start one with `dask scheduler` (it listens on port 8786 by default; 8787 is its "
+        f"dashboard, HTTP) and workers with `dask worker {scheduler}`"
+    )
+    box: dict = {}
+
+    def make():
+        try:
+            box["client"] = Client(scheduler, timeout=f"{timeout}s")
+        except BaseException as exc:  # noqa: BLE001 - reported to the driver below
+            box["error"] = exc
+
+    th = threading.Thread(target=make, name="accesssim-dask-connect", daemon=True)
+    th.start()
+    th.join(timeout + 2)
+    if "client" in box:
+        return box["client"]
+    if th.is_alive():
+        listening = _listens(scheduler)
+        what = (
+            "accepts connections but did not answer as a Dask scheduler"
+            if listening
+            else "did not answer"
+        )
+        raise ScenarioError(
+            f"--scheduler {scheduler!r}: {what} within {timeout:g} s (is it the address of "
+            f"a `dask scheduler`, not of an HTTP server or another service?); {how}"
+        )
+    exc = box.get("error")
+    if isinstance(exc, OSError | TimeoutError):
+        raise ScenarioError(f"cannot reach the Dask scheduler at {scheduler!r} ({exc}); {how}")
+    raise ScenarioError(
+        f"--scheduler {scheduler!r}: the server there does not speak the Dask protocol "
+        f"({type(exc).__name__}: {str(exc)[:200]}); {how}"
+    )
+
+
+def _listens(address: str) -> bool:
+    """Whether a TCP connection to ``address`` (``tcp://host:port``) is accepted."""
+    try:
+        from distributed.comm import get_address_host_port
+
+        host, port = get_address_host_port(address)
+        with socket.create_connection((host, port), timeout=2):
+            return True
+    except (OSError, ValueError):
+        return False
+
+
+def check_visible(runs_dir: Path, res: dict, where: str) -> None:
+    """After the first run finished on a Dask cluster: the driver must see what the worker
+    wrote (its run folder, or its failure record), or every result of the sweep goes where
+    the driver never looks (another machine's disk)."""
+    run_id = res.get("run_id", "?")
+    seen = (runs_dir / run_id / "manifest.json") if res.get("ok") else None
+    if seen is None:
+        seen = runs_dir / f"{run_id}.failed.json"
+    if not seen.exists():
+        raise ScenarioError(
+            f"the Dask worker finished run {run_id} but this machine does not see its results "
+            f"at {seen}: workers write into --out on their own filesystem. Give --out a folder "
+            f"on a filesystem shared by the driver and every worker ({where}); nothing else "
+            f"was lost: rerun to go on"
+        )
+
+
+def lost_scheduler(scheduler: str | None, done: int, total: int) -> ScenarioError:
+    """What to say when the cluster drops the sweep (the scheduler stopped or is unreachable):
+    complete runs are kept and a rerun resumes."""
+    at = f" at {scheduler!r}" if scheduler else ""
+    return ScenarioError(
+        f"lost the Dask scheduler{at} after {done} of {total} run(s) of this sweep (it stopped, "
+        f"or the network between it and this machine failed); the complete runs are kept: "
+        f"start the scheduler again and rerun the same command to resume"
+    )
+
+
 def _run_dask(todo, runs_dir, args, scheduler, dask_local, tick, task=execute) -> None:
     try:
-        from distributed import Client, LocalCluster
+        from distributed import LocalCluster
         from distributed import as_completed as dask_completed
+        from distributed.client import FutureCancelledError
+        from distributed.comm import CommClosedError
     except ImportError:
         raise ScenarioError("Dask is not installed: pip install 'accesssim[dask]'") from None
+    from concurrent.futures import CancelledError
+
     cluster = None
     try:
         if dask_local:
+            from distributed import Client
+
             cluster = LocalCluster(
                 n_workers=dask_local, threads_per_worker=1, processes=True, dashboard_address=None
             )
             client = Client(cluster)
         else:
-            try:
-                client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
-            except (OSError, TimeoutError) as exc:
-                raise ScenarioError(
-                    f"cannot reach the Dask scheduler at {scheduler!r} ({exc}); start one with "
-                    f"`dask scheduler` and workers with `dask worker {scheduler}`"
-                ) from None
+            client = connect(scheduler)
+        where = f"scheduler {scheduler}" if scheduler else "local cluster"
         with client:
             futures = [
                 client.submit(task, r.portable(), str(runs_dir), *args, pure=False) for r in todo
             ]
-            for f in dask_completed(futures):
-                tick(f.result())
+            print(f"submitted {len(futures)} run(s) to the Dask {where}", file=sys.stderr)
+            done = 0
+            try:
+                for f in dask_completed(futures):
+                    res = f.result()
+                    if done == 0:
+                        check_visible(runs_dir, res, where)
+                    done += 1
+                    tick(res)
+            except (FutureCancelledError, CancelledError, CommClosedError) as exc:
+                raise lost_scheduler(scheduler, done, len(todo)) from exc
+            except ScenarioError:
+                client.cancel(futures)
+                raise
     finally:
         if cluster is not None:
             cluster.close()
