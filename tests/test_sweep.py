@@ -20,7 +20,7 @@ from synthetic import LOZERE_DAYS as POLICY
 
 import accesssim
 from accesssim.cli import main as cli
-from accesssim.experiments import runner, sweep, sweep_summary
+from accesssim.experiments import runner, sweep, sweep_dask, sweep_summary
 from accesssim.specs import experiment as exp_file
 from accesssim.specs.scenario import ScenarioError
 
@@ -326,10 +326,10 @@ def test_check_visible_accepts_a_run_or_its_failure_record(tmp_path):
     (runs / "a").mkdir(parents=True)
     (runs / "a" / "manifest.json").write_text("{}")
     (runs / "b.failed.json").write_text("{}")
-    sweep.check_visible(runs, {"run_id": "a", "ok": True}, "x")
-    sweep.check_visible(runs, {"run_id": "b", "ok": False}, "x")
+    sweep_dask.check_visible(runs, {"run_id": "a", "ok": True}, "x")
+    sweep_dask.check_visible(runs, {"run_id": "b", "ok": False}, "x")
     with pytest.raises(ScenarioError, match="runs/c.failed.json"):
-        sweep.check_visible(runs, {"run_id": "c", "ok": False}, "x")
+        sweep_dask.check_visible(runs, {"run_id": "c", "ok": False}, "x")
 
 
 def test_output_paths_are_absolute_before_work_is_sent(tmp_path, monkeypatch):
@@ -483,7 +483,7 @@ def test_a_lost_scheduler_says_that_a_rerun_resumes(tmp_path):
 
 
 def test_lost_scheduler_message():
-    msg = str(sweep.lost_scheduler("tcp://h:8786", 3, 27))
+    msg = str(sweep_dask.lost_scheduler("tcp://h:8786", 3, 27))
     assert "lost the Dask scheduler at 'tcp://h:8786' after 3 of 27" in msg
     assert "rerun the same command to resume" in msg
 
