@@ -258,6 +258,13 @@ def scheduler_process(cwd, log) -> tuple[subprocess.Popen, str]:
         cwd,
         log,
     )
+    deadline = time.monotonic() + 60  # listening before a driver's 10 s connect timeout starts
+    while proc.poll() is None and time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.1)
     return proc, f"tcp://127.0.0.1:{port}"
 
 
