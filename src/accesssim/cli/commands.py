@@ -124,11 +124,35 @@ def cmd_compare(args) -> int:
     return 0
 
 
+def confirm_runs(n: int, args) -> None:
+    """Before an experiment's runs are prepared: above ``experiment.CONFIRM_RUNS`` runs, go
+    on only with --yes or a "y" typed at a terminal (no terminal, or CI: refuse, naming the
+    count and --yes); a 1000 × 1000 grid otherwise printed nothing for minutes."""
+    import os
+
+    from accesssim.specs import experiment
+    from accesssim.specs.scenario import ScenarioError
+
+    if n <= experiment.CONFIRM_RUNS or args.yes:
+        if n > 1000:
+            print(f"preparing {n:,} runs", file=sys.stderr)
+        return
+    what = f"{args.experiment}: {n:,} runs (more than {experiment.CONFIRM_RUNS:,})"
+    if sys.stdin.isatty() and not os.environ.get("CI"):
+        answer = input(f"{what}; prepare and run them all? [y/N] ")
+        if answer.strip().lower() in ("y", "yes"):
+            return
+        raise ScenarioError(f"{what}: not confirmed; pass --yes to run them")
+    raise ScenarioError(f"{what}; pass --yes to run them (no terminal to ask)")
+
+
 def cmd_sweep(args) -> int:
     from accesssim.experiments import sweep
     from accesssim.specs import experiment
 
-    exp = experiment.load(args.experiment, seeds=args.seeds)
+    exp = experiment.load(
+        args.experiment, seeds=args.seeds, on_count=lambda n: confirm_runs(n, args)
+    )
     check_out(args.out, "--out")
     print(
         f"experiment {exp.name}: {len(exp.runs)} runs ({len(exp.scenarios)} scenarios, "

@@ -30,6 +30,17 @@ def name_or_code(value: str) -> str:
     return value
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (``--workers 0`` ran serially, silently)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="accesssim",
@@ -151,7 +162,9 @@ def build_parser() -> argparse.ArgumentParser:
         default="lhs",
         help="parameter sets: Latin hypercube (default) or a scrambled Sobol sequence",
     )
-    c.add_argument("--workers", type=int, default=1, help="local processes for --uncertainty runs")
+    c.add_argument(
+        "--workers", type=positive_int, default=1, help="local processes for --uncertainty runs"
+    )
     allow_code(c)
 
     w = sub.add_parser(
@@ -167,7 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("experiment", help="experiment file, e.g. experiments/solidarity_dose.toml")
     w.add_argument(
         "--workers",
-        type=int,
+        type=positive_int,
         default=os.cpu_count() or 1,
         help="local worker processes (default: the number of cores)",
     )
@@ -177,7 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     where_w.add_argument(
         "--dask-local",
-        type=int,
+        type=positive_int,
         metavar="N",
         help="start a local Dask cluster of N worker processes",
     )
@@ -193,7 +206,15 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument(
         "--force",
         action="store_true",
-        help="reuse a results folder made by another definition of the experiment",
+        help="reuse a results folder made by another definition of the experiment (its runs "
+        "that are not runs of this definition are moved aside to OUT/<experiment>/stale-<date>/)",
+    )
+    w.add_argument(
+        "--yes",
+        action="store_true",
+        help="do not ask before an experiment of more than 10,000 runs "  # CONFIRM_RUNS
+        "(without a terminal, "
+        "such an experiment is refused unless --yes is given)",
     )
     allow_code(w)
 
@@ -206,10 +227,14 @@ def build_parser() -> argparse.ArgumentParser:
         "OUT/<name>/.",
     )
     se.add_argument("study", help="sensitivity file, e.g. experiments/sensitivity_cvl.toml")
-    se.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="local processes")
+    se.add_argument(
+        "--workers", type=positive_int, default=os.cpu_count() or 1, help="local processes"
+    )
     where_se = se.add_mutually_exclusive_group()
     where_se.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address")
-    where_se.add_argument("--dask-local", type=int, metavar="N", help="local Dask cluster of N")
+    where_se.add_argument(
+        "--dask-local", type=positive_int, metavar="N", help="local Dask cluster of N"
+    )
     se.add_argument("--out", default="results", help="results root (default results/)")
     se.add_argument("--force", action="store_true", help="reuse a folder of another definition")
     allow_code(se)

@@ -5,18 +5,30 @@ Each run writes its results and a manifest under ``results/<experiment>/runs/<ru
 a temporary folder renamed when complete; a rerun skips complete runs, so an interrupted sweep
 resumes. A failing run records its traceback in ``runs/<run-id>.failed.json`` and the others go
 on.
+
+Results cannot silently go astray: the results folder is made absolute before any run is sent to
+a worker (a worker's working directory is not the driver's), and on a Dask cluster the driver
+checks after the first finished run that it can see that run's folder (workers and driver must
+share a filesystem). ``--force`` moves the runs of an older definition aside (``stale-<date>/``)
+and ``experiment.json`` lists the current runs, which are all ``summarize`` counts. Pool
+workers end with the driver (``_die_with_parent``), and a lost scheduler or one that does not
+answer is a ``ScenarioError`` saying so.
 """
 
 from __future__ import annotations
 
 import copy
+import ctypes
+import datetime
 import gc
 import json
 import multiprocessing
 import os
 import platform
 import shutil
+import signal
 import sys
+import threading
 import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -33,7 +45,9 @@ from accesssim.util import files as aio
 from accesssim.util import provenance
 from accesssim.util.version import __version__, model_version
 
-SCHEDULER_TIMEOUT = "10s"  # how long to try reaching a Dask scheduler before saying so
+# how long to try reaching a Dask scheduler before saying so (the environment variable
+# ACCESSSIM_SCHEDULER_TIMEOUT overrides it, e.g. "30s" for a slow network)
+SCHEDULER_TIMEOUT = "10s"
 
 
 # ---------------------------------------------------------------------- one run (in a worker)
@@ -167,8 +181,10 @@ def is_complete(runs_dir: Path, run: Run) -> bool:
 
 
 def prepare(exp: Experiment, results: str | Path, force: bool = False) -> Path:
-    """Create or check ``results/<name>``: refuse a folder made by another definition."""
-    root = Path(results) / exp.name
+    """Create or check ``results/<name>`` (an absolute path, whatever the working directory of
+    the workers): refuse a folder made by another definition; with ``force``, move the runs
+    that are not runs of this definition aside (``move_stale``)."""
+    root = Path(os.path.abspath(results)) / exp.name
     (root / "runs").mkdir(parents=True, exist_ok=True)
     stamp = root / "experiment.json"
     if stamp.exists():
@@ -177,8 +193,10 @@ def prepare(exp: Experiment, results: str | Path, force: bool = False) -> Path:
             raise ScenarioError(
                 f"{root} holds results of a different definition of experiment {exp.name!r} "
                 f"(its experiment or scenario files changed since); use another results folder,"
-                f" or --force to reuse it (runs whose inputs changed are then recomputed)"
+                f" or --force to reuse it (runs of the old definition are then moved aside)"
             )
+    if force:
+        move_stale(root / "runs", exp)
     aio.atomic_write_text(
         stamp,
         json.dumps(
@@ -191,6 +209,8 @@ def prepare(exp: Experiment, results: str | Path, force: bool = False) -> Path:
                 "seeds": exp.seeds,
                 "outputs": list(exp.outputs),
                 "runs": len(exp.runs),
+                # what summaries count: the runs of this definition, by id and spec hash
+                "run_hashes": {r.run_id: r.spec_hash for r in exp.runs},
                 "accesssim_version": __version__,
                 "model_version": model_version(),
             },
@@ -199,6 +219,44 @@ def prepare(exp: Experiment, results: str | Path, force: bool = False) -> Path:
         ),
     )
     return root
+
+
+def move_stale(runs_dir: Path, exp: Experiment) -> Path | None:
+    """Move the runs (folders and failure records) that are not runs of ``exp`` as it is now
+    (another run id, or the same id with other inputs) into ``<root>/stale-<date-time>/``;
+    returns that folder, or None when every run is current."""
+    current = {r.run_id: r.spec_hash for r in exp.runs}
+    stale = []
+    for p in sorted(runs_dir.iterdir()):
+        if p.name.startswith(".tmp-"):
+            continue  # a killed attempt's leftover: the run's next attempt replaces it
+        if p.name.endswith(".failed.json"):
+            if p.name.removesuffix(".failed.json") not in current:
+                stale.append(p)
+        elif p.is_dir():
+            try:
+                spec_hash = json.loads((p / "manifest.json").read_text())["spec_hash"]
+            except (OSError, ValueError, KeyError):
+                spec_hash = None
+            if current.get(p.name) != spec_hash:
+                stale.append(p)
+    if not stale:
+        return None
+    dest = runs_dir.parent / f"stale-{datetime.datetime.now():%Y%m%d-%H%M%S-%f}"
+    dest.mkdir()
+    for p in stale:
+        os.replace(p, dest / p.name)
+    print(
+        f"{exp.name}: moved {len(stale)} run(s) of an earlier definition to {dest}",
+        file=sys.stderr,
+    )
+    return dest
+
+
+def current_runs(root: Path) -> dict[str, str] | None:
+    """Run id -> spec hash of the runs of the definition last run in ``root`` (None for a
+    folder written before ``experiment.json`` listed them)."""
+    return json.loads((Path(root) / "experiment.json").read_text()).get("run_hashes")
 
 
 def sweep(
@@ -256,7 +314,12 @@ def sweep(
             # spawn, not fork: forking a process that has threads (progress bar, Dask) can
             # deadlock its children
             ctx = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            with ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=ctx,
+                initializer=_die_with_parent,
+                initargs=(os.getpid(),),
+            ) as pool:
                 futures = [
                     pool.submit(task, r.portable(), str(runs_dir), exp.outputs, *extra)
                     for r in todo
@@ -266,36 +329,50 @@ def sweep(
     return counts
 
 
+PR_SET_PDEATHSIG = 1  # prctl(2) option: a signal sent to this process when its parent dies
+
+
+def _die_with_parent(parent: int, poll: float = 0.5) -> None:
+    """Pool-worker initializer: end this worker when the sweep driver ``parent`` dies, even by
+    ``kill -9`` (no chance to shut its pool down). Otherwise the workers went on for their
+    queue of runs, writing into the results folder, for 20 minutes and more. On Linux the kernel
+    kills the worker at once (``prctl(PR_SET_PDEATHSIG)``); everywhere, a watchdog thread ends it
+    within ``poll`` seconds once its parent id changes (the orphan is adopted by another
+    process). The multiprocessing resource tracker then ends too (its last writer is gone)."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # the watchdog below still does it
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(poll)
+        os._exit(1)
+
+    if os.getppid() != parent:  # the driver died while this worker was starting
+        os._exit(1)
+    threading.Thread(target=watch, name="accesssim-parent-watchdog", daemon=True).start()
+
+
+def scheduler_timeout() -> float:
+    """Seconds to wait for a Dask scheduler (``SCHEDULER_TIMEOUT``, or the environment's)."""
+    from dask.utils import parse_timedelta
+
+    value = os.environ.get("ACCESSSIM_SCHEDULER_TIMEOUT") or SCHEDULER_TIMEOUT
+    try:
+        return float(parse_timedelta(value, default="seconds"))
+    except (ValueError, KeyError, TypeError):
+        raise ScenarioError(
+            f"ACCESSSIM_SCHEDULER_TIMEOUT: expected a duration such as 10s or 30, got {value!r}"
+        ) from None
+
+
 def _run_dask(todo, runs_dir, args, scheduler, dask_local, tick, task=execute) -> None:
-    try:
-        from distributed import Client, LocalCluster
-        from distributed import as_completed as dask_completed
-    except ImportError:
-        raise ScenarioError("Dask is not installed: pip install 'accesssim[dask]'") from None
-    cluster = None
-    try:
-        if dask_local:
-            cluster = LocalCluster(
-                n_workers=dask_local, threads_per_worker=1, processes=True, dashboard_address=None
-            )
-            client = Client(cluster)
-        else:
-            try:
-                client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
-            except (OSError, TimeoutError) as exc:
-                raise ScenarioError(
-                    f"cannot reach the Dask scheduler at {scheduler!r} ({exc}); start one with "
-                    f"`dask scheduler` and workers with `dask worker {scheduler}`"
-                ) from None
-        with client:
-            futures = [
-                client.submit(task, r.portable(), str(runs_dir), *args, pure=False) for r in todo
-            ]
-            for f in dask_completed(futures):
-                tick(f.result())
-    finally:
-        if cluster is not None:
-            cluster.close()
+    from accesssim.experiments import sweep_dask
+
+    sweep_dask.run(todo, runs_dir, args, scheduler, dask_local, tick, task, scheduler_timeout())
 
 
 def failures(root: Path) -> list[dict]:

@@ -37,9 +37,12 @@ def _values(row: dict) -> dict:
 
 
 def collect(root: Path) -> tuple[list[dict], list[str]]:
-    """One row per complete run: scenario, seed, grid point, key outputs, differences."""
+    """One row per complete run of the experiment's current definition (``experiment.json``
+    lists them by run id and spec hash; runs of an earlier definition or of other seeds in
+    ``runs/`` are left out): scenario, seed, grid point, key outputs, differences."""
     root = Path(root)
     info = json.loads((root / "experiment.json").read_text())
+    current = info.get("run_hashes")  # None: a folder from before the list was kept
     baselines = set()
     for p in info["scenarios"]:
         try:
@@ -51,6 +54,8 @@ def collect(root: Path) -> tuple[list[dict], list[str]]:
     rows = []
     for m in sorted((root / "runs").glob("*/manifest.json")):
         man = json.loads(m.read_text())
+        if current is not None and current.get(man.get("run_id")) != man.get("spec_hash"):
+            continue
         rows.append(
             {
                 "run_id": man["run_id"],

@@ -32,6 +32,7 @@ import json
 import math
 import os
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -110,7 +111,16 @@ class Experiment:
     runs: list[Run] = field(default_factory=list)
 
 
-def load(path: str | Path, seeds: int | None = None) -> Experiment:
+CONFIRM_RUNS = 10_000  # above this many runs, the command line asks before preparing them
+
+
+def load(
+    path: str | Path, seeds: int | None = None, on_count: Callable[[int], None] | None = None
+) -> Experiment:
+    """Read and check an experiment file and make its runs. ``on_count(n)`` is called with the
+    number of runs once the file is checked, before the grid is expanded and each point's
+    scenario parsed (seconds per thousand runs): the command line asks there before a huge
+    grid, and may raise to stop."""
     path = Path(path)
     where = str(path)
     try:
@@ -140,16 +150,19 @@ def load(path: str | Path, seeds: int | None = None) -> Experiment:
     outputs = head["outputs"]
     if "grid" in data and "points" in data:
         raise ScenarioError(f"{where}: give either [grid] or [[points]], not both")
-    points = expand(data, where)
+    check_grid(data, where)
     valid = set().union(*(valid_keys(sd) for _, sd, _ in scenarios))
-    for pt in points:
-        for key in pt:
-            if key not in valid:
-                close = difflib.get_close_matches(key, sorted(valid), n=3)
-                hint = f"; close matches: {', '.join(close)}" if close else ""
-                raise ScenarioError(
-                    f"{where}: grid key {key!r} is not a parameter of any scenario{hint}"
-                )
+    keys = data["grid"] if "grid" in data else {k: 0 for p in data.get("points", []) for k in p}
+    for key in keys:
+        if key not in valid:
+            close = difflib.get_close_matches(key, sorted(valid), n=3)
+            hint = f"; close matches: {', '.join(close)}" if close else ""
+            raise ScenarioError(
+                f"{where}: grid key {key!r} is not a parameter of any scenario{hint}"
+            )
+    if on_count is not None:
+        on_count(count_runs(data, [sd for _, sd, _ in scenarios], len(seed_list)))
+    points = expand(data, where)
     exp = Experiment(
         name=name,
         path=path,
@@ -164,8 +177,8 @@ def load(path: str | Path, seeds: int | None = None) -> Experiment:
     return exp
 
 
-def expand(data: dict, where: str) -> list[dict]:
-    """The grid's points: the cartesian product of [grid], or the [[points]] list."""
+def check_grid(data: dict, where: str) -> None:
+    """The [grid] table or the [[points]] array is well formed (before anything is expanded)."""
     if "points" in data:
         pts = data["points"]
         if not isinstance(pts, list) or not pts or not all(isinstance(p, dict) for p in pts):
@@ -173,10 +186,10 @@ def expand(data: dict, where: str) -> list[dict]:
         for i, p in enumerate(pts):
             for key, value in p.items():
                 _finite(value, f"{where}: [[points]] #{i + 1}.{key}")
-        return [dict(p) for p in pts]
+        return
     grid = data.get("grid")
     if grid is None:
-        return [{}]  # no grid: the scenarios as they are
+        return
     if not isinstance(grid, dict) or not grid:
         raise ScenarioError(
             f"{where}: [grid] is empty; give at least one key with a list of "
@@ -186,6 +199,37 @@ def expand(data: dict, where: str) -> list[dict]:
         if not isinstance(values, list) or not values:
             raise ScenarioError(f"{where}: [grid].{key}: expected a non-empty list of values")
         _finite(values, f"{where}: [grid].{key}")
+
+
+def count_runs(data: dict, scenarios: list[dict], n_seeds: int) -> int:
+    """How many runs ``make_runs`` will make, without expanding the grid: per scenario, the
+    distinct settings of the grid keys it has (a key it lacks leaves it unchanged), × seeds."""
+    total = 0
+    for sdata in scenarios:
+        valid = valid_keys(sdata)
+        if "points" in data:
+            distinct = {
+                json.dumps({k: v for k, v in p.items() if k in valid}, sort_keys=True)
+                for p in data["points"]
+            }
+            n = len(distinct)
+        else:
+            n = 1
+            for key, values in (data.get("grid") or {}).items():
+                if key in valid:
+                    n *= len({json.dumps(v, sort_keys=True) for v in values})
+        total += n * n_seeds
+    return total
+
+
+def expand(data: dict, where: str) -> list[dict]:
+    """The grid's points: the cartesian product of [grid], or the [[points]] list."""
+    check_grid(data, where)
+    if "points" in data:
+        return [dict(p) for p in data["points"]]
+    grid = data.get("grid")
+    if grid is None:
+        return [{}]  # no grid: the scenarios as they are
     keys = list(grid)
     return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*grid.values())]
 

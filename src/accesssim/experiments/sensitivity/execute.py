@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 from pathlib import Path
 
@@ -116,7 +117,8 @@ def run_stage(study_like, stage, unit, ranges, results, extra=None, **engine):
         definition_hash=h.hexdigest(),
         runs=runs,
     )
-    root = Path(results) / study_like.name
+    # absolute before any run goes to a worker: a Dask worker's working directory is its own
+    root = Path(os.path.abspath(results)) / study_like.name
     counts = sweep.sweep(exp, root, task=execute, **engine)
     return root / stage, counts
 
