@@ -100,7 +100,8 @@ def compare_text(name: str, committed: str, fresh: str) -> list[str]:
 
 def check_compare_cvl(example: Path, work: Path) -> list[str]:
     """results/compare_centre_val_de_loire: `accesssim compare` of every shipped policy
-    scenario against the baseline with --ed-sensitivity (results/README.md), same seeds."""
+    scenario against the baseline with --ed-sensitivity and --replacement-range (as its
+    manifest records; results/README.md), same seeds."""
     from accesssim.experiments import compare
     from accesssim.outputs import export
 
@@ -113,6 +114,7 @@ def check_compare_cvl(example: Path, work: Path) -> list[str]:
         paths,
         seeds=len(made["seeds"]),
         ed_sensitivity=bool(made.get("ed_sensitivity")),
+        replacement_range=bool(made.get("policy_ranges")),
         show_progress=False,
     )
     now = compare.manifest(cmp)
