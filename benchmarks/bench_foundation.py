@@ -16,7 +16,8 @@ TASK = r"""
 import json, resource, sys, time
 task, cache_dir = sys.argv[1], sys.argv[2]
 t0 = time.perf_counter()
-from accesssim import access, territory, travel
+from accesssim.core import access
+from accesssim.geo import territory, travel
 t = territory.load()
 load_s = time.perf_counter() - t0
 out = {"load_s": load_s}

@@ -15,7 +15,7 @@ import sys
 TASK = r"""
 import json, resource, sys, time
 region, years = sys.argv[1], int(sys.argv[2])
-from accesssim import territory, travel
+from accesssim.geo import territory, travel
 from accesssim.model.access_model import AccessModel
 t = territory.load()
 if region != "France":
