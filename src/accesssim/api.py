@@ -45,7 +45,7 @@ from accesssim.util import files as aio
 
 register_policy = registry.register
 
-TABLES = {  # attribute -> (RunResult field, file name of the CLI)
+TABLES = {  # attribute -> (RunTables field, file name of the CLI)
     "weekly": ("weekly", "national_weekly"),
     "monthly": ("monthly", "epci_monthly"),
     "yearly": ("yearly", "epci_yearly"),
@@ -103,7 +103,7 @@ class RunResults:
     tables are read through the attributes.
     """
 
-    result: runner.RunResult
+    result: runner.RunTables
     files: list[Path] = field(default_factory=list)
     _frames: dict = field(default_factory=dict, compare=False)
 

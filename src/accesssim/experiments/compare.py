@@ -19,8 +19,8 @@ from accesssim.util import files as aio
 
 @dataclass(repr=False)
 class Comparison:
-    baseline: runner.RunResult
-    policies: dict[str, runner.RunResult]
+    baseline: runner.RunTables
+    policies: dict[str, runner.RunTables]
     per_seed: list[dict] = field(default_factory=list)  # scenario, seed, metric values
     summary: dict[str, dict[str, tuple[float, float, float]]] = field(default_factory=dict)
     priority_sirens: frozenset = frozenset()
@@ -71,7 +71,7 @@ def load_all(paths, seeds: int | None = None) -> tuple[scenario.Scenario, list]:
     return base, others
 
 
-def _by_seed(result: runner.RunResult) -> dict[int, dict]:
+def _by_seed(result: runner.RunTables) -> dict[int, dict]:
     """Per seed: every indicator (``indicators.seed_values``), in priority EPCIs (the one
     definition, ``indicators.PRIORITY_GROUPS``) and others."""
     return indicators.seed_values(result.yearly, result.policy, indicators.PRIORITY_GROUPS)

@@ -27,7 +27,7 @@ from accesssim.util.version import __version__, model_version
 
 
 @dataclass(repr=False)
-class RunResult:
+class RunTables:
     """Tables of one scenario over its seeds (lists of row dicts, each with its seed)."""
 
     scenario: Scenario
@@ -48,7 +48,7 @@ class RunResult:
             f"{k} {len(getattr(self, k))}"
             for k in ("weekly", "monthly", "yearly", "groups", "communes", "policy")
         )
-        return f"<RunResult {self.scenario.name!r}, seeds {self.scenario.seeds}; rows: {sizes}>"
+        return f"<RunTables {self.scenario.name!r}, seeds {self.scenario.seeds}; rows: {sizes}>"
 
 
 def run_one(
@@ -87,9 +87,9 @@ def run(
     communes: bool = False,
     debug: bool = False,
     show_progress: bool | None = None,
-) -> RunResult:
+) -> RunTables:
     """Run every seed of a scenario in turn (a sweep parallelises across runs)."""
-    result = RunResult(scenario)
+    result = RunTables(scenario)
     if scenario.calibration is None:
         warnings.warn(calfile.UNCALIBRATED, stacklevel=2)
     t0 = time.perf_counter()
@@ -132,7 +132,7 @@ def run(
 
 
 def write(
-    result: RunResult, out: str | Path, figures: bool = True, force: bool = False
+    result: RunTables, out: str | Path, figures: bool = True, force: bool = False
 ) -> list[Path]:
     """Write tables, layers, figures, summary and manifest under ``out``; returns the files.
 
@@ -143,7 +143,7 @@ def write(
     return aio.write_folder(out, "run", lambda d: _write_files(result, d, figures), force)
 
 
-def _write_files(result: RunResult, out: Path, figures: bool) -> dict:
+def _write_files(result: RunTables, out: Path, figures: bool) -> dict:
     """Every file of a run into ``out`` (a fresh folder); returns the manifest."""
     sc = result.scenario
     files = []

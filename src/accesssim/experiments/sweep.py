@@ -159,7 +159,7 @@ def record_failure(runs_dir: Path, run: Run, tmp: Path) -> dict:
     return info
 
 
-def key_outputs(result: runner.RunResult) -> dict:
+def key_outputs(result: runner.RunTables) -> dict:
     """Every registered indicator of one run (``indicators.seed_values``): last-year values
     ``last_<name>`` (``last_<name>_priority``, ``_other``: ``indicators.PRIORITY_GROUPS``) and
     horizon totals ``horizon_<name>`` (what summaries need)."""

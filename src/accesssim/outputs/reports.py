@@ -117,7 +117,7 @@ def files_line(names) -> str:
 
 def no_effect_warnings(result) -> list[str]:
     """One sentence per policy and reason of a run whose dose reached nobody
-    (``RunResult.no_effect``, from ``policies.base.no_effect``), with the seeds concerned."""
+    (``RunTables.no_effect``, from ``policies.base.no_effect``), with the seeds concerned."""
     seeds_of: dict[tuple, list] = {}
     for w in getattr(result, "no_effect", ()):
         seeds_of.setdefault((w["policy"], w["type"], w["reason"]), []).append(w["seed"])
