@@ -3,6 +3,8 @@ equals an uninterrupted run, Dask equals the process pool, ranges and bad input.
 
 import dataclasses
 import math
+from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -330,3 +332,40 @@ def test_numerical_noise_by_hand():
     calm = noise.numerical_noise(values, 2, "base", outputs, [1])["pol: forgone_avoided"]
     assert calm["unsettled_sets"] == 0
     assert noise.within_noise({"noise": {"x": calm}}, "morris", "x") is None
+
+
+def test_a_policy_key_with_a_range_is_sampled_on_its_policies_only(tmp_path):
+    """A study may name ``<policy type>.<key>`` (an effect size without a published figure):
+    its range comes from the policy's ``Param``, a design point sets it on every table of that
+    policy type, and the baseline (no such policy) is left as it is."""
+    from accesssim.experiments.sensitivity.execute import design_runs
+    from accesssim.policies.france_sante import FranceSante
+    from accesssim.specs.ranges import apply_values, parameter_ranges
+
+    name = "france_sante.extra_consultations_per_structure"
+    (r,) = parameter_ranges([name])
+    p = FranceSante.PARAMS["extra_consultations_per_structure"]
+    assert (r.low, r.high) == tuple(p.range) and r.default == p.default
+    data = {"policies": [{"type": "france_sante"}, {"type": "msp_rollout"}]}
+    out = apply_values(data, {name: 123.0, "forgo_base": 0.5})
+    assert out["policies"] == [
+        {"type": "france_sante", "extra_consultations_per_structure": 123.0},
+        {"type": "msp_rollout"},
+    ]
+    assert out["parameters"] == {"forgo_base": 0.5}
+    like = SimpleNamespace(
+        baseline=(Path("b.toml"), {"scenario": {"name": "b"}}),
+        policies=[
+            (Path("p.toml"), {"scenario": {"name": "p"}, "policies": [{"type": "france_sante"}]})
+        ],
+        seeds=[1],
+    )
+    runs = design_runs(like, "morris", np.array([[0.0], [1.0]]), [r])
+    by = {(x.scenario_name, x.point["set"]): x.data for x in runs}
+    assert "policies" not in by[("b", 0)] and "parameters" not in by[("b", 0)]
+    assert by[("p", 0)]["policies"][0]["extra_consultations_per_structure"] == r.low
+    assert by[("p", 1)]["policies"][0]["extra_consultations_per_structure"] == r.high
+    with pytest.raises(ScenarioError, match="policy 'france_sante' has no key 'nope'"):
+        parameter_ranges(["france_sante.nope"])
+    with pytest.raises(ScenarioError, match="unknown policy type 'magic'"):
+        parameter_ranges(["magic.x"])

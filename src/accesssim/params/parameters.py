@@ -647,12 +647,12 @@ PARAMETERS: dict[str, Param] = {
 }
 
 
-def check_range(name: str, dist: str, rng, where: str) -> None:
+def check_range(name: str, dist: str, rng, where: str, param: Param | None = None) -> None:
     """A range must lie within the parameter's validation bounds (a scale: the scaled vector
-    within them)."""
+    within them). ``param``: a ``Param`` not in the table (a policy key's)."""
     if dist == "fixed":
         return
-    p = PARAMETERS[name]
+    p = param or PARAMETERS[name]
     if dist not in ("uniform", "loguniform", "scale"):
         raise ValueError(f"{where}.{name}: unknown distribution {dist!r}")
     if not isinstance(rng, list | tuple) or len(rng) != 2 or not rng[0] < rng[1]:

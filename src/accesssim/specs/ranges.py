@@ -48,7 +48,8 @@ def _scale(v, f):
 
 
 def uncertain() -> list[str]:
-    """Every parameter with a range (A and C parameters not fixed)."""
+    """Every model parameter with a range (A and C parameters not fixed). Policy keys with a
+    range (``<policy type>.<key>``) are sampled only when a study names them."""
     return [k for k, p in parameters.PARAMETERS.items() if p.distribution not in ("", "fixed")]
 
 
@@ -62,7 +63,7 @@ def parameter_ranges(
     defaults = calfile.defaults(calibration)
     out = []
     for name in names:
-        p = parameters.PARAMETERS.get(name)
+        p = policy_param(name, where) if "." in name else parameters.PARAMETERS.get(name)
         if p is None:
             raise ScenarioError(f"{where}: unknown parameter {name!r}")
         dist, rng, src = p.distribution, p.range, p.range_source
@@ -78,7 +79,7 @@ def parameter_ranges(
                     f"{where}.{name}: expected a range [low, high] of finite numbers, got {rng!r}"
                 )
             try:
-                parameters.check_range(name, dist, rng, where)
+                parameters.check_range(name, dist, rng, where, param=p)
             except ValueError as exc:
                 raise ScenarioError(str(exc)) from None
         elif p.status == "C" and name in draws and dist != "scale":
@@ -87,8 +88,42 @@ def parameter_ranges(
         if dist in ("", "fixed") or rng is None:
             why = f" ({p.range_source})" if p.range_source else ""
             raise ScenarioError(f"{where}: parameter {name!r} has no range{why}")
-        out.append(Range(name, dist, float(rng[0]), float(rng[1]), src, p.step, defaults.get(name)))
+        default = p.default if "." in name else defaults.get(name)
+        out.append(Range(name, dist, float(rng[0]), float(rng[1]), src, p.step, default))
     return out
+
+
+def policy_param(name: str, where: str):
+    """The ``Param`` of a policy key named ``<policy type>.<key>`` (e.g.
+    ``france_sante.extra_consultations_per_structure``): a policy's effect size without a
+    published figure has a range, and a study may sample it like a model parameter."""
+    from accesssim.policies import registry
+
+    kind, key = name.split(".", 1)
+    cls = registry.lookup(kind)
+    if cls is None:
+        raise ScenarioError(f"{where}: {name!r}: unknown policy type {kind!r}")
+    if key not in cls.PARAMS:
+        raise ScenarioError(
+            f"{where}: {name!r}: policy {kind!r} has no key {key!r}; expected one of "
+            f"{sorted(cls.PARAMS)}"
+        )
+    return cls.PARAMS[key]
+
+
+def apply_values(data: dict, point: dict) -> dict:
+    """Scenario TOML data with a design point applied: model parameters under
+    ``[parameters]``, ``<policy type>.<key>`` values on every ``[[policies]]`` table of that
+    type (a scenario without that policy, such as the baseline, is left as it is)."""
+    for name, value in point.items():
+        if "." in name:
+            kind, key = name.split(".", 1)
+            for pol in data.get("policies", []):
+                if pol.get("type") == kind:
+                    pol[key] = value
+        else:
+            data.setdefault("parameters", {})[name] = value
+    return data
 
 
 def _calibration_draws(calibration) -> dict[str, list[float]]:

@@ -19,6 +19,7 @@ from accesssim.experiments import runner, sweep
 from accesssim.experiments.sensitivity.noise import weekly_wobble
 from accesssim.outputs import indicators
 from accesssim.specs import experiment, scenario
+from accesssim.specs.ranges import apply_values
 from accesssim.specs.scenario import ScenarioError
 from accesssim.util.version import model_version
 
@@ -78,8 +79,7 @@ def design_runs(study_like, stage: str, unit, ranges, extra=None) -> list[experi
         point = {r.name: r.value(float(u)) for r, u in zip(ranges, row[: len(ranges)], strict=True)}
         point.update(extra[i] if extra else {})
         for spath, sdata in scens:
-            data = json.loads(json.dumps(sdata))
-            data.setdefault("parameters", {}).update(point)
+            data = apply_values(json.loads(json.dumps(sdata)), point)
             sname = data["scenario"]["name"]
             for seed in study_like.seeds:
                 spec = json.dumps([stage, sname, data, seed], sort_keys=True, default=list)
