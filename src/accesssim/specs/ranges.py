@@ -10,6 +10,7 @@ of fitted-value tables) when it has them.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ class Range:
     source: str
     step: float | None = None
     default: object = None
+    integer: bool = False  # a whole-number parameter (years of a lag): drawn values rounded
 
     def value(self, u: float):
         """The parameter value at ``u`` in the unit interval."""
@@ -40,7 +42,7 @@ class Range:
             x = round(x / self.step) * self.step
         if self.distribution == "scale":
             return _scale(self.default, x)
-        return float(x)
+        return int(round(x)) if self.integer else float(x)
 
 
 def _scale(v, f):
@@ -89,7 +91,8 @@ def parameter_ranges(
             why = f" ({p.range_source})" if p.range_source else ""
             raise ScenarioError(f"{where}: parameter {name!r} has no range{why}")
         default = p.default if "." in name else defaults.get(name)
-        out.append(Range(name, dist, float(rng[0]), float(rng[1]), src, p.step, default))
+        r = Range(name, dist, float(rng[0]), float(rng[1]), src, p.step, default)
+        out.append(dataclasses.replace(r, integer=p.kind == "integer"))
     return out
 
 
