@@ -369,3 +369,17 @@ def test_a_policy_key_with_a_range_is_sampled_on_its_policies_only(tmp_path):
         parameter_ranges(["france_sante.nope"])
     with pytest.raises(ScenarioError, match="unknown policy type 'magic'"):
         parameter_ranges(["magic.x"])
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(
+        p
+        for p in (Path(__file__).resolve().parents[1] / "experiments").glob("*.toml")
+        if "[sensitivity]" in p.read_text(encoding="utf-8")
+    ),
+    ids=lambda p: p.name,
+)
+def test_shipped_studies_load(path):
+    study = pipeline.load(path)
+    assert study.parameter_names and study.outputs
