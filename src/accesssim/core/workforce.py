@@ -4,7 +4,7 @@ registration of people without a médecin traitant).
 
 State is one array per attribute in ``Workforce`` (one entry per GP ever present; leavers
 stay with ``active = False`` so indices are stable). Functions take the generator and the
-parameter dict explicitly; the model (``model.py``) calls them and applies what they return
+parameter dict explicitly; the model (``model/state.py``) calls them and applies what they return
 to patients.
 """
 

@@ -16,7 +16,7 @@ inside a town is not taken at motorway speed (:func:`road_graph`).
 The speeds are fitted to reference driving times on the *fit* half of
 ``validation/road_pairs.csv`` (:func:`fit_road_levels`, ``accesssim validate --fit-roads``); the
 other half is held out and reported by ``accesssim validate``. Their values, status and source
-are in ``parameters.py`` (block "travel"). No French source gives speeds by road level or a
+are in ``params/parameters.py`` (block "travel"). No French source gives speeds by road level or a
 detour factor (DATA.md, "Road links").
 
 **Intra-commune time** is an explicit choice (``intra_area_cap_km2``): 0 reproduces Insee's
@@ -60,7 +60,7 @@ def _param(name):
 
 @dataclass(frozen=True)
 class TravelParams:
-    """Road-model parameters; defaults, status and sources in ``parameters.py`` ("travel")."""
+    """Road-model parameters; defaults, status and sources in ``params/parameters.py`` ("travel")."""
 
     detour: float = _param("road_local_detour")
     speed_kmh: tuple[float, float, float, float] = _param("road_local_speed_kmh")

@@ -2,7 +2,7 @@
 
 Every text a command prints or writes as markdown is built here from results (run, compare and
 sweep objects, calibration records, APL arrays) and the indicator registry; nothing here runs
-a model. Front ends (``cli.py``, files written by ``runner``, ``compare``, ``sweep_summary``)
+a model. Front ends (``cli/``, files written by ``runner``, ``compare``, ``sweep_summary``)
 call these functions.
 """
 
