@@ -60,7 +60,7 @@ def _param(name):
 
 @dataclass(frozen=True)
 class TravelParams:
-    """Road-model parameters; defaults, status and sources in ``params/parameters.py`` ("travel")."""
+    """Road-model parameters; defaults, status, sources: ``params/parameters.py`` ("travel")."""
 
     detour: float = _param("road_local_detour")
     speed_kmh: tuple[float, float, float, float] = _param("road_local_speed_kmh")
