@@ -21,8 +21,8 @@ from scipy import sparse
 from scipy.sparse import csgraph
 
 from accesssim.core import access, metrics
-from accesssim.geo import travel
 from accesssim.geo import territory as terr
+from accesssim.geo import travel
 from accesssim.model.state import epci_sites
 from accesssim.specs.plan import Plan
 
