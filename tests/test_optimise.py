@@ -175,9 +175,11 @@ def test_bad_input_names_the_file_and_key(change, match):
 def test_the_example_plan_loads():
     from accesssim import examples
 
-    pl = planfile.load(examples.ROOT / "plans" / "lozere_salaried.toml")
-    assert {lv.policy for lv in pl.levers} == {"salaried_gps", "france_sante"}
-    sal = next(lv for lv in pl.levers if lv.policy == "salaried_gps")
+    pl = planfile.load(examples.ROOT / "plans" / "creuse_france_sante.toml")
+    assert [lv.policy for lv in pl.levers] == ["france_sante"]
+    fs = pl.levers[0]
+    assert fs.unit_cost == 50000.0 and fs.unit_supply == 500.0  # the policy's declared values
+    sal = planfile.from_dict(plan_dict(), "s.toml").levers[0]
     assert sal.unit_cost == pytest.approx(13e6 / 71)  # the policy's declared budget per post
     assert sal.unit_supply == 4220.0
 
@@ -228,3 +230,49 @@ def test_lifted_equals_spopt_mclp_on_a_coverage_instance():
         np.where(cover > 0, 0.0, 10.0), weights, service_radius=1.0, p_facilities=p_fac
     ).solve(pulp.PULP_CBC_CMD(msg=False))
     assert r.best.objective == pytest.approx(pulp.value(mclp.problem.objective))
+
+
+def test_cli_optimise_writes_the_folder_and_api_returns_frames(tmp_path, capsys):
+    import json
+
+    import accesssim
+    from accesssim import examples
+    from accesssim.cli import main as cli
+
+    example = examples.ROOT / "plans" / "creuse_france_sante.toml"
+    out = tmp_path / "opt"
+    assert cli.main(["optimise", str(example), "--out", str(out), "--no-figures"]) == 0
+    text = capsys.readouterr().out
+    assert "## Proven: optimal on the access proxy" in text and "## Simulated" in text
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["command"] == "optimise" and manifest["simulated"]
+    names = {f["path"] if isinstance(f, dict) else f for f in manifest["files"]}
+    assert any("plan.csv" in str(n) for n in names)
+    for name in ("plan.csv", "proxy_comparison.csv", "simulation_comparison.csv", "plan.geojson",
+                 "report.md"):  # fmt: skip
+        assert (out / name).exists(), name
+    layer = json.loads((out / "plan.geojson").read_text())
+    assert all(isinstance(f["properties"]["epci"], str) for f in layer["features"])
+
+    res = accesssim.optimise(example, simulate=False)
+    assert res.plan["epci"].map(type).eq(str).all()
+    assert res.plan["site_commune"].str.len().eq(5).all()
+    plan1 = res.proxy.set_index("allocation").loc["plan_1"]
+    assert plan1["lifted"] == pytest.approx(plan1["solver_objective"])
+    assert plan1["cost_first_year_eur"] <= 300000.0
+    assert res.simulation.empty and "not simulated" in repr(res)
+    # the same plan in the folder and from the API (the proxy is deterministic)
+    import pandas as pd
+
+    written = pd.read_csv(out / "proxy_comparison.csv")
+    assert written["lifted"].tolist() == res.proxy["lifted"].tolist()
+
+
+def test_cli_optimise_reports_a_bad_plan(tmp_path, capsys):
+    from accesssim.cli import main as cli
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[plan]\nname = "b"\nbudget_per_year = -5.0\n[[levers]]\ntype = "msp_rollout"\n')
+    assert cli.main(["optimise", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "bad.toml: [plan].budget_per_year" in err

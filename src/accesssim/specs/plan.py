@@ -8,7 +8,7 @@ sources), never typed into the plan: a plan may override a policy parameter unde
 ``[levers.parameters]`` exactly as a scenario would, and the same checks apply. Example::
 
     [plan]
-    name = "lozere_salaried"
+    name = "creuse_france_sante"
     start_year = 2025
     years = 2                     # the horizon: costs and the simulation (stage 2)
     seeds = 2

@@ -111,7 +111,12 @@ def optimise(
     result = OptimiseResult(plan, p, solved, placed)
     for rule, x in placed.items():
         got = baselines.units_by_lever(p, x)
-        if got != units:
+        if rule == "official" and not len(baselines.epci_order(p, rule)):
+            result.notes.append(
+                "baseline official list: no confirmed priority EPCI in the territory's core "
+                "(nothing placed, not simulated)"
+            )
+        elif got != units:
             result.notes.append(
                 f"baseline {baselines.LABELS[rule]}: {int(x.sum())} of {int(sum(units.values()))} "
                 "units placed (its EPCIs have no more room under the caps)"

@@ -87,6 +87,24 @@ def policies_of(p: Proxy, x) -> list[dict]:
     return out
 
 
+UNIT_COLUMNS = {"france_sante": "structures_labelled", "msp_rollout": "msps_running"}
+
+
+def units_simulated(result) -> float:
+    """Units the simulation placed (France Santé structures labelled, MSPs running), the
+    median across seeds of the largest yearly count: an MSP listed in an EPCI that already has
+    one at the start (drawn per seed) is not opened, so it can fall short of the plan."""
+    per_seed: dict = {}
+    for r in result.policy:
+        col = UNIT_COLUMNS.get(r.get("type"))
+        if col and r.get(col) is not None:
+            key = (r["seed"], r["type"])
+            per_seed[key] = max(per_seed.get(key, 0), r[col])
+    seeds = {s for s, _ in per_seed}
+    totals = [sum(v for (s, _), v in per_seed.items() if s == seed) for seed in seeds]
+    return float(np.median(totals)) if totals else 0.0
+
+
 def _scenario(p: Proxy, name: str, policies: list[dict]) -> scenario.Scenario:
     plan = p.plan
     data = {
@@ -144,5 +162,7 @@ def run(p: Proxy, allocations: dict[str, np.ndarray], labels: dict[str, str],
             if official and sc.name != "official"
             else float("nan")
         )
+        row["units_planned"] = int(np.asarray(allocations[sc.name]).sum())
+        row["units_simulated"] = units_simulated(cmp.policies[sc.name])
         sim.rows.append(row)
     return sim
