@@ -109,11 +109,20 @@ def solve(p: Proxy, objective: str | None = None, k_best: int | None = None,
     n = len(p.supply)
     reached = np.asarray((p.A != 0).sum(axis=1)).ravel() > 0
     rows = np.flatnonzero(p.counted & (p.apl0 < t) & reached)
+    if objective == "lifted":  # communes that every unit at its cap cannot lift: y_i = 0
+        most = np.asarray(p.A[rows] @ p.cap).ravel()
+        rows = rows[p.apl0[rows] + most >= t + MARGIN]
     pop = p.population[rows]
     a_rows = p.A[rows].tocsr()
     m = len(rows)
+    if objective == "lifted" and m:
+        # coefficient strengthening, exact: a unit that alone lifts commune i counts for its
+        # gap (min(A_iu, g_i) x_u >= g_i y_i holds exactly when A_i x >= g_i does, for
+        # integer x >= 0), which tightens the LP relaxation a great deal
+        need = (t + MARGIN - p.apl0[rows])[np.repeat(np.arange(m), np.diff(a_rows.indptr))]
+        a_rows.data = np.minimum(a_rows.data, need)
     base = p.objectives(np.zeros(n))
-    unreached = p.counted & (p.apl0 < t) & ~reached  # their shortfall is a constant
+    unreached = p.counted & (p.apl0 < t) & ~reached  # their shortfall is a constant (shortfall)
     constant = float((p.population[unreached] * (t - p.apl0[unreached])).sum())
     # variables: x (n), b (n), then y or z (m)
     c = np.zeros(2 * n + m)
