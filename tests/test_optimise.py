@@ -276,3 +276,22 @@ def test_cli_optimise_reports_a_bad_plan(tmp_path, capsys):
     assert cli.main(["optimise", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "bad.toml: [plan].budget_per_year" in err
+
+
+def test_objective_simulated_ranks_the_proxy_plans_in_the_simulation():
+    from accesssim.experiments.optimise import run, write
+
+    data = plan_dict(
+        [{"type": "france_sante", "max_per_unit": 1}],
+        objective="simulated",
+        years=1,
+        seeds=1,
+        budget_per_year=1e5,
+        k_best=2,
+    )
+    data["territory"] = {"departement": "23"}
+    r = run.optimise(planfile.from_dict(data, "s.toml"))
+    assert r.solved.objective == "shortfall"  # the proxy's ranking
+    text = write.report_text(r)
+    assert "Objective 'simulated': of the 2 proxy plans simulated" in text
+    assert {row["name"] for row in r.simulation_rows()} >= {"plan_1", "plan_2"}

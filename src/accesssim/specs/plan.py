@@ -152,7 +152,6 @@ HEAD = schema.Table(
         "budget_per_year": schema.Field(float, low=0, expected="a number of euros >= 0"),
         "budget_total": schema.Field(float, low=0, expected="a number of euros >= 0"),
         "k_best": schema.Field(int, default=3, low=1, high=50),
-        "uncertainty": schema.Field(int, default=0, low=0, high=1000),
         "random_baseline_seed": schema.Field(int, default=1, low=0),
     },
 )
@@ -217,7 +216,6 @@ class Plan:
     max_per_epci: int | None = None
     solidarity_max_minutes: float = 60.0
     juniors: int | None = None
-    uncertainty: int = 0
     random_baseline_seed: int = 1
     description: str = ""
     sha256: str = ""
@@ -354,7 +352,6 @@ def from_dict(data: dict, path=None, raw_bytes: bytes = b"", check_territory: bo
         max_per_epci=cons.get("max_per_epci"),
         solidarity_max_minutes=cons["solidarity_max_minutes"],
         juniors=cons.get("juniors"),
-        uncertainty=head["uncertainty"],
         random_baseline_seed=head["random_baseline_seed"],
         description=head["description"],
         sha256=hashlib.sha256(raw_bytes).hexdigest() if raw_bytes else "",

@@ -1,7 +1,7 @@
 """Stage 2: every proxy plan and baseline checked in the simulation, as scenarios with the
 chosen policies placed by ``rule = "list"``, compared with common random numbers
-(``experiments.compare``: same seeds, and the calibration's parameter draws with
-``[plan].uncertainty``).
+(``experiments.compare``: the same seeds for every allocation). The calibration's parameter
+draws (``compare --uncertainty``) are not wired in yet: intervals are across seeds only.
 
 Why a module: the proxy ranks placements on the APL index only; the simulation has the
 behaviour (renoncement, ED visits, installations, the policies' own side effects) and the
@@ -140,9 +140,7 @@ def run(p: Proxy, allocations: dict[str, np.ndarray], labels: dict[str, str],
     if not scs:
         return sim
     base = _scenario(p, "no_change", [])
-    cmp = compare_mod.compare(
-        [base, *scs], show_progress=show_progress, uncertainty=p.plan.uncertainty, **engine
-    )
+    cmp = compare_mod.compare([base, *scs], show_progress=show_progress, **engine)
     sim.comparison = cmp
     per = {}
     for r in cmp.per_seed:

@@ -100,8 +100,8 @@ def report_text(r: OptimiseResult) -> str:
             lines += [
                 f"Seeds {plan.seeds} with common random numbers (the same seeds for every "
                 f"allocation and the no-change run), {plan.years} year(s) from "
-                f"{plan.start_year}; medians and 90 % intervals across seeds"
-                + (f" and {plan.uncertainty} parameter draws" if plan.uncertainty else "")
+                f"{plan.start_year}; medians and 90 % intervals across seeds (seed noise only: the "
+                "parameters' uncertainty is not in these intervals)"
                 + ". Public net cost from the payers' ledger.",
                 "",
                 "| allocation | units planned / simulated | forgone consultations avoided | "
@@ -119,6 +119,8 @@ def report_text(r: OptimiseResult) -> str:
                     f"{_n(row['eur_per_forgone_avoided'])} | {_n(row['p_beats_official'], 2)} |"
                 )
             lines += ["", verdict(r)]
+            if plan.objective == "simulated":
+                lines += ["", best_simulated(r)]
         for name, why in sim.skipped.items():
             lines.append(f"- {r.labels().get(name, name)}: not simulated: {why}.")
     lines += ["", SYNTHETIC_NOTE, ""]
@@ -156,6 +158,20 @@ def verdict(r: OptimiseResult) -> str:
     return (
         "In simulation the proxy optimum avoids the most forgone consultations (median across "
         "seeds) of the allocations simulated."
+    )
+
+
+def best_simulated(r: OptimiseResult) -> str:
+    """Objective ``simulated``: the proxy plan that avoids the most forgone care (median)."""
+    plans = [v for v in r.simulation.rows if v["name"].startswith("plan_")]
+    if not plans:
+        return "Objective 'simulated': no proxy plan could be simulated."
+    top = max(plans, key=lambda v: v["forgone_avoided"])
+    return (
+        f"Objective 'simulated': of the {len(plans)} proxy plans simulated, {top['label']} "
+        f"avoids the most forgone consultations ({_n(top['forgone_avoided'], 1)}, 90 % interval "
+        f"{_n(top['forgone_avoided_p5'], 1)} to {_n(top['forgone_avoided_p95'], 1)}); with "
+        f"{len(r.plan.seeds)} seed(s) the ranking is as noisy as these intervals."
     )
 
 
