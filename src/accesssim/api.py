@@ -450,3 +450,105 @@ def compare(
     )
     files = compare_mod.write(cmp, out, force=force) if out is not None else []
     return ComparisonResults(cmp, files)
+
+
+@dataclass(repr=False)
+class OptimiseResults:
+    """A budget plan's optimisation (``accesssim optimise``): ``plan`` (units by allocation,
+    lever and EPCI, codes as strings: ``plan.csv``), ``proxy`` (every plan and baseline on the
+    access proxy, with the solver's objective, gap and seconds: ``proxy_comparison.csv``),
+    ``simulation`` (forgone care and ED visits avoided, public net cost, euros per avoided,
+    P(beats the official list): ``simulation_comparison.csv``; empty when not simulated) and
+    ``report`` (``report.md``)."""
+
+    result: object  # experiments.optimise.run.OptimiseResult
+    files: list[Path] = field(default_factory=list)
+
+    @property
+    def plan(self) -> pd.DataFrame:
+        return frame(self.result.plan_rows())
+
+    @property
+    def proxy(self) -> pd.DataFrame:
+        return pd.DataFrame(self.result.proxy_rows())
+
+    @property
+    def simulation(self) -> pd.DataFrame:
+        return pd.DataFrame(self.result.simulation_rows())
+
+    @property
+    def report(self) -> str:
+        from accesssim.experiments.optimise import write
+
+        return write.report_text(self.result)
+
+    def __repr__(self) -> str:
+        best = self.result.solved.best
+        return (
+            f"<OptimiseResults plan {self.result.plan.name!r}: {self.result.solved.objective} "
+            f"{best.objective:,.1f} on the proxy (gap {best.gap:.1e}), "
+            f"{len(self.result.solved.solutions)} plan(s), "
+            f"{'simulated' if self.result.simulation_rows() else 'not simulated'}>"
+        )
+
+
+def optimise(
+    plan,
+    out: str | Path | None = None,
+    simulate: bool = True,
+    figures: bool = True,
+    force: bool = False,
+    time_limit: float = 60.0,
+) -> OptimiseResults:
+    """Where should the next euro go: the exact optimum of a budget plan on the access proxy,
+    its K best alternatives and four baselines, checked in the simulation, as ``accesssim
+    optimise`` does.
+
+    Parameters
+    ----------
+    plan : str, pathlib.Path or dict
+        A plan file (TOML, e.g. ``plans/creuse_france_sante.toml``) or a dict of its tables.
+    out : str or pathlib.Path, optional
+        When given, write the files ``accesssim optimise --out`` writes.
+    simulate : bool, default True
+        Stage 2: simulate every plan and baseline with common random numbers.
+    figures : bool, default True
+        With ``out``, draw the map of the plan beside the official list.
+    force : bool, default False
+        With ``out``, write into a folder that holds other files.
+    time_limit : float, default 60
+        Seconds the solver may take for each plan (the gap is reported).
+
+    Returns
+    -------
+    OptimiseResults
+        ``plan``, ``proxy``, ``simulation`` (DataFrames) and ``report``.
+
+    Raises
+    ------
+    accesssim.specs.plan.PlanError
+        A plan file that cannot be used (the message names the file and the key).
+    accesssim.experiments.optimise.milp.InfeasiblePlan
+        No allocation satisfies the constraints (the message names the binding one).
+
+    Examples
+    --------
+    >>> import accesssim
+    >>> res = accesssim.optimise("plans/creuse_france_sante.toml")  # doctest: +SKIP
+    >>> res.proxy  # doctest: +SKIP
+    """
+    from accesssim.experiments.optimise import run as optimise_run
+    from accesssim.experiments.optimise import write as optimise_write
+    from accesssim.specs import plan as planfile
+
+    if isinstance(plan, dict):
+        plan = planfile.from_dict(plan)
+    elif not isinstance(plan, planfile.Plan):
+        plan = planfile.load(plan)
+    if out is not None:
+        aio.check_folder(out, "optimise", force)
+    result = optimise_run.optimise(plan, simulate_plans=simulate, time_limit=time_limit)
+    files = (
+        optimise_write.write(result, out, figures=figures, force=force) if out is not None else []
+    )
+    return OptimiseResults(result, files)

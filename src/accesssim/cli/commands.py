@@ -124,6 +124,21 @@ def cmd_compare(args) -> int:
     return 0
 
 
+def cmd_optimise(args) -> int:
+    from accesssim.experiments.optimise import run, write
+    from accesssim.specs import plan as planfile
+
+    plan = planfile.load(args.plan)
+    out = args.out or f"results/optimise_{plan.name}"
+    check_out(out, "--out")
+    aio.check_folder(out, "optimise", args.force)
+    result = run.optimise(plan, simulate_plans=not args.no_simulate, time_limit=args.time_limit)
+    files = write.write(result, out, figures=not args.no_figures, force=args.force)
+    print(write.report_text(result))
+    print(f"wrote {len(files)} files to {out}/ in {result.seconds:.1f} s")
+    return 0
+
+
 def confirm_runs(n: int, args) -> None:
     """Before an experiment's runs are prepared: above ``experiment.CONFIRM_RUNS`` runs, go
     on only with --yes or a "y" typed at a terminal (no terminal, or CI: refuse, naming the

@@ -18,6 +18,7 @@ HANDLERS = {  # sub-command -> handler
     "apl": commands.cmd_apl,
     "run": commands.cmd_run,
     "compare": commands.cmd_compare,
+    "optimise": commands.cmd_optimise,
     "sweep": commands.cmd_sweep,
     "sensitivity": commands.cmd_sensitivity,
     "summarize": commands.cmd_summarize,

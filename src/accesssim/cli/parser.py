@@ -167,6 +167,37 @@ def build_parser() -> argparse.ArgumentParser:
     )
     allow_code(c)
 
+    o = sub.add_parser(
+        "optimise",
+        help="where should the next euro go: the best placement of a budget over the levers",
+        description="Read a budget plan (plans/*.toml: territory, budget, levers with the "
+        "policies' declared unit costs, constraints, objective), find the exact optimum on the "
+        "access proxy (APL = APL0 + A x, an integer program solved by HiGHS) and its K best "
+        "alternatives, place the same units by four baselines (the official list, lowest APL, "
+        "most people under the threshold, random), and check them all in the simulation with "
+        "common random numbers; write a plan table, a GeoJSON layer, a map, a report and a "
+        "manifest.",
+    )
+    o.add_argument("plan", help="plan file, e.g. plans/creuse_france_sante.toml")
+    o.add_argument("--out", help="output folder (default results/optimise_<plan name>)")
+    o.add_argument(
+        "--force",
+        action="store_true",
+        help="write into an --out folder that is not an earlier optimisation's",
+    )
+    o.add_argument(
+        "--no-simulate",
+        action="store_true",
+        help="stage 1 only: the proxy optimum and baselines, no simulation",
+    )
+    o.add_argument("--no-figures", action="store_true", help="skip the map")
+    o.add_argument(
+        "--time-limit",
+        type=float,
+        default=60.0,
+        help="seconds the solver may take for each plan (default 60); the gap is reported",
+    )
+
     w = sub.add_parser(
         "sweep",
         help="run an experiment (scenarios × parameter grid × seeds), resumable",

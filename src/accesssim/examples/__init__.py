@@ -1,7 +1,8 @@
-"""Example scenarios and experiments shipped inside the package.
+"""Example scenarios, experiments and budget plans shipped inside the package.
 
-The files live here (``scenarios/*.toml``, ``experiments/*.toml``) so that a wheel carries
-them; a checkout's top-level ``scenarios/`` and ``experiments/`` are links to these folders.
+The files live here (``scenarios/*.toml``, ``experiments/*.toml``, ``plans/*.toml``) so that a
+wheel carries them; a checkout's top-level ``scenarios/``, ``experiments/`` and ``plans/`` are
+links to these folders.
 ``accesssim examples DIR`` copies them out for a user who installed the wheel.
 """
 
@@ -12,7 +13,7 @@ import shutil
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
-FOLDERS = ("scenarios", "experiments")
+FOLDERS = ("scenarios", "experiments", "plans")
 
 
 def files() -> list[Path]:

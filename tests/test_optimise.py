@@ -1,0 +1,297 @@
+"""The budget optimiser (accesssim optimise): plan files, the exact proxy MILP, baselines."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from scipy import sparse
+
+from accesssim.core import access
+from accesssim.experiments.optimise import baselines, milp, proxy
+from accesssim.geo import travel
+from accesssim.specs import plan as planfile
+
+LOZERE = {"departement": "48"}
+
+
+def plan_dict(levers=None, constraints=None, **head):
+    data = {
+        "plan": {"name": "t", "years": 2, "seeds": 1, "budget_per_year": 1e6, **head},
+        "territory": dict(LOZERE),
+        "levers": levers
+        if levers is not None
+        else [{"type": "salaried_gps", "max_per_unit": 2}, {"type": "france_sante"}],
+    }
+    if constraints:
+        data["constraints"] = constraints
+    return data
+
+
+@pytest.fixture(scope="module")
+def lozere():
+    pl = planfile.from_dict(plan_dict(), "lozere.toml")
+    return proxy.build(pl)
+
+
+@pytest.fixture(scope="module")
+def four_lowest(lozere):
+    """The SIRENs of Lozère's four lowest-APL EPCIs with candidates."""
+    order = baselines.epci_order(lozere, "lowest_apl")[:4]
+    return [str(s) for s in lozere.territory.epcis.siren[order]]
+
+
+def small(four_lowest, budget, objective, max_per_epci=None):
+    levers = [
+        {"type": "salaried_gps", "max_per_unit": 2, "epcis": four_lowest[:3]},
+        {"type": "france_sante", "max_per_unit": 1, "epcis": four_lowest},
+    ]
+    cons = {"max_per_epci": max_per_epci} if max_per_epci is not None else None
+    pl = planfile.from_dict(
+        plan_dict(levers, cons, budget_per_year=budget, objective=objective), "small.toml"
+    )
+    return proxy.build(pl)
+
+
+def brute_force(p, objective):
+    best = None
+    plan = p.plan
+    for x in itertools.product(*(range(int(c) + 1) for c in p.cap)):
+        x = np.array(x, float)
+        cy, ct = p.cost(x)
+        if plan.budget_per_year is not None and cy > plan.budget_per_year:
+            continue
+        if plan.max_per_epci is not None:
+            per = np.bincount(p.epci, weights=x)
+            if per.max() > plan.max_per_epci:
+                continue
+        v = p.objectives(x)[objective]
+        if best is None or (v > best if objective == "lifted" else v < best):
+            best = v
+    return best
+
+
+@pytest.mark.parametrize("objective", ["lifted", "shortfall"])
+@pytest.mark.parametrize("budget,max_per_epci", [(4e5, None), (6e5, 2), (9e5, None)])
+def test_milp_objective_equals_brute_force(four_lowest, objective, budget, max_per_epci):
+    p = small(four_lowest, budget, objective, max_per_epci)
+    assert len(p.supply) == 7 and p.cap.sum() == 10
+    r = milp.solve(p, k_best=1)
+    expected = brute_force(p, objective)
+    assert r.best.figures[objective] == pytest.approx(expected, rel=1e-9, abs=1e-6)
+    assert r.best.objective == pytest.approx(expected, rel=1e-6, abs=1e-3)
+    assert r.best.gap <= 1e-6
+
+
+def test_proxy_apl_equals_an_e2sfca_recompute(lozere):
+    r = milp.solve(lozere, "lifted", k_best=2)
+    t = lozere.territory
+    times = travel.travel_matrix(t, 20.0, travel.METRIC)
+    for s in r.solutions:
+        assert s.x.sum() > 0
+        linear = lozere.apl0 + lozere.A @ s.x
+        supply = t.communes.gp * access.ACTS_PER_GP
+        np.add.at(supply, lozere.site, s.x * lozere.supply)
+        direct = access.e2sfca(supply, t.communes.population.astype(float), times)
+        np.testing.assert_allclose(linear, direct, rtol=0, atol=1e-9)
+        np.testing.assert_allclose(lozere.apl(s.x), direct, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("budget", [1e5, 3.7e5, 1.234e6])
+def test_the_budget_is_never_exceeded(budget):
+    pl = planfile.from_dict(
+        plan_dict(budget_per_year=budget, budget_total=1.5 * budget, k_best=3), "b.toml"
+    )
+    p = proxy.build(pl)
+    r = milp.solve(p)
+    assert r.solutions
+    for s in r.solutions:
+        assert s.cost_year <= budget + 1e-6
+        assert s.cost_total <= 1.5 * budget + 1e-6
+        assert np.all(s.x <= p.cap) and np.all(s.x >= 0)
+    # the K plans are distinct sets of sites
+    sets = {tuple(np.flatnonzero(s.x)) for s in r.solutions}
+    assert len(sets) == len(r.solutions)
+
+
+@pytest.mark.parametrize("objective", ["lifted", "shortfall"])
+def test_zero_budget_equals_the_baseline(objective):
+    p = proxy.build(planfile.from_dict(plan_dict(budget_per_year=0.0), "z.toml"))
+    r = milp.solve(p, objective, k_best=1)
+    assert r.best.x.sum() == 0 and r.best.cost_year == 0
+    assert r.best.figures == r.baseline
+    assert r.best.objective == pytest.approx(r.baseline[objective], abs=1e-6)
+    np.testing.assert_array_equal(p.apl(r.best.x), p.apl0)
+
+
+def test_an_infeasible_plan_names_the_binding_constraint():
+    levers = [{"type": "docteurs_juniors", "max_per_unit": 1}]
+    pl = planfile.from_dict(plan_dict(levers, {"juniors": 5}, budget_per_year=1e5), "j.toml")
+    with pytest.raises(milp.InfeasiblePlan, match=r"j.toml.*\[constraints\].juniors = 5.*"
+                       r"\[plan\].budget_per_year"):  # fmt: skip
+        milp.solve(proxy.build(pl))
+    pl = planfile.from_dict(
+        plan_dict(levers, {"juniors": 500, "max_per_epci": 1}, budget_per_year=1e9), "j.toml"
+    )
+    with pytest.raises(milp.InfeasiblePlan, match=r"juniors = 500 exceeds.*max_per_epci = 1"):
+        milp.solve(proxy.build(pl))
+    # a feasible fixed count is met exactly
+    pl = planfile.from_dict(plan_dict(levers, {"juniors": 3}, budget_per_year=1e6), "j.toml")
+    r = milp.solve(proxy.build(pl), k_best=1)
+    assert r.best.x.sum() == 3
+
+
+@pytest.mark.parametrize(
+    "change,match",
+    [
+        ({"plan": {"budget_per_year": -1.0}}, r"bad.toml: \[plan\].budget_per_year: expected"),
+        (
+            {"levers": [{"type": "teleportation"}]},
+            r"bad.toml: \[\[levers\]\] #1.type: unknown lever",
+        ),
+        ({"levers": [{"type": "numerus_pipeline"}]}, r"#1.type: .*a lever without a cost"),
+        (
+            {"levers": [{"type": "france_sante", "parameters": {"cost_per_structure": 0}}]},
+            r"#1.parameters.cost_per_structure: a lever without a cost",
+        ),
+        ({"territory": {"departement": "999"}}, r"bad.toml: \[territory\].departement"),
+        ({"plan": {"objective": "mean_apl"}}, r"\[plan\].objective: .*total supply over total"),
+        ({"plan": {"budget_per_year": None}}, r"budget_per_year or \[plan\].budget_total"),
+        ({"levers": [{"type": "salaried_gps", "speed": 1}]}, r"\[levers\] unknown key 'speed'"),
+    ],
+)
+def test_bad_input_names_the_file_and_key(change, match):
+    data = plan_dict()
+    for section, value in change.items():
+        if isinstance(value, dict):
+            data[section] = {k: v for k, v in {**data[section], **value}.items() if v is not None}
+        else:
+            data[section] = value
+    with pytest.raises(planfile.PlanError, match=match):
+        planfile.from_dict(data, "bad.toml")
+
+
+def test_the_example_plan_loads():
+    from accesssim import examples
+
+    pl = planfile.load(examples.ROOT / "plans" / "creuse_france_sante.toml")
+    assert [lv.policy for lv in pl.levers] == ["france_sante"]
+    fs = pl.levers[0]
+    assert fs.unit_cost == 50000.0 and fs.unit_supply == 500.0  # the policy's declared values
+    sal = planfile.from_dict(plan_dict(), "s.toml").levers[0]
+    assert sal.unit_cost == pytest.approx(13e6 / 71)  # the policy's declared budget per post
+    assert sal.unit_supply == 4220.0
+
+
+def test_baselines_place_the_same_units(lozere):
+    r = milp.solve(lozere, "lifted", k_best=1)
+    units = baselines.units_by_lever(lozere, r.best.x)
+    for rule in ("lowest_apl", "most_under", "random"):
+        x = baselines.place(lozere, units, rule)
+        assert baselines.units_by_lever(lozere, x) == units
+        assert np.all(x <= lozere.cap)
+        # the optimum is optimal on the proxy: no baseline of the same spend beats it
+        assert lozere.objectives(x)["lifted"] <= r.best.figures["lifted"]
+
+
+class CoverageProxy(proxy.Proxy):
+    """A coverage instance (binary A) for the MCLP cross-check."""
+
+    def apl(self, x):
+        return self.apl0 + self.A @ np.asarray(x, float)
+
+    def objectives(self, x):
+        a = self.apl(x)
+        pop = self.population * self.counted
+        return {"lifted": float(pop[a >= self.threshold].sum()), "shortfall": 0.0}
+
+
+def test_lifted_equals_spopt_mclp_on_a_coverage_instance():
+    spopt = pytest.importorskip("spopt.locate")
+    pulp = pytest.importorskip("pulp")
+    rng = np.random.default_rng(3)
+    n_dem, n_fac, p_fac = 30, 8, 3
+    cover = (rng.random((n_dem, n_fac)) < 0.25).astype(float)
+    weights = rng.integers(1, 100, n_dem).astype(float)
+    pl = planfile.from_dict(
+        plan_dict(budget_per_year=float(p_fac)), "cov.toml", check_territory=False
+    )
+    p = CoverageProxy(
+        plan=pl, territory=None, w=None, supply0=None, population=weights,
+        apl0=np.zeros(n_dem), counted=np.ones(n_dem, bool), lever=np.zeros(n_fac, np.int64),
+        epci=np.arange(n_fac), site=np.arange(n_fac), supply=np.ones(n_fac),
+        cost_year=np.ones(n_fac), cost_total=np.ones(n_fac), cap=np.ones(n_fac),
+        A=sparse.csc_matrix(cover),
+    )  # fmt: skip
+    pl.threshold = 0.999  # covered = APL 1 (the program asks for t + MARGIN, a tolerance)
+    r = milp.solve(p, "lifted", k_best=1)
+    mclp = spopt.MCLP.from_cost_matrix(
+        np.where(cover > 0, 0.0, 10.0), weights, service_radius=1.0, p_facilities=p_fac
+    ).solve(pulp.PULP_CBC_CMD(msg=False))
+    assert r.best.objective == pytest.approx(pulp.value(mclp.problem.objective))
+
+
+def test_cli_optimise_writes_the_folder_and_api_returns_frames(tmp_path, capsys):
+    import json
+
+    import accesssim
+    from accesssim import examples
+    from accesssim.cli import main as cli
+
+    example = examples.ROOT / "plans" / "creuse_france_sante.toml"
+    out = tmp_path / "opt"
+    assert cli.main(["optimise", str(example), "--out", str(out), "--no-figures"]) == 0
+    text = capsys.readouterr().out
+    assert "## Proven: optimal on the access proxy" in text and "## Simulated" in text
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["command"] == "optimise" and manifest["simulated"]
+    names = {f["path"] if isinstance(f, dict) else f for f in manifest["files"]}
+    assert any("plan.csv" in str(n) for n in names)
+    for name in ("plan.csv", "proxy_comparison.csv", "simulation_comparison.csv", "plan.geojson",
+                 "report.md"):  # fmt: skip
+        assert (out / name).exists(), name
+    layer = json.loads((out / "plan.geojson").read_text())
+    assert all(isinstance(f["properties"]["epci"], str) for f in layer["features"])
+
+    res = accesssim.optimise(example, simulate=False)
+    assert res.plan["epci"].map(type).eq(str).all()
+    assert res.plan["site_commune"].str.len().eq(5).all()
+    plan1 = res.proxy.set_index("allocation").loc["plan_1"]
+    assert plan1["lifted"] == pytest.approx(plan1["solver_objective"])
+    assert plan1["cost_first_year_eur"] <= 300000.0
+    assert res.simulation.empty and "not simulated" in repr(res)
+    # the same plan in the folder and from the API (the proxy is deterministic)
+    import pandas as pd
+
+    written = pd.read_csv(out / "proxy_comparison.csv")
+    assert written["lifted"].tolist() == res.proxy["lifted"].tolist()
+
+
+def test_cli_optimise_reports_a_bad_plan(tmp_path, capsys):
+    from accesssim.cli import main as cli
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[plan]\nname = "b"\nbudget_per_year = -5.0\n[[levers]]\ntype = "msp_rollout"\n')
+    assert cli.main(["optimise", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "bad.toml: [plan].budget_per_year" in err
+
+
+def test_objective_simulated_ranks_the_proxy_plans_in_the_simulation():
+    from accesssim.experiments.optimise import run, write
+
+    data = plan_dict(
+        [{"type": "france_sante", "max_per_unit": 1}],
+        objective="simulated",
+        years=1,
+        seeds=1,
+        budget_per_year=1e5,
+        k_best=2,
+    )
+    data["territory"] = {"departement": "23"}
+    r = run.optimise(planfile.from_dict(data, "s.toml"))
+    assert r.solved.objective == "shortfall"  # the proxy's ranking
+    text = write.report_text(r)
+    assert "Objective 'simulated': of the 2 proxy plans simulated" in text
+    assert {row["name"] for row in r.simulation_rows()} >= {"plan_1", "plan_2"}
