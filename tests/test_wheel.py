@@ -66,7 +66,9 @@ def test_wheel_ships_calibration_territory_examples_and_types(wheel_site):
     shipped = {n for n in names if n.startswith("accesssim/examples/") and n.endswith(".toml")}
     in_repo = {f"accesssim/examples/{p.relative_to(REPO)}" for p in REPO.glob("scenarios/*.toml")}
     in_repo |= {
-        f"accesssim/examples/{p.relative_to(REPO)}" for p in REPO.glob("experiments/*.toml")
+        f"accesssim/examples/{p.relative_to(REPO)}"
+        for folder in ("experiments", "plans")
+        for p in REPO.glob(f"{folder}/*.toml")
     }
     assert shipped == in_repo
     assert any(n.endswith("licenses/LICENSE") for n in names)

@@ -26,6 +26,7 @@ import numpy as np
 from scipy import optimize, sparse
 
 from accesssim.experiments.optimise.proxy import Proxy
+from accesssim.util.text import plural
 
 MARGIN = 1e-6  # a commune counts as lifted at APL >= t + MARGIN in the program (tolerances)
 
@@ -79,7 +80,7 @@ def check_feasible(p: Proxy) -> None:
     if plan.budget_total is not None and n * lv.cost_over(plan.years) > plan.budget_total + 1e-6:
         raise InfeasiblePlan(
             f"{where}: infeasible: [constraints].juniors = {n} costs "
-            f"{n * lv.cost_over(plan.years):,.0f} EUR over {plan.years} years, more than "
+            f"{n * lv.cost_over(plan.years):,.0f} EUR over {plural(plan.years, 'year')}, more than "
             f"[plan].budget_total = {plan.budget_total:,.0f}"
         )
     room = p.cap[p.lever == li]

@@ -20,6 +20,7 @@ from accesssim.outputs import export
 from accesssim.outputs.indicators import SYNTHETIC_NOTE
 from accesssim.util import files as aio
 from accesssim.util import provenance
+from accesssim.util.text import plural
 from accesssim.util.version import __version__, model_version
 
 FILES = {
@@ -48,7 +49,7 @@ def report_text(r: OptimiseResult) -> str:
     if plan.budget_per_year is not None:
         budget.append(f"{_n(plan.budget_per_year)} EUR a year")
     if plan.budget_total is not None:
-        budget.append(f"{_n(plan.budget_total)} EUR over {plan.years} years")
+        budget.append(f"{_n(plan.budget_total)} EUR over {plural(plan.years, 'year')}")
     obj = sol.objective
     what = {
         "lifted": f"people lifted to an APL of at least {plan.threshold:g}",
