@@ -17,8 +17,8 @@ payer, and euros per avoided forgone consultation and per avoided ED visit, foll
 same discounted totals (``cost_effectiveness``), so a test can recompute every ratio from the
 columns.
 
-Not counted (docs/outputs.md, "The payers' ledger"): effects and costs after the horizon; patients' time and travel;
-hospital care that follows an ED visit (only the visit itself).
+Not counted (docs/outputs.md, "The payers' ledger"): effects and costs after the horizon;
+patients' time and travel; hospital care that follows an ED visit (only the visit itself).
 """
 
 from __future__ import annotations
