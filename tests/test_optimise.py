@@ -295,3 +295,79 @@ def test_objective_simulated_ranks_the_proxy_plans_in_the_simulation():
     text = write.report_text(r)
     assert "Objective 'simulated': of the 2 proxy plans simulated" in text
     assert {row["name"] for row in r.simulation_rows()} >= {"plan_1", "plan_2"}
+
+
+def test_a_plan_with_salaried_gps_juniors_and_solidarity_days_is_simulated_where_placed():
+    from accesssim.experiments import runner
+    from accesssim.experiments.optimise import simulate
+
+    levers = [
+        {"type": "salaried_gps", "max_per_unit": 2},
+        {"type": "docteurs_juniors", "max_per_unit": 2},
+        {"type": "solidarity_days", "max_per_unit": 50},
+    ]
+    pl = planfile.from_dict(plan_dict(levers, years=1, seeds=1), "every.toml")
+    p = proxy.build(pl)
+    x = milp.solve(p).best.x
+    specs = {s["type"]: s for s in simulate.policies_of(p, x)}
+    assert set(specs) == {"salaried_gps", "docteurs_juniors", "solidarity_days"}
+    sc = simulate._scenario(p, "plan_1", list(specs.values()))
+    m = runner.run_one(sc, 1, sc.load_territory())
+    e = m.territory.epcis
+    planned = {}
+    for u in np.flatnonzero(x > 0):
+        key = (pl.levers[p.lever[u]].policy, str(p.territory.epcis.siren[p.epci[u]]))
+        planned[key] = planned.get(key, 0) + int(x[u])
+    by_kind = {pol.kind: pol for pol in m.policies}
+    sal = by_kind["salaried_gps"]
+    got = {}
+    for s in e.siren[m.territory.communes.epci[m.gp_commune[sal.gps]]]:
+        got[("salaried_gps", str(s))] = got.get(("salaried_gps", str(s)), 0) + 1
+    assert got == {k: v for k, v in planned.items() if k[0] == "salaried_gps"}
+    juniors = np.concatenate(by_kind["docteurs_juniors"].cohorts)
+    got = {}
+    for s in e.siren[m.territory.communes.epci[m.gp_commune[juniors]]]:
+        got[("docteurs_juniors", str(s))] = got.get(("docteurs_juniors", str(s)), 0) + 1
+    assert got == {k: v for k, v in planned.items() if k[0] == "docteurs_juniors"}
+    rows = {r["type"]: r for r in m.policy_rows}
+    assert rows["salaried_gps"]["posts_opened"] == sum(
+        v for k, v in planned.items() if k[0] == "salaried_gps"
+    )
+    assert rows["docteurs_juniors"]["juniors_active"] == sum(
+        v for k, v in planned.items() if k[0] == "docteurs_juniors"
+    )
+    days = sum(v for k, v in planned.items() if k[0] == "solidarity_days")
+    assert 0 < rows["solidarity_days"]["days"] <= days + 1e-6
+
+
+def test_salaried_gps_and_juniors_default_placement_is_unchanged():
+    from accesssim.policies.juniors import DocteursJuniors
+    from accesssim.policies.salaried_gps import SalariedGps
+
+    assert SalariedGps.PARAMS["rule"].default == "underserved"
+    assert DocteursJuniors.PARAMS["rule"].default == "underserved"
+    with pytest.raises(ValueError, match="epcis: rule = 'list' needs a list"):
+        SalariedGps({"type": "salaried_gps", "rule": "list"})
+
+
+def test_stage_two_with_parameter_uncertainty(tmp_path):
+    from accesssim.experiments.optimise import run, write
+
+    data = plan_dict(
+        [{"type": "salaried_gps", "max_per_unit": 1}], years=1, seeds=1, k_best=1,
+        budget_per_year=4e5,
+    )  # fmt: skip
+    data["territory"] = {"departement": "23"}
+    data["simulation"] = {"uncertainty": 2}
+    r = run.optimise(planfile.from_dict(data, "u.toml"), uncertainty_results=tmp_path)
+    rows = {row["name"]: row for row in r.simulation_rows()}
+    assert "plan_1" in rows and not any(k.startswith("plan_") for k in r.simulation.skipped)
+    row = rows["plan_1"]
+    assert row["parameter_sets"] == 2
+    assert row["forgone_avoided_param_p5"] <= row["forgone_avoided_param"]
+    assert row["forgone_avoided_param"] <= row["forgone_avoided_param_p95"]
+    text = write.report_text(r)
+    assert "### Parameter uncertainty (2 parameter sets x 1 seeds" in text
+    assert "parameters and seeds" in text and "seeds only" in text
+    with pytest.raises(planfile.PlanError, match=r"\[simulation\].uncertainty"):
+        planfile.from_dict({**data, "simulation": {"uncertainty": 1}}, "u.toml")

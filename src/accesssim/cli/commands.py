@@ -132,7 +132,13 @@ def cmd_optimise(args) -> int:
     out = args.out or f"results/optimise_{plan.name}"
     check_out(out, "--out")
     aio.check_folder(out, "optimise", args.force)
-    result = run.optimise(plan, simulate_plans=not args.no_simulate, time_limit=args.time_limit)
+    result = run.optimise(
+        plan,
+        simulate_plans=not args.no_simulate,
+        time_limit=args.time_limit,
+        uncertainty_results=out,
+        workers=args.workers,
+    )
     files = write.write(result, out, figures=not args.no_figures, force=args.force)
     print(write.report_text(result))
     print(f"wrote {len(files)} files to {out}/ in {result.seconds:.1f} s")

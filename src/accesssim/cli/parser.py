@@ -197,6 +197,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=60.0,
         help="seconds the solver may take for each plan (default 60); the gap is reported",
     )
+    o.add_argument(
+        "--workers",
+        type=positive_int,
+        default=1,
+        help="local processes for the stage-2 runs (one scenario each; with [simulation] "
+        "uncertainty, the parameter-set runs too)",
+    )
 
     w = sub.add_parser(
         "sweep",

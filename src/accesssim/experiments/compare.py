@@ -100,19 +100,22 @@ def compare(
     uncertainty: int = 0,
     replacement_range: bool = False,
     uncertainty_results: str | Path = "results",
+    run_workers: int = 1,
     **engine,
 ) -> Comparison:
     """``uncertainty``: also N parameter sets × the seeds (``sensitivity.uncertainty``, runs
     under ``uncertainty_results``; ``engine``: workers, scheduler, dask_local).
     ``replacement_range``: also rerun the solidarity-days scenarios at both ends of
-    ``replacement_share``'s range (``policy_range_runs``)."""
+    ``replacement_share``'s range (``policy_range_runs``). ``run_workers``: the main runs
+    (every scenario's seeds) on that many local processes, one scenario each (the same
+    results: each run depends on its seed only)."""
     base_sc, others = load_all(paths, seeds)
-    base = runner.run(base_sc, show_progress=show_progress)
+    results = run_all([base_sc, *others], run_workers, show_progress)
+    base = results[0]
     prio = frozenset(r["epci"] for r in base.yearly if r["priority_confirmed"])
     cmp = Comparison(base, {}, priority_sirens=prio)
     b = _by_seed(base)
-    for sc in others:
-        res = runner.run(sc, show_progress=show_progress)
+    for sc, res in zip(others, results[1:], strict=True):
         cmp.policies[sc.name] = res
         p = _by_seed(res)
         rows = []
@@ -137,6 +140,28 @@ def compare(
             base_sc, others, uncertainty, uncertainty_results, show_progress=show_progress, **engine
         )
     return cmp
+
+
+def _run_quiet(sc: scenario.Scenario) -> runner.RunTables:
+    res = runner.run(sc, show_progress=False)
+    res.territory = None  # set again in the parent: not sent back through the pipe
+    return res
+
+
+def run_all(scs: list, workers: int = 1, show_progress=None) -> list[runner.RunTables]:
+    """Every scenario's runs, in order; with ``workers`` > 1 on a local process pool."""
+    if workers <= 1 or len(scs) <= 1:
+        return [runner.run(sc, show_progress=show_progress) for sc in scs]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = multiprocessing.get_context("spawn")  # as the sweep engine
+    with ProcessPoolExecutor(min(workers, len(scs)), mp_context=ctx) as pool:
+        out = list(pool.map(_run_quiet, scs))
+    territory = scs[0].load_territory()
+    for res in out:
+        res.territory = territory
+    return out
 
 
 ED_SENSITIVITY_KEY = "ed_without_mt_rr"

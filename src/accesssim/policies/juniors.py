@@ -8,6 +8,7 @@ import numpy as np
 
 from accesssim.model.access_model import WEEKS_PER_YEAR
 from accesssim.params.parameters import Param
+from accesssim.policies import siting
 from accesssim.policies.base import Policy, PolicyHost, Slider
 
 
@@ -28,7 +29,12 @@ class DocteursJuniors(Policy):
     from the year-end after their settling (the first year of the delayed cohort's
     installations), they replace part of the flow, not add to it.
     Cost per junior-month: pay 2,374.62 + 417 (autonomy) + 1,000 (ZIP) + 83 (activity bonus,
-    500 per semester) + supervisor 1,800 + 800 (ZIP) = 6,474.62 EUR gross (docs/sources.md §7.3)."""
+    500 per semester) + supervisor 1,800 + 800 (ZIP) = 6,474.62 EUR gross (docs/sources.md §7.3).
+
+    With ``rule = "list"`` (a budget plan's placement, ``accesssim optimise``) every cohort is
+    placed in the listed EPCIs in order, one junior per listing, the list starting again when
+    the cohort is larger (listed EPCIs outside the run's core are skipped); the cohort's size
+    is still ``per_year`` prorated to the territory."""
 
     kind = "docteurs_juniors"
     PAYER = "assurance_maladie"
@@ -83,10 +89,21 @@ class DocteursJuniors(Policy):
             0,
             1e5,
         ),
+        "rule": Param(
+            "underserved",
+            "where: the EPCI with the lowest APL first (counting the juniors placed), or a list "
+            "(one junior per listing, in order, the list repeated for a larger cohort)",
+            "A",
+            "a choice",
+            kind="choice",
+            options=("underserved", "list"),
+        ),
+        "epcis": siting.EPCIS,
     }
 
     def __init__(self, spec=None, scenario=None):
         super().__init__(spec, scenario)
+        siting.check_list_rule(self)
         self.per_year = self.v.per_year
         self.acts = self.v.acts_per_month
         self.install_share = self.v.install_share
@@ -112,6 +129,7 @@ class DocteursJuniors(Policy):
         self.owed = 0  # juniors installed, credited to the flow at the next year-end but one
         self.postponed_due = 0.0  # installations to postpone, the fraction carried over
         self.n_placed = 0
+        self.list_missed = False  # rule = "list": no listed EPCI in the run's core
         self.schedule_yearly(model, self._arrive)
 
     def _postpone(self, m: PolicyHost) -> None:
@@ -151,12 +169,19 @@ class DocteursJuniors(Policy):
             self.year["juniors_installed"] += int(stay.sum())
         if n <= 0:
             return
+        if self.v.rule == "list":
+            where = siting.choose_epcis(self, m, n, cycle=True)
+            if not len(where):
+                self.list_missed = True
+                return
+        else:
+            e = m.territory.epcis
+            core_e = np.flatnonzero(e.core & (e.population > 0))
+            per_junior = 12 * self.acts / e.population[core_e]  # APL-like gain, per inhabitant
+            counts = most_underserved_first(m.epci_apl()[core_e], per_junior, n)
+            where = np.repeat(core_e, counts)
         self.n_placed += n
-        e = m.territory.epcis
-        core_e = np.flatnonzero(e.core & (e.population > 0))
-        per_junior = 12 * self.acts / e.population[core_e]  # APL-like gain, acts per inhabitant
-        counts = most_underserved_first(m.epci_apl()[core_e], per_junior, n)
-        sites = m.epci_sites(np.repeat(core_e, counts))
+        sites = m.epci_sites(where)
         idx = m.add_gps(
             sites,
             age=np.full(n, 29.0),
@@ -167,6 +192,8 @@ class DocteursJuniors(Policy):
         self.cohorts.append(idx)
 
     def no_effect_reason(self, model: PolicyHost) -> str | None:
+        if self.list_missed and not self.n_placed:
+            return siting.no_core_epci_reason(self)
         if self.arrivals and not self.n_placed:
             pop = model.territory.communes.population[model.core].sum()
             return (

@@ -10,6 +10,7 @@ import numpy as np
 from accesssim.core.workforce import PRACTICE_TYPES
 from accesssim.model.access_model import WEEKS_PER_YEAR
 from accesssim.params.parameters import Param
+from accesssim.policies import siting
 from accesssim.policies.base import PolicyHost, Slider
 from accesssim.policies.installations import (
     ELIGIBILITY_PARAMS,
@@ -36,7 +37,12 @@ class SalariedGps(WorkforceLever):
     not refilled. Cost to the collectivité: the budget per post less the fees it cashes for the
     acts its GPs give (the ledger books those fees, for the consultations added, to the
     Assurance maladie and complementary insurers: without the deduction they would be counted
-    twice)."""
+    twice).
+
+    With ``rule = "list"`` (a budget plan's placement, ``accesssim optimise``) the posts go to
+    the listed EPCIs instead, one post per listing, in order (an EPCI listed twice gets two
+    posts), whatever their APL: ``posts_per_year`` of the list's posts a year until the list
+    is used up (listed EPCIs outside the run's core are skipped)."""
 
     kind = "salaried_gps"
     PAYER = "local"
@@ -94,7 +100,21 @@ class SalariedGps(WorkforceLever):
             "installed here anyway): no figure either way",
         ),
         **ELIGIBILITY_PARAMS,
+        "rule": Param(
+            "underserved",
+            "where: the eligible EPCI with the lowest APL first, or a list (one post per "
+            "listing, in order, posts_per_year a year until the list is used up)",
+            "A",
+            "a choice",
+            kind="choice",
+            options=("underserved", "list"),
+        ),
+        "epcis": siting.EPCIS,
     }
+
+    def __init__(self, spec=None, scenario=None):
+        super().__init__(spec, scenario)
+        siting.check_list_rule(self)
 
     def _zero_year(self):
         return {
@@ -109,7 +129,18 @@ class SalariedGps(WorkforceLever):
 
     def prepare(self, model: PolicyHost) -> None:
         self.gps = np.zeros(0, np.int64)
+        self.listed_opened = False  # rule = "list": some post already opened
+        self.queue = None  # rule = "list": the listed EPCIs not yet given a post
+        if self.v.rule == "list":
+            core = set(siting.candidate_epcis(model).tolist())
+            listed = self._epci_indices(model, self.v.epcis, "epcis")
+            self.queue = [int(k) for k in listed if k in core]
         self.schedule_yearly(model, self._open)
+
+    def _listed(self, n: int) -> np.ndarray:
+        """The next ``n`` listed EPCIs (one post each), taken off the list."""
+        take, self.queue = self.queue[:n], self.queue[n:]
+        return np.asarray(take, np.int64)
 
     def _open(self) -> None:
         m, v = self.model, self.v
@@ -119,15 +150,28 @@ class SalariedGps(WorkforceLever):
         if n == 0:
             self.no_effect("no dose")
             return
-        if len(elig) == 0:
+        if self.queue is not None:
+            where = self._listed(n)
+            n = len(where)
+            if n == 0:
+                self.no_effect(
+                    "every listed EPCI has its posts"
+                    if self.listed_opened
+                    else siting.no_core_epci_reason(self)
+                )
+                return
+            self.listed_opened = True
+        elif len(elig) == 0:
             self.no_effect(no_eligible_reason(v))
             return
-        pop = m.territory.epcis.population[elig]
-        counts = most_underserved_first(m.epci_apl()[elig], v.acts_per_year / pop, n)
+        else:
+            pop = m.territory.epcis.population[elig]
+            counts = most_underserved_first(m.epci_apl()[elig], v.acts_per_year / pop, n)
+            where = np.repeat(elig, counts)
         idx = install(
             self.rng,
             m,
-            np.repeat(elig, counts),
+            where,
             activity=np.full(n, v.acts_per_year),
             practice=np.full(n, HEALTH_CENTRE, dtype=np.int8),
         )

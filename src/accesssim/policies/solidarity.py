@@ -100,6 +100,15 @@ class SolidarityDays(Policy):
             "for the ministry's promise (no locum figure found); compare --replacement-range "
             "reports results at both ends",
         ),
+        "days_per_listing": Param(
+            None,
+            "days a year a listed target receives for each time it is listed in targets "
+            "(none: every volunteer gives days_per_month)",
+            "A",
+            "a budget plan's placement (accesssim optimise): the days it buys per target EPCI",
+            0,
+            1e6,
+        ),
         "well_served_apl": Param(
             4.0,
             "APL from which an EPCI is well served (mandatory mode)",
@@ -210,7 +219,8 @@ class SolidarityDays(Policy):
 
     def target_epcis(self, model: PolicyHost) -> np.ndarray:
         if isinstance(self.target_sirens, list):
-            return self._epci_indices(model, self.target_sirens, "targets")
+            listed = self._epci_indices(model, self.target_sirens, "targets")
+            return np.array(list(dict.fromkeys(listed.tolist())), np.int64)  # once each, in order
         e = model.territory.epcis
         if self.target_sirens == "confirmed":
             return np.flatnonzero(e.priority_confirmed)
@@ -222,6 +232,7 @@ class SolidarityDays(Policy):
     def prepare(self, model: PolicyHost) -> None:
         t = model.territory
         self.targets = self.target_epcis(model)
+        self.week_each = None  # days_per_listing: consultations a week each volunteer gives
         self.volunteer = np.zeros(0, dtype=np.int64)
         self.site = np.zeros(0, dtype=np.int64)
         self.n_eligible = 0
@@ -253,6 +264,14 @@ class SolidarityDays(Policy):
         self.site = src[model.gp_commune[self.volunteer]]
         model.update_service_communes(extra=np.unique(self.site))
         self._given = np.zeros(len(self.volunteer))
+        if self.v.days_per_listing is not None and isinstance(self.target_sirens, list):
+            listed = self._epci_indices(model, self.target_sirens, "targets")
+            days = np.bincount(listed, minlength=len(t.epcis))[self.targets]
+            days = days * float(self.v.days_per_listing)
+            at_site = np.bincount(sites, weights=days, minlength=len(t.communes))
+            serving = np.bincount(self.site, minlength=len(t.communes))
+            each = at_site[self.site] / np.maximum(serving[self.site], 1)  # days a year
+            self.week_each = each * self.per_day / WEEKS_PER_YEAR
 
     def adjust_capacity(self, model: PolicyHost, cap, extra):
         if not len(self.volunteer) or not self.active(model):
@@ -260,7 +279,8 @@ class SolidarityDays(Policy):
             return cap, extra
         days_week = self.days_per_month * 12 / WEEKS_PER_YEAR
         cap = cap.copy()
-        given = np.minimum(cap[self.volunteer], days_week * self.per_day)
+        want = days_week * self.per_day if self.week_each is None else self.week_each
+        given = np.minimum(cap[self.volunteer], want)
         removed = given * (1 - self.replacement)
         cap[self.volunteer] -= removed
         extra = extra + np.bincount(self.site, weights=given, minlength=len(extra))

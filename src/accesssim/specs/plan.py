@@ -31,6 +31,9 @@ sources), never typed into the plan: a plan may override a policy parameter unde
     max_per_epci = 3               # units of all levers together in one EPCI
     solidarity_max_minutes = 60.0  # volunteers within this many minutes of a target
     # juniors = 4                  # the number of docteurs juniors, fixed (placement chosen)
+
+    [simulation]
+    uncertainty = 0                # stage 2 also over N parameter sets (compare --uncertainty)
 """
 
 from __future__ import annotations
@@ -173,7 +176,17 @@ CONSTRAINTS = schema.Table(
         "juniors": schema.Field(int, low=0, high=100_000),
     },
 )
-SECTIONS = {"plan", "territory", "levers", "constraints"}
+
+
+def _sets(v) -> str | None:
+    return None if v == 0 or v >= 2 else "0 (seeds only) or a number of parameter sets >= 2"
+
+
+SIMULATION = schema.Table(
+    "simulation",
+    {"uncertainty": schema.Field(int, default=0, low=0, high=10_000, check=_sets)},
+)
+SECTIONS = {"plan", "territory", "levers", "constraints", "simulation"}
 
 
 @dataclass(frozen=True)
@@ -217,6 +230,7 @@ class Plan:
     solidarity_max_minutes: float = 60.0
     juniors: int | None = None
     random_baseline_seed: int = 1
+    uncertainty: int = 0  # stage 2: parameter sets (the calibration's draws and the ranges)
     description: str = ""
     sha256: str = ""
 
@@ -251,7 +265,9 @@ def _lever(raw, i: int, where: str, years: int) -> Lever:
 
     _Where.years, _Where.start_year, _Where.weeks = years, 2025, years * 52
     try:
-        policy = cls({"type": kind, **params}, _Where())
+        # values only: the optimiser's units act from the plan's start (stage 2 starts them
+        # there), so a policy's later default start (docteurs juniors, Nov. 2026) is not checked
+        policy = cls({"type": kind, "start": 0, **params}, _Where())
     except ValueError as exc:
         raise PlanError(str(exc)) from exc
     values = {k: getattr(policy.v, k) for k in policy.PARAMS}
@@ -331,6 +347,7 @@ def from_dict(data: dict, path=None, raw_bytes: bytes = b"", check_territory: bo
     if dup:
         raise PlanError(f"{where}: [[levers]].type: each lever once, got {dup} more than once")
     cons = schema.check_table(data.get("constraints"), CONSTRAINTS, where, PlanError)
+    sim = schema.check_table(data.get("simulation"), SIMULATION, where, PlanError)
     if "juniors" in cons and "docteurs_juniors" not in {lv.policy for lv in levers}:
         raise PlanError(
             f"{where}: [constraints].juniors: fixes the number of docteurs juniors, but no "
@@ -353,6 +370,7 @@ def from_dict(data: dict, path=None, raw_bytes: bytes = b"", check_territory: bo
         solidarity_max_minutes=cons["solidarity_max_minutes"],
         juniors=cons.get("juniors"),
         random_baseline_seed=head["random_baseline_seed"],
+        uncertainty=sim["uncertainty"],
         description=head["description"],
         sha256=hashlib.sha256(raw_bytes).hexdigest() if raw_bytes else "",
     )

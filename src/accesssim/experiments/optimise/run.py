@@ -97,10 +97,14 @@ def optimise(
     simulate_plans: bool = True,
     show_progress: bool | None = False,
     time_limit: float = 60.0,
+    uncertainty_results="results",
     **engine,
 ) -> OptimiseResult:
     """Stage 1 (the exact proxy optimum, K best, four baselines) and, with ``simulate_plans``,
-    stage 2 (every allocation in the simulation with common random numbers)."""
+    stage 2 (every allocation in the simulation with common random numbers; with
+    ``[simulation].uncertainty`` = N also over N parameter sets, runs under
+    ``uncertainty_results/uncertainty/``). ``engine``: ``workers`` (local processes),
+    ``scheduler``, ``dask_local``."""
     t0 = time.perf_counter()
     if not isinstance(plan, planfile.Plan):
         plan = planfile.load(plan)
@@ -128,7 +132,12 @@ def optimise(
         )
     if simulate_plans:
         result.simulation = simulate.run(
-            p, result.allocations(), result.labels(), show_progress=show_progress, **engine
+            p,
+            result.allocations(),
+            result.labels(),
+            show_progress=show_progress,
+            uncertainty_results=uncertainty_results,
+            **engine,
         )
     result.seconds = time.perf_counter() - t0
     return result

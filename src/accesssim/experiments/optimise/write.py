@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from accesssim.experiments.optimise import simulate
 from accesssim.experiments.optimise.run import OptimiseResult
 from accesssim.outputs import export
 from accesssim.outputs.indicators import SYNTHETIC_NOTE
@@ -119,6 +120,7 @@ def report_text(r: OptimiseResult) -> str:
                     f"{_n(row['ed_avoided_p95'], 1)}] | {_n(row['public_cost_eur'])} | "
                     f"{_n(row['eur_per_forgone_avoided'])} | {_n(row['p_beats_official'], 2)} |"
                 )
+            lines += simulate.report_lines(sim)
             lines += ["", verdict(r)]
             if plan.objective == "simulated":
                 lines += ["", best_simulated(r)]
@@ -215,7 +217,9 @@ def _map(r: OptimiseResult, path: Path) -> None:
 
 def write(r: OptimiseResult, out: str | Path, figures: bool = True, force: bool = False):
     """Every file under ``out``; returns the paths written (the manifest last)."""
-    return aio.write_folder(out, "optimise", lambda d: _write_files(r, d, figures), force)
+    return aio.write_folder(  # uncertainty/: [simulation].uncertainty runs, made before
+        out, "optimise", lambda d: _write_files(r, d, figures), force, ignore=("uncertainty",)
+    )
 
 
 def _write_files(r: OptimiseResult, out: Path, figures: bool) -> dict:
@@ -270,6 +274,8 @@ def _write_files(r: OptimiseResult, out: Path, figures: bool) -> dict:
         },
         "simulated": r.simulation is not None and bool(r.simulation.rows),
         "not_simulated": dict(r.simulation.skipped) if r.simulation else {},
+        "parameter_sets": r.plan.uncertainty,
+        "simulation_runs": r.simulation.runs if r.simulation else 0,
         "notes": r.notes,
         "python": platform.python_version(),
         "provenance": provenance.provenance(),

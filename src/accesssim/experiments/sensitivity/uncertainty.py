@@ -8,6 +8,7 @@ the calibration's draws taken jointly; ``compare`` reports and writes it.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from accesssim.experiments.sensitivity.execute import collect, run_stage
 from accesssim.experiments.sensitivity.noise import rounding_noise
 from accesssim.outputs import export, indicators
 from accesssim.params import parameters
+from accesssim.params.calibration import SHIPPED_CALIBRATION
 from accesssim.specs.ranges import Range, draw_tables, parameter_ranges, uncertain
 from accesssim.specs.scenario import ScenarioError
 from accesssim.specs.study import Study, read_toml
@@ -68,13 +70,16 @@ def uncertainty(base_sc, others, n: int, results, design="lhs", seed=1, **engine
         extra = [{k: tables[j][k] for k in joint} for j in pick]
 
     def data(sc):
-        _, d = read_toml(Path(sc.path))
+        _, d = read_toml(Path(sc.path)) if _is_file(sc) else (b"", scenario_table(sc))
         d.setdefault("scenario", {})["seeds"] = list(base_sc.seeds)
-        return Path(sc.path), d
+        return Path(str(sc.path)), d
 
     h = hashlib.sha256()
     for sc in (base_sc, *others):
-        h.update(Path(sc.path).read_bytes())
+        if _is_file(sc):
+            h.update(Path(sc.path).read_bytes())
+        else:
+            h.update(json.dumps(scenario_table(sc), sort_keys=True, default=str).encode())
     like = Study(
         name="uncertainty",
         path=Path(base_sc.path),
@@ -131,6 +136,27 @@ def uncertainty(base_sc, others, n: int, results, design="lhs", seed=1, **engine
     return Uncertainty(
         n, like.seeds, like.policy_names, pairs, summary, beats, eur, ranges, joint, unsettled
     )
+
+
+def _is_file(sc) -> bool:
+    return sc.path is not None and Path(sc.path).is_file()
+
+
+def scenario_table(sc) -> dict:
+    """A scenario built in Python (no file: the optimiser's stage 2) as the tables a scenario
+    file would hold."""
+    head = {"name": sc.name, "start_year": sc.start_year, "years": sc.years,
+            "seeds": list(sc.seeds)}  # fmt: skip
+    if sc.calibration is None:
+        head["calibration"] = "none"
+    elif Path(sc.calibration) != Path(SHIPPED_CALIBRATION):
+        head["calibration"] = str(Path(sc.calibration).resolve())
+    return {
+        "scenario": head,
+        "territory": sc.territory.as_table(),
+        "parameters": dict(sc.parameters),
+        "policies": [dict(p) for p in sc.policies],
+    }
 
 
 def uncertainty_report(u: Uncertainty, seed_summary: dict | None = None) -> str:
