@@ -371,3 +371,29 @@ def test_stage_two_with_parameter_uncertainty(tmp_path):
     assert "parameters and seeds" in text and "seeds only" in text
     with pytest.raises(planfile.PlanError, match=r"\[simulation\].uncertainty"):
         planfile.from_dict({**data, "simulation": {"uncertainty": 1}}, "u.toml")
+
+
+def test_the_plan_layer_is_also_a_geopackage_listed_in_the_manifest(tmp_path):
+    pytest.importorskip("pyogrio")
+    import json
+
+    from pyogrio import read_info
+    from pyogrio.raw import read
+
+    from accesssim.experiments.optimise import run, write
+
+    data = plan_dict([{"type": "france_sante", "max_per_unit": 1}], budget_per_year=2e5, k_best=1)
+    r = run.optimise(planfile.from_dict(data, "g.toml"), simulate_plans=False)
+    out = tmp_path / "opt"
+    write.write(r, out, figures=False)
+    manifest = json.loads((out / "manifest.json").read_text())
+    names = {str(f["path"] if isinstance(f, dict) else f) for f in manifest["files"]}
+    assert "plan.gpkg" in names and "gpkg" not in manifest["outputs_skipped"]
+    info = read_info(out / "plan.gpkg", layer="plan")
+    gj = json.loads((out / "plan.geojson").read_text())["features"]
+    assert info["geometry_type"] == "MultiPolygon" and info["features"] == len(gj)
+    _, _, geoms, fields = read(out / "plan.gpkg", layer="plan")
+    cols = dict(zip(info["fields"].tolist(), fields, strict=True))
+    assert [str(v) for v in cols["epci"]] == [f["properties"]["epci"] for f in gj]
+    assert cols["plan_units"].tolist() == [f["properties"]["plan_units"] for f in gj]
+    assert int(cols["plan_units"].sum()) == int(r.solved.best.x.sum())

@@ -1,5 +1,6 @@
 """The output folder of ``accesssim optimise``: the plan table, the proxy and simulation
-comparisons, a GeoJSON layer, a map of the plan beside the official list, a report in words
+comparisons, a GeoJSON layer (and the same layer as a GeoPackage when pyogrio is installed), a
+map of the plan beside the official list, a report in words
 and a manifest (``util.files.write_folder``: written aside, the manifest last).
 
 Why the report is written here and not in ``outputs.reports``: it reads the optimiser's own
@@ -29,6 +30,7 @@ FILES = {
     "proxy": "proxy_comparison",
     "simulation": "simulation_comparison",
     "layer": "plan.geojson",
+    "gpkg": "plan.gpkg",  # when pyogrio is installed (export.skipped_formats says otherwise)
     "map": "map_plan.png",
     "report": "report.md",
 }
@@ -178,21 +180,26 @@ def best_simulated(r: OptimiseResult) -> str:
     )
 
 
-def _layer(r: OptimiseResult, path: Path) -> None:
+def _layer(r: OptimiseResult, path: Path, gpkg: Path | None = None) -> None:
+    """The plan by core EPCI as GeoJSON at ``path`` and, given ``gpkg``, the same records and
+    polygons as the GeoPackage layer ``plan``."""
     t = r.proxy.territory
     polys = export.epci_polygons(t)
     e = t.epcis
     units = r.epci_units("plan_1")
     core = np.flatnonzero(np.asarray(e.core, bool))
-    recs, geos = [], []
+    recs, geos, wkbs = [], [], []
     for k in core:
         if k not in polys:
             continue
+        wkbs.append(export.multipolygon_wkb(polys[k]))
         recs.append({"epci": str(e.siren[k]), "epci_name": str(e.name[k]),
                      "plan_units": int(units[k]),
                      "official": bool(e.priority_confirmed[k])})  # fmt: skip
         geos.append({"type": "MultiPolygon", "coordinates": [[ring.tolist()] for ring in polys[k]]})
     aio.atomic_write_text(path, export.geojson_text(recs, geos))
+    if gpkg is not None:
+        export.write_gpkg(gpkg, [("plan", recs, wkbs, "MultiPolygon")])
 
 
 def _map(r: OptimiseResult, path: Path) -> None:
@@ -227,7 +234,7 @@ def _write_files(r: OptimiseResult, out: Path, figures: bool) -> dict:
     export.write_table(out, FILES["proxy"], r.proxy_rows())
     if r.simulation_rows():
         export.write_table(out, FILES["simulation"], r.simulation_rows())
-    _layer(r, out / FILES["layer"])
+    _layer(r, out / FILES["layer"], out / FILES["gpkg"] if export.has("pyogrio") else None)
     if figures:
         _map(r, out / FILES["map"])
     aio.atomic_write_text(out / FILES["report"], report_text(r))
