@@ -24,6 +24,7 @@ errors are ``ScenarioError``s naming the file and key), expands the grid and mak
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import difflib
 import hashlib
@@ -31,7 +32,6 @@ import itertools
 import json
 import math
 import os
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,13 +123,7 @@ def load(
     grid, and may raise to stop."""
     path = Path(path)
     where = str(path)
-    try:
-        raw = path.read_bytes()
-        data = tomllib.loads(raw.decode("utf-8"))
-    except OSError as exc:
-        raise ScenarioError(f"{where}: cannot read the experiment file ({exc.strerror})") from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{where}: not valid TOML ({exc})") from exc
+    raw, data = schema.read_toml(path, ScenarioError, "experiment file")
     schema.check_sections(data, {"experiment", "grid", "points"}, where, ScenarioError)
     head = schema.check_table(data.get("experiment"), HEAD, where, ScenarioError)
     name, files = head["name"], head["scenarios"]
@@ -137,9 +131,9 @@ def load(
     hasher = hashlib.sha256(raw)
     for f in files:
         p = (path.parent / f).resolve()
-        sc = scenario.load(p)  # validates, with errors naming that file
-        sdata = tomllib.loads(p.read_text(encoding="utf-8"))
-        hasher.update(p.read_bytes())
+        raw_s, sdata = schema.read_toml(p, ScenarioError, "scenario file")  # read once
+        sc = scenario.from_dict(copy.deepcopy(sdata), p, raw_s)  # errors name that file
+        hasher.update(raw_s)
         scenarios.append((p, sdata, sc.name))
     names = [n for _, _, n in scenarios]
     if len(set(names)) != len(names):

@@ -39,7 +39,6 @@ sources), never typed into the plan: a plan may override a policy parameter unde
 from __future__ import annotations
 
 import hashlib
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -296,14 +295,7 @@ def load(path: str | Path, check_territory: bool = True) -> Plan:
     """Read and validate a plan file; with ``check_territory`` the territory is loaded once so
     that an unknown région, département or EPCI is refused here, naming the key."""
     path = Path(path)
-    try:
-        raw_bytes = path.read_bytes()
-    except OSError as exc:
-        raise PlanError(f"{path}: cannot read the plan file ({exc.strerror})") from exc
-    try:
-        data = tomllib.loads(raw_bytes.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise PlanError(f"{path}: not valid TOML ({exc})") from exc
+    raw_bytes, data = schema.read_toml(path, PlanError, "plan file")
     return from_dict(data, path, raw_bytes, check_territory)
 
 

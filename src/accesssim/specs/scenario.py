@@ -26,7 +26,6 @@ from __future__ import annotations
 import collections
 import copy
 import hashlib
-import tomllib
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -226,14 +225,7 @@ def _epcis(raw: list, where: str) -> list[str]:
 def load(path: str | Path, seeds: int | None = None) -> Scenario:
     """Read and validate a scenario file; ``seeds`` overrides the file's seed count."""
     path = Path(path)
-    try:
-        raw_bytes = path.read_bytes()
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot read the scenario file ({exc.strerror})") from exc
-    try:
-        data = tomllib.loads(raw_bytes.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{path}: not valid TOML ({exc})") from exc
+    raw_bytes, data = schema.read_toml(path, ScenarioError, "scenario file")
     return from_dict(data, path, raw_bytes, seeds)
 
 

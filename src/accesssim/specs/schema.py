@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import math
 import re
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 MISSING = object()
@@ -113,6 +115,19 @@ def check_value(f: Field, value, where: str, error: type[Exception]):
         if wrong:
             raise error(f"{where}: expected {wrong}, got {shown(value)}")
     return value
+
+
+def read_toml(path: Path, error: type[Exception], what: str = "file") -> tuple[bytes, dict]:
+    """A TOML file's bytes (for hashes) and its data, read once; ``error`` names the file when
+    it cannot be read (``what``: "scenario file", "plan file"...) or is not valid TOML."""
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise error(f"{path}: cannot read the {what} ({exc.strerror})") from exc
+    try:
+        return raw, tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise error(f"{path}: not valid TOML ({exc})") from exc
 
 
 def check_sections(data, allowed, where: str, error: type[Exception]) -> None:

@@ -37,8 +37,8 @@ file's own ``[parameters]`` value for that parameter.
 
 from __future__ import annotations
 
+import copy
 import hashlib
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,13 +131,7 @@ class Study:
 
 def read_toml(path: Path) -> tuple[bytes, dict]:
     """The file's bytes (for the definition hash) and its TOML."""
-    try:
-        raw = path.read_bytes()
-        return raw, tomllib.loads(raw.decode("utf-8"))
-    except OSError as exc:
-        raise StudyError(f"{path}: cannot read the file ({exc.strerror})") from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise StudyError(f"{path}: not valid TOML ({exc})") from exc
+    return schema.read_toml(path, StudyError)
 
 
 def load(path: str | Path, *, check_outputs: Callable[[list, list, str], object]) -> Study:
@@ -157,11 +151,11 @@ def load(path: str | Path, *, check_outputs: Callable[[list, list, str], object]
         if not isinstance(f, str):
             raise StudyError(f"{where}: [sensitivity].{key}: expected a scenario file path")
         p = (path.parent / f).resolve()
-        sc = scenario.load(p)
-        _, sdata = read_toml(p)
+        raw_s, sdata = schema.read_toml(p, ScenarioError, "scenario file")  # read once
+        sc = scenario.from_dict(copy.deepcopy(sdata), p, raw_s)  # errors name that file
         if "years" in head:
             sdata.setdefault("scenario", {})["years"] = head["years"]
-        hasher.update(p.read_bytes())
+        hasher.update(raw_s)
         return p, sdata, sc
 
     bp, bdata, bsc = scen(head.get("baseline"), "baseline")
