@@ -9,7 +9,7 @@ from accesssim.params.parameters import Param
 from accesssim.policies.base import PolicyHost, Slider
 from accesssim.policies.installations import (
     ELIGIBILITY_PARAMS,
-    Prorata,
+    Pipeline,
     WorkforceLever,
     eligible_epcis,
     install,
@@ -122,35 +122,26 @@ class Cesp(WorkforceLever):
         }
 
     def prepare(self, model: PolicyHost) -> None:
-        self.dose = Prorata()
-        self.cohorts: list[list[int]] = []  # [years since signing, signers]
-        self.first_year = None
+        self.pipeline = Pipeline()  # signers, by years since signing
         self.schedule_yearly(model, self._year)
 
     def _year(self) -> None:
         m, v = self.model, self.v
         year = m.start_year + m.year_index
-        for c in self.cohorts:
-            c[0] += 1
         expected = v.signers_per_year * territory_share(m)
-        n = self.dose.take(expected)
-        if n:
-            self.cohorts.append([0, n])
-            if self.first_year is None:
-                self.first_year = year + v.years_to_install
-        due = sum(c[1] for c in self.cohorts if c[0] >= v.years_to_install)
-        self.cohorts = [c for c in self.cohorts if c[0] < v.years_to_install]
-        training = sum(c[1] for c in self.cohorts)
+        n, due = self.pipeline.advance(year, expected, v.years_to_install)
+        first_year = self.pipeline.first_year
+        training = self.pipeline.waiting()
         self.year["signers"] += n
         self.year["signers_in_training"] = training
         self.year["cost_eur"] += training * 12 * v.bursary_per_month
         share = v.gp_share * v.completion_share
         self.year["cesp_installations_pending"] = training * share
-        self.year["first_installation_year"] = self.first_year or 0
+        self.year["first_installation_year"] = first_year or 0
         elig = eligible_epcis(m, v.eligible, v.underserved_apl)
         self.year["eligible_epcis"] = len(elig)
         if not due:
-            if self.first_year is None:
+            if first_year is None:
                 self.no_effect(
                     f"dose rounds to no signer yet ({expected:.2f} a year here)"
                     if v.signers_per_year > 0
@@ -158,7 +149,7 @@ class Cesp(WorkforceLever):
                 )
             else:
                 self.no_effect(
-                    f"signers install from {self.first_year}, after "
+                    f"signers install from {first_year}, after "
                     f"{plural(v.years_to_install, 'year')} of training"
                 )
             return

@@ -94,6 +94,34 @@ class Prorata:
         return n
 
 
+class Pipeline:
+    """Yearly cohorts (CESP signers, extra students) that come due after a lag: each year the
+    cohorts age by one, the year's prorated dose joins as a new cohort, and the cohorts that
+    reach the lag leave as due. ``first_year``: when the first cohort comes due."""
+
+    def __init__(self):
+        self.dose = Prorata()
+        self.cohorts: list[list[int]] = []  # [years since entry, people]
+        self.first_year: int | None = None
+
+    def advance(self, year: int, amount: float, lag: int) -> tuple[int, int]:
+        """Age the cohorts, add this year's whole dose, remove the due: (entered, due)."""
+        for c in self.cohorts:
+            c[0] += 1
+        n = self.dose.take(amount)
+        if n:
+            self.cohorts.append([0, n])
+            if self.first_year is None:
+                self.first_year = year + lag
+        due = sum(c[1] for c in self.cohorts if c[0] >= lag)
+        self.cohorts = [c for c in self.cohorts if c[0] < lag]
+        return n, due
+
+    def waiting(self, younger_than: float = np.inf) -> int:
+        """People still in the pipeline (those in their first ``younger_than`` years)."""
+        return sum(c[1] for c in self.cohorts if c[0] < younger_than)
+
+
 def spread(rng, model: PolicyHost, epcis: np.ndarray, n: int) -> np.ndarray:
     """``n`` EPCIs among ``epcis`` (repeats allowed), drawn in proportion to population (a GP
     chooses among the eligible EPCIs; the policy's own generator)."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from accesssim.params.parameters import Param
 from accesssim.policies.base import PolicyHost, Slider
-from accesssim.policies.installations import Prorata, WorkforceLever
+from accesssim.policies.installations import Pipeline, WorkforceLever
 from accesssim.util.text import plural
 
 
@@ -114,36 +114,27 @@ class NumerusPipeline(WorkforceLever):
         }
 
     def prepare(self, model: PolicyHost) -> None:
-        self.dose = Prorata()
-        self.cohorts: list[list[int]] = []  # [years since admission, students]
-        self.first_year = None
+        self.pipeline = Pipeline()  # students, by years since admission
         self.schedule_yearly(model, self._year)
 
     def _year(self) -> None:
         m, v = self.model, self.v
         year = m.start_year + m.year_index
-        for c in self.cohorts:
-            c[0] += 1
-        n = self.dose.take(v.extra_places)
-        if n:
-            self.cohorts.append([0, n])
-            if self.first_year is None:
-                self.first_year = year + v.lag_years
-        due = sum(c[1] for c in self.cohorts if c[0] >= v.lag_years)
-        self.cohorts = [c for c in self.cohorts if c[0] < v.lag_years]
-        studying = sum(c[1] for c in self.cohorts if c[0] < v.study_years)
+        n, due = self.pipeline.advance(year, v.extra_places, v.lag_years)
+        first_year = self.pipeline.first_year
+        studying = self.pipeline.waiting(v.study_years)
         share = v.gp_share * v.stay_share
         self.year["extra_places"] += n
         self.year["students_in_training"] = studying
         self.year["cost_eur"] += studying * v.cost_per_student_year
-        self.year["pipeline_installations_pending"] = sum(c[1] for c in self.cohorts) * share
-        self.year["first_installation_year"] = self.first_year or 0
+        self.year["pipeline_installations_pending"] = self.pipeline.waiting() * share
+        self.year["first_installation_year"] = first_year or 0
         if not due:
-            if self.first_year is None:
+            if first_year is None:
                 self.no_effect("no dose" if v.extra_places <= 0 else "no whole place yet")
             else:
                 self.no_effect(
-                    f"first graduates install in {self.first_year} "
+                    f"first graduates install in {first_year} "
                     f"({plural(v.lag_years, 'year')} after admission)"
                 )
             return
