@@ -190,20 +190,7 @@ def ed_sensitivity_runs(base_sc, base, others, values=ED_SENSITIVITY_VALUES, sho
         over = {ED_SENSITIVITY_KEY: v, "ed_base_rate": p["ed_base_rate"] * k}
 
         def rerun(sc, over=over):
-            s = scenario.from_dict(
-                {
-                    "scenario": {
-                        "name": sc.name,
-                        "years": sc.years,
-                        "start_year": sc.start_year,
-                        "seeds": sc.seeds,
-                    },
-                    "territory": sc.territory.as_table(),
-                    "parameters": {**sc.parameters, **over},
-                    "policies": sc.policies,
-                }
-            )
-            s.calibration = sc.calibration
+            s = sc.variant(parameters={**sc.parameters, **over})
             return runner.run(s, show_progress=show_progress)
 
         b_res = rerun(base_sc)
@@ -242,20 +229,7 @@ def policy_range_runs(base_sc, base, others, kind, key, show_progress=None) -> d
             policies = [
                 {**spec, key: v} if spec.get("type") == kind else spec for spec in sc.policies
             ]
-            s = scenario.from_dict(
-                {
-                    "scenario": {
-                        "name": sc.name,
-                        "years": sc.years,
-                        "start_year": sc.start_year,
-                        "seeds": sc.seeds,
-                    },
-                    "territory": sc.territory.as_table(),
-                    "parameters": dict(sc.parameters),
-                    "policies": policies,
-                }
-            )
-            s.calibration = sc.calibration
+            s = sc.variant(policies=policies)
             pol = _by_seed(runner.run(s, show_progress=show_progress))
             out[sc.name][v] = {
                 d.name: indicators.interval([d.of(b[seed], pol[seed]) for seed in base_sc.seeds])

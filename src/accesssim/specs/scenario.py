@@ -159,6 +159,31 @@ class Scenario:
         except terr.TerritoryError as exc:
             raise ScenarioError(f"{self.path}: [territory] {exc}") from exc
 
+    def as_tables(self) -> dict:
+        """The scenario as the tables a scenario file would hold (a scenario built in Python
+        has no file: reruns and the optimiser's stage 2 rebuild it from these)."""
+        head = {"name": self.name, "start_year": self.start_year, "years": self.years,
+                "seeds": list(self.seeds)}  # fmt: skip
+        if self.calibration is None:
+            head["calibration"] = "none"
+        elif Path(self.calibration) != Path(SHIPPED_CALIBRATION):
+            head["calibration"] = str(Path(self.calibration).resolve())
+        return {
+            "scenario": head,
+            "territory": self.territory.as_table(),
+            "parameters": dict(self.parameters),
+            "policies": [dict(p) for p in self.policies],
+        }
+
+    def variant(self, parameters: dict | None = None, policies: list | None = None) -> Scenario:
+        """This scenario with other parameters or policies, parsed and validated again."""
+        tables = self.as_tables()
+        if parameters is not None:
+            tables["parameters"] = dict(parameters)
+        if policies is not None:
+            tables["policies"] = [dict(p) for p in policies]
+        return from_dict(tables)
+
     def build_policies(self):
         """Fresh policy objects for one run (a policy keeps its run's state), copied from
         those parsed and validated once when the scenario was read."""

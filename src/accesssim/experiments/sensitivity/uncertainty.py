@@ -18,7 +18,6 @@ from accesssim.experiments.sensitivity.execute import collect, run_stage
 from accesssim.experiments.sensitivity.noise import rounding_noise
 from accesssim.outputs import export, indicators
 from accesssim.params import parameters
-from accesssim.params.calibration import SHIPPED_CALIBRATION
 from accesssim.specs.ranges import Range, draw_tables, parameter_ranges, uncertain
 from accesssim.specs.scenario import ScenarioError
 from accesssim.specs.study import Study, read_toml
@@ -70,7 +69,7 @@ def uncertainty(base_sc, others, n: int, results, design="lhs", seed=1, **engine
         extra = [{k: tables[j][k] for k in joint} for j in pick]
 
     def data(sc):
-        _, d = read_toml(Path(sc.path)) if _is_file(sc) else (b"", scenario_table(sc))
+        _, d = read_toml(Path(sc.path)) if _is_file(sc) else (b"", sc.as_tables())
         d.setdefault("scenario", {})["seeds"] = list(base_sc.seeds)
         return Path(str(sc.path)), d
 
@@ -79,7 +78,7 @@ def uncertainty(base_sc, others, n: int, results, design="lhs", seed=1, **engine
         if _is_file(sc):
             h.update(Path(sc.path).read_bytes())
         else:
-            h.update(json.dumps(scenario_table(sc), sort_keys=True, default=str).encode())
+            h.update(json.dumps(sc.as_tables(), sort_keys=True, default=str).encode())
     like = Study(
         name="uncertainty",
         path=Path(base_sc.path),
@@ -140,23 +139,6 @@ def uncertainty(base_sc, others, n: int, results, design="lhs", seed=1, **engine
 
 def _is_file(sc) -> bool:
     return sc.path is not None and Path(sc.path).is_file()
-
-
-def scenario_table(sc) -> dict:
-    """A scenario built in Python (no file: the optimiser's stage 2) as the tables a scenario
-    file would hold."""
-    head = {"name": sc.name, "start_year": sc.start_year, "years": sc.years,
-            "seeds": list(sc.seeds)}  # fmt: skip
-    if sc.calibration is None:
-        head["calibration"] = "none"
-    elif Path(sc.calibration) != Path(SHIPPED_CALIBRATION):
-        head["calibration"] = str(Path(sc.calibration).resolve())
-    return {
-        "scenario": head,
-        "territory": sc.territory.as_table(),
-        "parameters": dict(sc.parameters),
-        "policies": [dict(p) for p in sc.policies],
-    }
 
 
 def uncertainty_report(u: Uncertainty, seed_summary: dict | None = None) -> str:
