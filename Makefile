@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 OUT    := results/demo
 
-.PHONY: demo test lint bench territory clean sensitivity-example docs examples-check
+.PHONY: demo test lint bench territory clean sensitivity-example docs examples-check examples
 
 $(BIN)/python:
 	@PY=$$(scripts/find_python.sh) || exit 1; echo "using $$PY"; "$$PY" -m venv $(VENV)
@@ -40,6 +40,10 @@ lint: $(VENV)/.installed
 # the worked example of results/sensitivity_cvl and results/compare_uncertainty (README)
 sensitivity-example: $(VENV)/.installed
 	BIN=$(BIN) scripts/sensitivity_example.sh
+
+# regenerate every curated example under results/ after a model change (about 15 minutes)
+examples: $(VENV)/.installed
+	BIN=$(BIN) scripts/regenerate_examples.sh
 
 # regenerate the cheap curated examples under results/ and compare them with the committed files
 # (numbers within relative 1e-9, text equal after normalising timings; about 1 min of one core):
