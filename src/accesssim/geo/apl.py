@@ -13,6 +13,29 @@ import numpy as np
 
 from accesssim.core import access, metrics
 from accesssim.geo import travel
+from accesssim.params.parameters import PARAMETERS
+
+AGE_WEIGHTS = PARAMETERS["apl_age_weights"].default
+
+
+def standardised_population(territory, age_weights=AGE_WEIGHTS) -> np.ndarray:
+    """Demand as DREES counts it: each commune's population weighted by the GP use of its age
+    bands, ``pop × (shares · w) / (national shares · w)``, so that France's standardised
+    population equals its population and an older commune weighs more.
+
+    The shares are the commune's département's (a proxy, DATA.md) unless a finer file was
+    built in; ``age_weights=None`` or a territory without ages gives the plain population.
+    """
+    c = territory.communes
+    pop = c.population.astype(float)
+    if age_weights is None or c.age_shares is None:
+        return pop
+    w = np.asarray(age_weights, float)
+    if w.shape != (c.age_shares.shape[1],) or np.any(~np.isfinite(w)) or np.any(w <= 0):
+        raise ValueError(f"age_weights must be {c.age_shares.shape[1]} positive numbers, got {w}")
+    reference = (territory.meta.get("age_structure") or {}).get("national_shares")
+    ref = np.asarray(reference, float) if reference else pop @ c.age_shares / max(pop.sum(), 1)
+    return pop * (c.age_shares.astype(float) @ w) / float(ref @ w)
 
 
 def territory_apl(
@@ -22,12 +45,15 @@ def territory_apl(
     travel_params=None,
     cache: bool = True,
     cache_dir=None,
+    age_weights=AGE_WEIGHTS,
+    under_65: bool = False,
 ) -> np.ndarray:
     """APL of each commune of a territory from its modelled GP head-counts.
 
-    Supply = GPs × ``acts_per_gp`` in each commune; demand = 2026 population (not
-    age-standardised: per-commune ages are not in the shipped data, and no public proxy is
-    applied). Travel times follow Insee's METRIC convention (no intra-commune time) unless
+    Supply = GPs × ``acts_per_gp`` in each commune (GPs under 65 only with ``under_65``, as in
+    DREES's « APL aux médecins généralistes de 65 ans ou moins »); demand = 2026 population
+    standardised by age (:func:`standardised_population`; ``age_weights=None``: plain
+    population). Travel times follow Insee's METRIC convention (no intra-commune time) unless
     ``travel_params`` says otherwise, as DREES's APL does.
     """
     if not (np.isfinite(acts_per_gp) and acts_per_gp > 0):
@@ -36,7 +62,13 @@ def territory_apl(
     params = travel_params or travel.METRIC
     times = travel.travel_matrix(territory, decay.cutoff, params, cache=cache, cache_dir=cache_dir)
     c = territory.communes
-    return access.e2sfca(c.gp * float(acts_per_gp), c.population.astype(float), times, decay)
+    gps = c.gp.astype(float)
+    if under_65:
+        if c.gp_65plus is None:
+            raise ValueError("this territory has no GP ages (commune_gp_65plus): rebuild it")
+        gps = gps - c.gp_65plus
+    demand = standardised_population(territory, age_weights)
+    return access.e2sfca(gps * float(acts_per_gp), demand, times, decay)
 
 
 @dataclass(frozen=True)

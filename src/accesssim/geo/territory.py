@@ -64,6 +64,11 @@ class Communes:
     gp: np.ndarray  # modelled private-practice GP head-count (CNAM 2024 spread by SIRENE)
     gp_mep: np.ndarray  # of which GPs with a particular expertise (MEP), modelled
     core: np.ndarray  # True inside the selection, False in its buffer
+    # modelled GPs aged 65+ (département share spread by GPs; DATA.md, GP ages); None: unknown
+    gp_65plus: np.ndarray | None = None
+    # (n, 5) shares of the Insee bands 0-19, 20-39, 40-59, 60-74, 75+ (the département's unless
+    # a finer file was given to the build); None: unknown (APL demand not standardised)
+    age_shares: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.code)
@@ -314,6 +319,8 @@ def _load_cached(path: str) -> Territory:
             gp=a["commune_gp"],
             gp_mep=a["commune_gp_mep"],
             core=np.ones(len(a["commune_code"]), bool),
+            gp_65plus=a["commune_gp_65plus"],
+            age_shares=a["commune_age_shares"],
         )
         epcis = Epcis(
             siren=a["epci_siren"],
@@ -361,7 +368,8 @@ def _load_cached(path: str) -> Territory:
 
 def _check(t: Territory, path: Path) -> None:
     n, m = len(t.communes), len(t.epcis)
-    lengths = {f.name: len(getattr(t.communes, f.name)) for f in fields(Communes)}
+    columns = {f.name: getattr(t.communes, f.name) for f in fields(Communes)}
+    lengths = {k: len(v) for k, v in columns.items() if v is not None}
     bad = [k for k, v in lengths.items() if v != n]
     if bad or t.communes.epci.min() < 0 or t.communes.epci.max() >= m:
         raise TerritoryError(f"territory file {path} is inconsistent ({bad}); {REBUILD_HINT}")
@@ -369,7 +377,8 @@ def _check(t: Territory, path: Path) -> None:
 
 # ---------------------------------------------------------------------- helpers
 def _take(obj, idx):
-    return replace(obj, **{f.name: getattr(obj, f.name)[idx] for f in fields(obj)})
+    columns = {f.name: getattr(obj, f.name) for f in fields(obj)}
+    return replace(obj, **{k: v[idx] for k, v in columns.items() if v is not None})
 
 
 def _unit_xyz(lon, lat) -> np.ndarray:

@@ -16,6 +16,7 @@ from accesssim.core import access, metrics, workforce
 from accesssim.core.weekly import WeekState, cohort_layout
 from accesssim.core.workforce import MSP, Workforce
 from accesssim.geo import travel
+from accesssim.geo.apl import standardised_population
 from accesssim.geo.territory import Territory
 from accesssim.params.parameters import ADULT_BANDS
 
@@ -90,6 +91,8 @@ class SimState:
             t, access.DREES_DECAY.cutoff, tp.metric(), cache=cache
         )
         self.apl_weights = access.weights(self.times_apl)  # DREES bands, kept for every APL
+        # APL demand: population standardised by age, as accesssim apl and validate count it
+        self.apl_demand = standardised_population(t, p["apl_age_weights"])
         self.road = travel.road_graph(t, tp)
         self.intra = travel.intra_minutes(t, tp)
         ed = t.emergency
@@ -168,14 +171,13 @@ class SimState:
     def current_apl(self) -> np.ndarray:
         """APL now, with supply as ``access.territory_apl`` and ``accesssim validate`` count
         it: each GP's full-time equivalent (activity / acts_per_gp) times the national acts
-        per GP (national_gp_acts / gps_france), METRIC times."""
+        per GP (national_gp_acts / gps_france), METRIC times, demand standardised by age."""
         p = self.p
         per_fte = p["national_gp_acts"] / p["gps_france"] / p["acts_per_gp"]
         supply = np.bincount(
             self.gp_commune, weights=self.gp_annual_activity() * per_fte, minlength=len(self.core)
         )
-        pop = self.territory.communes.population.astype(float)
-        return access.e2sfca_weighted(supply, pop, self.apl_weights)
+        return access.e2sfca_weighted(supply, self.apl_demand, self.apl_weights)
 
     def epci_apl(self) -> np.ndarray:
         """Population-weighted APL of each EPCI now."""

@@ -23,8 +23,9 @@ from accesssim.util.text import plural
 
 MODELLED_NOTE = (
     "Modelled: GP supply = CNAM 2024 private-practice GP head-counts per département spread "
-    "over communes by SIRENE 2019 GP establishments; demand = 2026 population, not "
-    "age-standardised; road times from a two-level road graph fitted to reference times, "
+    "over communes by SIRENE 2019 GP establishments; demand = 2026 population "
+    "standardised by age with each département's age mix (Insee 2023) and assumed weights; "
+    "road times from a two-level road graph fitted to reference times, "
     "METRIC convention (travel.py, accesssim validate)."
 )
 

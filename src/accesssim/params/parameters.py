@@ -79,6 +79,19 @@ PARAMETERS: dict[str, Param] = {
         range_source="its level is rescaled to consultations_per_inhabitant; only the shape "
         "matters and no alternative shape is sourced",
     ),
+    "apl_age_weights": Param(
+        (0.80, 0.725, 0.95, 1.40, 1.95),
+        "relative GP use per Insee age band 0-19, 20-39, 40-59, 60-74, 75+ (APL demand)",
+        "A",
+        "consumption by age not found (docs/sources.md §2: REPSS 1.6.3 gives only the share "
+        "with a GP contact by age); the model's age_consultation_weights averaged over the "
+        "years of each Insee band; normalised so the national standardised population equals "
+        "the population",
+        distribution="fixed",
+        range_source="range: the gradient's exponent (weights ** k): k = 0 is no "
+        "standardisation (every band 1), k = 2 doubles the gradient; the validate rows are "
+        "reported at k = 0 and 1 (DATA.md, APL); not sampled because no shape is sourced",
+    ),
     # --- supply
     "acts_per_gp": Param(
         5000.0,

@@ -7,7 +7,13 @@ shared :class:`Context` (France, APL, travel times, road pairs; computed once, l
 * ``fitted``: a model input was chosen to match this figure (never evidence of validity);
 * ``set by construction``: the model reproduces it by design (e.g. the APL mean equals national
   supply over demand);
-* ``independent``: nothing was tuned on it; the real test.
+* ``independent``: nothing was tuned on it; the real test;
+* ``conditional``: independent, but the model value depends on an assumed parameter (the row
+  says which, and shows other values of it);
+* ``no reference``: a model output with no published figure beside it (context, not a test).
+
+An access row whose value most people get by construction (0 minutes inside their own commune)
+says which share of people it actually tests (``tested``).
 
 A check whose model value falls outside its tolerance is listed under the table with its
 ``why_missed`` text, or as *unexplained*: a miss is reported, never hidden or tuned away.
@@ -16,12 +22,14 @@ Other modules add rows with :func:`register`. ``accesssim validate`` prints the 
 writes it as CSV and markdown (``--out``).
 
 Modules: ``checks`` (the :class:`Check` row and the registry), ``context`` (what the checks
-share), ``roads`` (the road pairs read and compared), ``territory_checks`` and ``care_checks`` (the
-rows, registered here in the table's order), ``table`` (the table computed,
+share), ``roads`` (the road pairs read and compared), ``territory_checks``, ``apl_checks`` (the APL
+against DREES's held-out file by département) and ``care_checks`` (the rows, registered here in
+the table's order), ``table`` (the table computed,
 as markdown, CSV and files, and the road-pair summary printed under it).
 """
 
-from accesssim.experiments.validation import care_checks, territory_checks
+from accesssim.experiments.validation import apl_checks, care_checks, territory_checks
+from accesssim.experiments.validation.apl_checks import read_drees_apl, region_markdown
 from accesssim.experiments.validation.checks import REGISTRY, STATUSES, Check, register
 from accesssim.experiments.validation.context import Context
 from accesssim.experiments.validation.roads import (
@@ -41,7 +49,7 @@ from accesssim.experiments.validation.table import (
     write,
 )
 
-for _check in (*territory_checks.CHECKS, *care_checks.CHECKS):
+for _check in (*territory_checks.CHECKS, *apl_checks.CHECKS, *care_checks.CHECKS):
     register(_check)
 
 __all__ = [
@@ -57,7 +65,9 @@ __all__ = [
     "no_road_footer",
     "pair_stats",
     "pairs_markdown",
+    "read_drees_apl",
     "read_road_pairs",
+    "region_markdown",
     "register",
     "road_pair_ratios",
     "run",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from accesssim.experiments.validation.context import Context
 
-STATUSES = ("fitted", "set by construction", "independent")
+STATUSES = ("fitted", "set by construction", "independent", "conditional", "no reference")
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,8 @@ class Check:
     percent: bool = False
     note: str = ""
     why_missed: str = ""  # printed when the model falls outside the tolerance
+    # share of people whose value the row can test (e.g. those not at 0 minutes by convention)
+    tested: Callable[[Context], float] | None = None
 
     def __post_init__(self):
         if self.status not in STATUSES:

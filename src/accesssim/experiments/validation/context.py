@@ -23,6 +23,7 @@ class Context:
         self.pairs_path = Path(pairs_path or ROAD_PAIRS)
         self.cache = cache
         self.params = travel.METRIC
+        self._care_runs: dict = {}
 
     @functools.cached_property
     def pop(self) -> np.ndarray:
@@ -35,6 +36,16 @@ class Context:
     @functools.cached_property
     def apl_summary(self) -> dict:
         return access.summarize_apl(self.apl, self.pop)
+
+    @functools.cached_property
+    def apl_under_65(self) -> np.ndarray:
+        """DREES's variant: GPs aged 65 and over left out of supply."""
+        return territory_apl(self.t, travel_params=self.params, cache=self.cache, under_65=True)
+
+    @functools.cached_property
+    def overseas(self) -> np.ndarray:
+        """Communes of the overseas départements (codes 97x)."""
+        return np.char.startswith(self.t.communes.departement.astype(str), "97")
 
     @functools.cached_property
     def graph(self):
@@ -60,9 +71,20 @@ class Context:
     def care(self) -> dict:
         """A baseline run of the model (shipped calibration): its national figures of the last
         year and its EPCI rows (the care-path rows read them)."""
+        return self.care_with()
+
+    def care_with(self, **params) -> dict:
+        """:attr:`care` with some parameters changed (the rows conditional on an assumption);
+        each run once per Context."""
+        key = tuple(sorted(params.items()))
+        if key not in self._care_runs:
+            self._care_runs[key] = self._care_run(params)
+        return self._care_runs[key]
+
+    def _care_run(self, params: dict) -> dict:
         from accesssim.model.access_model import AccessModel
 
-        m = AccessModel(self.t, rng=self.care_seed, cache=self.cache, agents=False)
+        m = AccessModel(self.t, params=params, rng=self.care_seed, cache=self.cache, agents=False)
         m.run_for(52 * self.care_years)
         last = m.start_year + m.year_index - 1
         rows = [r for r in m.yearly_rows if r["year"] == last]

@@ -13,6 +13,8 @@ from accesssim.experiments.validation.context import Context
 from accesssim.experiments.validation.roads import pair_stats
 from accesssim.util import files as aio
 
+TESTED_WHO = "not at 0 minutes by the METRIC convention (outside a commune with the service)"
+
 
 def run(ctx: Context | None = None, checks: list[Check] | None = None) -> list[dict]:
     """Compute every registered check; one dict per row."""
@@ -21,6 +23,7 @@ def run(ctx: Context | None = None, checks: list[Check] | None = None) -> list[d
     for chk in checks or REGISTRY:
         value = float(chk.compute(ctx))
         within = None if chk.low is None else bool(chk.low - 1e-12 <= value <= chk.high + 1e-12)
+        tested = None if chk.tested is None else float(chk.tested(ctx))
         rows.append(
             {
                 "check": chk.name,
@@ -33,6 +36,7 @@ def run(ctx: Context | None = None, checks: list[Check] | None = None) -> list[d
                 "source": chk.source,
                 "year": chk.year,
                 "note": chk.note,
+                "tested_share": tested,
                 "why_missed": chk.why_missed if within is False else "",
             }
         )
@@ -54,7 +58,10 @@ def markdown(rows: list[dict]) -> str:
     ]
     for r in rows:
         w = {True: "yes", False: "**no**", None: "-"}[r["within"]]
-        src = r["source"] + (f" ({r['note']})" if r["note"] else "")
+        notes = [r["note"]] if r["note"] else []
+        if r.get("tested_share") is not None:
+            notes.append(f"tests the {100 * r['tested_share']:.1f}% of people {TESTED_WHO}")
+        src = r["source"] + (f" ({'; '.join(notes)})" if notes else "")
         out.append(
             f"| {r['check']} | {r['model_text']} | {r['published']} | {r['tolerance']} | {w} "
             f"| {r['status']} | {r['year']} | {src} |"
@@ -69,7 +76,7 @@ def markdown(rows: list[dict]) -> str:
 def csv_text(rows: list[dict]) -> str:
     buf = io.StringIO()
     keys = ["check", "model", "published", "tolerance", "within", "status", "year", "source"]
-    keys += ["note", "why_missed"]
+    keys += ["note", "tested_share", "why_missed"]
     w = csv.DictWriter(buf, fieldnames=keys, lineterminator="\n")
     w.writeheader()
     for r in rows:

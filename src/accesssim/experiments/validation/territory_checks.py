@@ -16,6 +16,30 @@ def _urban(ctx):
     return ctx.t.communes.density_class <= 1
 
 
+def _outside_gp_commune(ctx) -> float:
+    """Share of people in a commune without a GP: the only ones a GP-time row can test (the
+    others are at 0 minutes by the METRIC convention)."""
+    return float(ctx.pop[ctx.t.communes.gp == 0].sum() / ctx.pop.sum())
+
+
+def _outside_ed_commune(sel=None):
+    def share(ctx) -> float:
+        s = np.ones(len(ctx.pop), bool) if sel is None else sel(ctx)
+        no_ed = np.ones(len(ctx.pop), bool)
+        no_ed[ctx.t.emergency.commune] = False
+        return float(ctx.pop[s & no_ed].sum() / ctx.pop[s].sum())
+
+    return share
+
+
+def _metro_mean(ctx) -> float:
+    return metrics.weighted_mean(ctx.apl[~ctx.overseas], ctx.pop[~ctx.overseas])
+
+
+def _overseas_mean(ctx) -> float:
+    return metrics.weighted_mean(ctx.apl[ctx.overseas], ctx.pop[ctx.overseas])
+
+
 def _priority_overlap(ctx) -> float:
     c, e = ctx.t.communes, ctx.t.epcis
     epci_apl = metrics.group_mean(ctx.apl, ctx.pop, c.epci, len(e))
@@ -44,7 +68,37 @@ CHECKS = (
         DREES_2023,
         "2023",
         lambda ctx: ctx.apl_summary["mean"],
-        note="mean = supply / demand: 230 M acts / 68.35 M inhabitants (unreachable supply lost)",
+        note="France, metropolitan and overseas together; mean = supply / demand: 230 M acts / "
+        "68.35 M inhabitants (unreachable supply lost); demand standardised by age",
+    ),
+    Check(
+        "APL mean, metropolitan France",
+        3.73,
+        "3.73",
+        "reported",
+        None,
+        None,
+        "independent",
+        "DREES APL file by département (data set 530, France-Monitor), population-weighted "
+        "mean of its départements' means: another level than DREES's 3.3 publication",
+        "2023",
+        _metro_mean,
+        note="shown apart from overseas; the model's national level is set by construction "
+        "(row above), so read the gap between the two rows, not their level",
+    ),
+    Check(
+        "APL mean, overseas départements",
+        4.18,
+        "4.18 (without Mayotte)",
+        "reported",
+        None,
+        None,
+        "independent",
+        "DREES APL file by département (data set 530, France-Monitor), population-weighted "
+        "mean of Guadeloupe, Martinique, Guyane and La Réunion",
+        "2023",
+        _overseas_mean,
+        note="the model includes Mayotte, which the file lacks",
     ),
     Check(
         "APL, mean of the 10% lowest",
@@ -57,6 +111,7 @@ CHECKS = (
         "DREES 2023 via Caisse des dépôts blog",
         "2023",
         lambda ctx: ctx.apl_summary["bottom_decile_mean"],
+        note="France, metropolitan and overseas together (as published)",
     ),
     Check(
         "APL, mean of the 10% highest",
@@ -69,26 +124,27 @@ CHECKS = (
         "DREES 2023 via Caisse des dépôts blog",
         "2023",
         lambda ctx: ctx.apl_summary["top_decile_mean"],
+        note="France, metropolitan and overseas together (as published)",
     ),
     Check(
-        "population with APL < 2.5, at the 2023 level",
+        "population with APL < 2.5, at the 2023 level, vs the 2015-2018 variants",
         None,
         "4-12%",
         "range",
         0.04,
         0.12,
         "independent",
-        "none published since 2018; range of 2015-2018 variants (DREES ER 1144, Dossier 17); "
-        "a 2023 bottom-decile mean of 1.4 alone implies at least 10%",
+        "range of 2015-2018 variants (DREES ER 1144 by territoire de vie-santé, Dossier 17); "
+        "not comparable: another APL version and unit; the comparable 2022-2024 file gives "
+        "14.9-18.2% (rows below)",
         "2015-2018",
         lambda ctx: ctx.apl_summary["share_below_2_5"],
         percent=True,
         why_missed=(
-            "demand is not age-standardised and the under-65 supply variant is missing (the "
-            "shipped data have no per-commune ages and no GP ages), and GP placement follows "
-            "SIRENE 2019 establishments, which concentrate GPs in towns (densities by commune "
-            "class in DATA.md); the published range dates from 2015-2018, when the mean was "
-            "3.8-4.1, so at the 2023 mean a higher share is expected (see the 2015-level row)"
+            "the range is of an older APL version (DREES's 2022-2024 file by commune gives "
+            "14.9-18.2%); beyond that, GP placement follows SIRENE 2019 establishments, which "
+            "concentrate GPs in towns (DATA.md), and demand is standardised with the "
+            "département's ages, not each commune's"
         ),
     ),
     Check(
@@ -105,9 +161,9 @@ CHECKS = (
         _apl_2015_share,
         percent=True,
         why_missed=(
-            "same causes as the 2023-level row: no age standardisation, no under-65 variant, "
-            "SIRENE placement; placing GPs by population instead does not fix it (22% at the 2023"
-            " level, DATA.md), so no placement knob was moved to land on this figure"
+            "same causes as the 2023-level row: SIRENE placement, ages of the département, and "
+            "another APL version; placing GPs by population instead does not fix it (DATA.md), "
+            "so no placement knob was moved to land on this figure"
         ),
     ),
     Check(
@@ -122,7 +178,9 @@ CHECKS = (
         "2017",
         lambda ctx: ctx.share_within(ctx.gp_minutes, 10),
         percent=True,
-        note="METRIC convention: no intra-commune time",
+        note="METRIC convention: no intra-commune time; people in a commune with a GP pass by "
+        "construction (that share is fitted to 84%)",
+        tested=_outside_gp_commune,
     ),
     Check(
         "population ≤ 20 min from a GP",
@@ -136,6 +194,7 @@ CHECKS = (
         "2007",
         lambda ctx: ctx.share_within(ctx.gp_minutes, 20),
         percent=True,
+        tested=_outside_gp_commune,
     ),
     Check(
         "population > 30 min from an ED",
@@ -149,6 +208,7 @@ CHECKS = (
         "2015",
         lambda ctx: 1 - ctx.share_within(ctx.ed_minutes, 30),
         percent=True,
+        tested=_outside_ed_commune(),
         note="the ED list misses private clinics' EDs (pushes up) and keeps public hospitals "
         "without an ED (pushes down): DATA.md",
         why_missed=(
@@ -169,6 +229,7 @@ CHECKS = (
         "2021",
         lambda ctx: ctx.share_within(ctx.ed_minutes, 30, _urban(ctx)),
         percent=True,
+        tested=_outside_ed_commune(_urban),
         note="urban = dense and intermediate communes (density-class proxy)",
         why_missed=(
             "as for the > 30 min row: public hospitals without an ED are kept as ED sites (DATA.md)"
@@ -186,6 +247,7 @@ CHECKS = (
         "2021",
         lambda ctx: ctx.share_within(ctx.ed_minutes, 30, ~_urban(ctx)),
         percent=True,
+        tested=_outside_ed_commune(lambda ctx: ~_urban(ctx)),
         note="rural = sparse and very sparse communes (density-class proxy)",
         why_missed=(
             "as for the > 30 min row: ED sites include public hospitals without an ED, and fast "
