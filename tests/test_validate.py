@@ -12,7 +12,11 @@ def test_every_registered_check_has_a_status_a_source_and_a_year():
         assert chk.status in validate.STATUSES
         assert chk.source and chk.year
     names = {c.name for c in validate.REGISTRY}
-    for needed in ("APL mean", "population ≤ 10 min from a GP", "population > 30 min from an ED"):
+    for needed in (
+        "APL mean",
+        "population ≤ 10 min from a GP",
+        "population > 30 min from an ED (ED sites only), metropolitan",
+    ):
         assert needed in names
 
 

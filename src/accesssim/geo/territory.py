@@ -41,6 +41,7 @@ DENSITY_THRESHOLDS = (1500.0, 300.0, 25.0)
 EARTH_RADIUS_KM = 6371.0088
 DEFAULT_BUFFER_KM = 30.0
 _NO_PAIRS = np.zeros((0, 2), np.int32)
+_NO_TEXT = np.zeros(0, "<U1")
 
 
 class TerritoryError(ValueError):
@@ -96,13 +97,39 @@ class Epcis:
 
 @dataclass(frozen=True, eq=False)
 class EmergencySites:
-    """Approximated emergency departments (one per commune; see DATA.md)."""
+    """Emergency-department sites authorised in the DREES SAE, placed in their source's commune
+    (DATA.md). ``Territory.emergency`` holds those counting for ED access (general
+    authorisation, not specialised); ``Territory.emergency_other`` the paediatric-only and
+    specialised ones, kept with their flags. Several sites may share a commune."""
 
     commune: np.ndarray
     lon: np.ndarray
     lat: np.ndarray
     finess: np.ndarray
     name: np.ndarray
+    city: np.ndarray | None = None  # the commune name the source gives
+    departement: np.ndarray | None = None  # the département the source gives
+    category: np.ndarray | None = None  # chu, ch, army, private, gcs (FINESS groups)
+    general: np.ndarray | None = None  # SAE general authorisation
+    pediatric: np.ndarray | None = None  # SAE paediatric authorisation
+    specialised: np.ndarray | None = None  # one specialty only (e.g. ophthalmic)
+    passages: np.ndarray | None = None  # SAE visits of the vintage year, -1 if unknown
+
+    _DEFAULTS = {
+        "city": "",
+        "departement": "",
+        "category": "",
+        "general": True,
+        "pediatric": False,
+        "specialised": False,
+        "passages": -1,
+    }
+
+    def __post_init__(self):
+        # files and synthetic territories without the SAE fields: general sites, no flags
+        for k, v in self._DEFAULTS.items():
+            if getattr(self, k) is None:
+                object.__setattr__(self, k, np.full(len(self.commune), v))
 
     def __len__(self) -> int:
         return len(self.commune)
@@ -132,6 +159,10 @@ class Territory:
     checksum: str = ""
     label: str = "France"
     fast_links: FastLinks = field(default_factory=lambda: FastLinks(_NO_PAIRS, np.zeros(0)))
+    # listed ED sites that do not count for access (paediatric-only, specialised)
+    emergency_other: EmergencySites = field(
+        default_factory=lambda: EmergencySites(*(np.zeros(0, np.int32),) * 3, *(_NO_TEXT,) * 2)
+    )
 
     # ------------------------------------------------------------------ views
     def commune_graph(self) -> sparse.csr_matrix:
@@ -257,9 +288,13 @@ class Territory:
         e_core = np.zeros(len(self.epcis), bool)
         e_core[np.unique(c.epci[core])] = True
         epcis = replace(_take(self.epcis, e_old), core=e_core[e_old])
-        ed_keep = keep[self.emergency.commune]
-        ed = _take(self.emergency, np.flatnonzero(ed_keep))
-        ed = replace(ed, commune=new_of[ed.commune].astype(np.int32))
+        ed, ed_other = (
+            replace(
+                _take(e, keep[e.commune]),
+                commune=new_of[e.commune[keep[e.commune]]].astype(np.int32),
+            )
+            for e in (self.emergency, self.emergency_other)
+        )
         adj = new_of[self.commune_adjacency]
         adj = adj[(adj >= 0).all(1)]
         fl = new_of[self.fast_links.pairs]
@@ -280,6 +315,7 @@ class Territory:
             communes=communes,
             epcis=epcis,
             emergency=ed,
+            emergency_other=ed_other,
             commune_adjacency=adj.astype(np.int32),
             epci_adjacency=eadj.astype(np.int32),
             outlines=outlines,
@@ -335,13 +371,7 @@ def _load_cached(path: str) -> Territory:
             priority_confirmed=a["epci_priority_confirmed"],
             core=np.ones(len(a["epci_siren"]), bool),
         )
-        ed = EmergencySites(
-            commune=a["ed_commune"],
-            lon=a["ed_lon"],
-            lat=a["ed_lat"],
-            finess=a["ed_finess"],
-            name=a["ed_name"],
-        )
+        ed, ed_other = _emergency_sites(a)
         names = {
             "region": dict(zip(a["region_code"].tolist(), a["region_name"].tolist(), strict=True)),
             "departement": dict(
@@ -352,6 +382,7 @@ def _load_cached(path: str) -> Territory:
             communes=communes,
             epcis=epcis,
             emergency=ed,
+            emergency_other=ed_other,
             commune_adjacency=a["commune_adjacency"],
             epci_adjacency=a["epci_adjacency"],
             outlines=(a["epci_ring_xy"], a["epci_ring_offsets"], a["epci_ring_owner"]),
@@ -364,6 +395,30 @@ def _load_cached(path: str) -> Territory:
         raise TerritoryError(f"territory file {p} is unreadable ({exc}); {REBUILD_HINT}") from exc
     _check(terr, p)
     return terr
+
+
+def _emergency_sites(a) -> tuple[EmergencySites, EmergencySites]:
+    """The ED sites counting for access and the other listed ones (files built before the SAE
+    list have no ``ed_access``: every site counts)."""
+    optional = {
+        "city": "ed_city",
+        "departement": "ed_departement",
+        "category": "ed_category",
+        "general": "ed_general",
+        "pediatric": "ed_pediatric",
+        "specialised": "ed_specialised",
+        "passages": "ed_passages",
+    }
+    sites = EmergencySites(
+        commune=a["ed_commune"].astype(np.int32),
+        lon=a["ed_lon"],
+        lat=a["ed_lat"],
+        finess=a["ed_finess"],
+        name=a["ed_name"],
+        **{k: a[v] for k, v in optional.items() if v in a},
+    )
+    access = a["ed_access"] if "ed_access" in a else np.ones(len(sites), bool)
+    return _take(sites, access), _take(sites, ~access)
 
 
 def _check(t: Territory, path: Path) -> None:

@@ -1,5 +1,5 @@
-"""The rows checking the territory and its cores: APL, travel times to GPs and EDs, road
-pairs, GP placement, priority EPCIs."""
+"""The rows checking the territory and its cores: APL, travel times to GPs, road pairs, GP
+placement, priority EPCIs (the ED rows are in ``ed_checks``)."""
 
 from __future__ import annotations
 
@@ -20,16 +20,6 @@ def _outside_gp_commune(ctx) -> float:
     """Share of people in a commune without a GP: the only ones a GP-time row can test (the
     others are at 0 minutes by the METRIC convention)."""
     return float(ctx.pop[ctx.t.communes.gp == 0].sum() / ctx.pop.sum())
-
-
-def _outside_ed_commune(sel=None):
-    def share(ctx) -> float:
-        s = np.ones(len(ctx.pop), bool) if sel is None else sel(ctx)
-        no_ed = np.ones(len(ctx.pop), bool)
-        no_ed[ctx.t.emergency.commune] = False
-        return float(ctx.pop[s & no_ed].sum() / ctx.pop[s].sum())
-
-    return share
 
 
 def _metro_mean(ctx) -> float:
@@ -195,77 +185,6 @@ CHECKS = (
         lambda ctx: ctx.share_within(ctx.gp_minutes, 20),
         percent=True,
         tested=_outside_gp_commune,
-    ),
-    Check(
-        "population > 30 min from an ED",
-        0.06,
-        "6%",
-        "± 2 pt",
-        0.04,
-        0.08,
-        "independent",
-        "DREES (ED only, end 2015), via Le Quotidien du médecin; 10% in AMRF 2021",
-        "2015",
-        lambda ctx: 1 - ctx.share_within(ctx.ed_minutes, 30),
-        percent=True,
-        tested=_outside_ed_commune(),
-        note="the ED list misses private clinics' EDs (pushes up) and keeps public hospitals "
-        "without an ED (pushes down): DATA.md",
-        why_missed=(
-            "the ED list keeps some public hospitals without an ED and the road speeds were "
-            "fitted on town-to-town pairs, which makes rural trips to a hospital town fast; the "
-            "missing private clinics' EDs push the other way"
-        ),
-    ),
-    Check(
-        "urban population ≤ 30 min from an ED",
-        0.96,
-        "96%",
-        "± 3 pt",
-        0.93,
-        0.99,
-        "independent",
-        "AMRF (Association des maires ruraux) 2021, via CNews 15/03/2021",
-        "2021",
-        lambda ctx: ctx.share_within(ctx.ed_minutes, 30, _urban(ctx)),
-        percent=True,
-        tested=_outside_ed_commune(_urban),
-        note="urban = dense and intermediate communes (density-class proxy)",
-        why_missed=(
-            "as for the > 30 min row: public hospitals without an ED are kept as ED sites (DATA.md)"
-        ),
-    ),
-    Check(
-        "rural population ≤ 30 min from an ED",
-        0.79,
-        "79%",
-        "± 5 pt",
-        0.74,
-        0.84,
-        "independent",
-        "AMRF 2021, via CNews 15/03/2021",
-        "2021",
-        lambda ctx: ctx.share_within(ctx.ed_minutes, 30, ~_urban(ctx)),
-        percent=True,
-        tested=_outside_ed_commune(lambda ctx: ~_urban(ctx)),
-        note="rural = sparse and very sparse communes (density-class proxy)",
-        why_missed=(
-            "as for the > 30 min row: ED sites include public hospitals without an ED, and fast "
-            "links fitted on town-to-town pairs shorten rural trips"
-        ),
-    ),
-    Check(
-        "emergency sites",
-        719,
-        "719",
-        "reported",
-        None,
-        None,
-        "independent",
-        "DREES Enquête Urgences 2023 (points d'accueil, public and private)",
-        "2023",
-        lambda ctx: float(len(ctx.t.emergency)),
-        note="public C.H./C.H.R. sites only; the source has no ED flag (DATA.md)",
     ),
     Check(
         "road pairs, held out: geometric-mean ratio model/reference",
