@@ -66,7 +66,7 @@ bench: $(VENV)/.installed
 SHARED_DATA := ../shared/data
 
 territory: $(VENV)/.installed
-	@test -d $(SHARED_DATA) || { echo "make territory: $(SHARED_DATA) is missing. It must hold the CNAM, SIRENE, FINESS/GISCO and priority-EPCI CSVs listed in DATA.md (Sources), from the project's shared data folder cloned beside this repository, or pass fresher files: python scripts/build_territory.py --cnam F --sirene F --finess F --priority F" >&2; exit 2; }
+	@test -d $(SHARED_DATA) || { echo "make territory: $(SHARED_DATA) is missing. It must hold the CNAM, SIRENE and priority-EPCI CSVs listed in DATA.md (Sources), from the project's shared data folder cloned beside this repository, or pass fresher files: python scripts/build_territory.py --cnam F --sirene F --priority F (the ED list and the age structure are in scripts/inputs/)" >&2; exit 2; }
 	@command -v npm >/dev/null || { echo "make territory: npm is missing (it fetches @etalab/decoupage-administratif 6.0.0); install Node.js or pass --decoupage DIR to scripts/build_territory.py" >&2; exit 2; }
 	$(PIP) install --quiet -e '.[test,build-data]'
 	$(BIN)/python scripts/build_territory.py
