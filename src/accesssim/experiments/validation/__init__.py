@@ -16,12 +16,12 @@ Other modules add rows with :func:`register`. ``accesssim validate`` prints the 
 writes it as CSV and markdown (``--out``).
 
 Modules: ``checks`` (the :class:`Check` row and the registry), ``context`` (what the checks
-share), ``roads`` (the road pairs read and compared), ``territory_checks`` and ``care_checks`` (the
-rows, registered here in the table's order), ``table`` (the table computed,
-as markdown, CSV and files, and the road-pair summary printed under it).
+share), ``roads`` (the road pairs read and compared), ``territory_checks``, ``care_checks`` and
+``saturation_checks`` (the rows, registered here in the table's order), ``table`` (the table
+computed, as markdown, CSV and files, and the road-pair summary printed under it).
 """
 
-from accesssim.experiments.validation import care_checks, territory_checks
+from accesssim.experiments.validation import care_checks, saturation_checks, territory_checks
 from accesssim.experiments.validation.checks import REGISTRY, STATUSES, Check, register
 from accesssim.experiments.validation.context import Context
 from accesssim.experiments.validation.roads import (
@@ -41,7 +41,7 @@ from accesssim.experiments.validation.table import (
     write,
 )
 
-for _check in (*territory_checks.CHECKS, *care_checks.CHECKS):
+for _check in (*territory_checks.CHECKS, *care_checks.CHECKS, *saturation_checks.CHECKS):
     register(_check)
 
 __all__ = [
