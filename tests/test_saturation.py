@@ -25,11 +25,11 @@ def test_delay_summary_by_hand():
     s = saturation.delay_summary(np.array([7.0, 0.0]), np.array([1.0, 3.0]))
     assert s["mean"] == pytest.approx(1.75)
     assert s["median"] == 0.0  # three quarters wait nothing
-    # one exponential of mean 5: median 5 ln 2; over 5 days e^-1; over 11 days e^-2.2
+    # one exponential of mean 5: median 5 ln 2; over 1 day e^-0.2; over 5 days e^-1
     s = saturation.delay_summary(np.array([5.0]), np.array([2.0]))
     assert s["median"] == pytest.approx(5 * np.log(2), rel=1e-9)
     assert s["over_5_days"] == pytest.approx(np.exp(-1.0))
-    assert s["over_11_days"] == pytest.approx(np.exp(-2.2))
+    assert s["over_1_day"] == pytest.approx(np.exp(-0.2))
     # means 1 and 3, equal weights: e^-x + e^-x/3 = 1, i.e. y^3 + y - 1 = 0 with y = e^-x/3
     y = 0.6823278038280193  # the real root of y^3 + y - 1
     med = saturation.exponential_mixture_median(np.array([1.0, 3.0]), np.array([1.0, 1.0]))

@@ -89,18 +89,18 @@ def exponential_mixture_median(means: np.ndarray, weights: np.ndarray) -> float:
 
 def delay_summary(days: np.ndarray, weights: np.ndarray) -> dict[str, float]:
     """Mean and median delay (days) over communes weighted by ``weights`` (consultations
-    served), and the shares waiting over 5 and over 11 days (DREES ER 1085: a quarter, and
-    10 %), the last three from the exponential mixture."""
+    served), and the shares waiting over 1 day and over 5 days (DREES ER 1085: 49 % the same
+    or the next day, a quarter 5 days or more), the last three from the exponential mixture."""
     d = np.asarray(days, float)
     w = np.asarray(weights, float)
     total = w.sum()
     if total <= 0:
-        return dict.fromkeys(("mean", "median", "over_5_days", "over_11_days"), float("nan"))
+        return dict.fromkeys(("mean", "median", "over_1_day", "over_5_days"), float("nan"))
     return {
         "mean": float(d @ w / total),
         "median": exponential_mixture_median(d, w),
+        "over_1_day": exponential_mixture_share_over(d, w, 1.0),
         "over_5_days": exponential_mixture_share_over(d, w, 5.0),
-        "over_11_days": exponential_mixture_share_over(d, w, 11.0),
     }
 
 

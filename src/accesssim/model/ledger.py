@@ -406,8 +406,8 @@ def saturation_year(ledger: Ledger, s: SimState, apl) -> dict:
         out[f"delay_days_mean{tail}"] = d["mean"]
         out[f"delay_days_median{tail}"] = d["median"]
         if not name:
+            out["share_delay_over_1_day"] = d["over_1_day"]
             out["share_delay_over_5_days"] = d["over_5_days"]
-            out["share_delay_over_11_days"] = d["over_11_days"]
     sat = gp_saturation(ledger, s)
     el = sat["eligible"]
     n_el = max(int(el.sum()), 1)
