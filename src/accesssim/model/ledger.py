@@ -300,12 +300,22 @@ def record_year(ledger: Ledger, s: SimState, year: int, apl, forwent) -> None:
                 ),
             }
         )
-    # priority group × age band
+    # priority group × metropolitan / overseas EPCIs (a partition: overseas rows only where
+    # the run has overseas communes) × age band
     prio = e.priority_confirmed[ep]
-    for group, sel in (("priority_confirmed", prio & core), ("other", ~prio & core)):
+    ov = overseas[ep]
+    parts = [
+        (group, o, g & core & (ov == o))
+        for group, g in (("priority_confirmed", prio), ("other", ~prio))
+        for o in (False, True)
+    ]
+    for group, o, sel in parts:
+        if o and not sel.any():
+            continue
         for b, band in enumerate(parameters.AGE_BANDS):
             ppl = s.people[sel, b].sum()
-            row = {"year": year, "group": group, "age_band": band, "people": float(ppl)}
+            row = {"year": year, "group": group, "overseas": o, "age_band": band}
+            row["people"] = float(ppl)
             for f in ("needed", "in_person", "tele", "forgone", "ed"):
                 row[f] = float(acc[f][sel, b].sum())
             row["people_forwent"] = float(forwent[sel, b].sum())
