@@ -153,8 +153,9 @@ def test_ed_sensitivity_keeps_the_baseline_total_it_says_and_reports_what_it_got
     main = sum(r["ed_visits"] for r in cmp.baseline.yearly)
     assert kept["main"] == pytest.approx(main)
     for v in compare.ED_SENSITIVITY_VALUES:
-        # rescaled on the main run's split by cause: the total moves only through waiting
-        assert kept[v] == pytest.approx(main, rel=0.02), v
+        # rescaled on the main run's split by cause, then (where waiting moved the total by
+        # more than 2 %, as where supply binds) once more in proportion
+        assert kept[v] == pytest.approx(main, rel=2 * compare.ED_KEEP_TOLERANCE), v
     by_v = cmp.sensitivity["juniors"]
     assert set(by_v) == set(compare.ED_SENSITIVITY_VALUES)
     report = compare.report_markdown(cmp)

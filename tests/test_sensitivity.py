@@ -197,7 +197,8 @@ def test_uncertainty_interval_contains_seed_only_interval(tmp_path):
     """Creuse, where GP capacity binds, so solidarity days have a seed-only spread; the
     parameter + seed interval must contain it. (Not a theorem: with few draws, a policy whose
     effect is exactly 0 in most parameter sets can have seed noise outside it, see
-    docs/sensitivity.md; that is why both intervals are reported.)"""
+    docs/sensitivity.md; that is why both intervals are reported. Six sets: with supply as
+    delivered, four left the seed interval's low end outside.)"""
     from accesssim.experiments import compare
 
     creuse = 'departement = "23"'
@@ -213,15 +214,17 @@ def test_uncertainty_interval_contains_seed_only_interval(tmp_path):
     )
     (tmp_path / "tele.toml").write_text(tele)
     files = [tmp_path / f for f in ("base.toml", "days.toml", "tele.toml")]
-    cmp = compare.compare(files, uncertainty=4, uncertainty_results=tmp_path / "u")
+    cmp = compare.compare(files, uncertainty=6, uncertainty_results=tmp_path / "u")
     u = cmp.uncertainty
-    assert len(u.pairs["days"]) == 4 * 3
+    assert len(u.pairs["days"]) == 6 * 3
     for d in ("forgone_avoided", "ed_avoided"):
         _, lo, hi = u.summary["days"][d]
         _, slo, shi = cmp.summary["days"][d]
         assert shi > slo  # the seed-only interval is not a point
         assert lo <= slo and shi <= hi, d
-        assert hi - lo > 10 * (shi - slo)  # parameters matter more than seeds here
+        # parameters matter more than seeds here (less than they did before issue 19: the
+        # delivered-activity spread, cv 0.55, makes each seed's GP stock differ more)
+        assert hi - lo > 2 * (shi - slo)
     # paired probabilities are complementary
     assert u.beats[("days", "tele")] + u.beats[("tele", "days")] == pytest.approx(1)
     # every draw is checked for an unsettled weekly state: per policy, the (set, seed) pairs
@@ -231,14 +234,14 @@ def test_uncertainty_interval_contains_seed_only_interval(tmp_path):
     import json
 
     runs = {}
-    for m in (tmp_path / "u" / "uncertainty" / "lhs4" / "runs").glob("*/manifest.json"):
+    for m in (tmp_path / "u" / "uncertainty" / "lhs6" / "runs").glob("*/manifest.json"):
         man = json.loads(m.read_text())
         runs[(man["point"]["set"], man["scenario"], man["seed"])] = man["values"]
-    assert len(runs) == 4 * 3 * 3  # 4 sets × base, days, tele × 3 seeds
+    assert len(runs) == 6 * 3 * 3  # 6 sets × base, days, tele × 3 seeds
     assert set(u.unsettled) == {"days", "tele"}
     for pol in ("days", "tele"):
         noise_by_pair = []
-        for i in range(4):
+        for i in range(6):
             for s in (1, 2, 3):
                 base, p = runs[(i, "base", s)], runs[(i, pol, s)]
                 w = max(base["weekly_wobble"], p["weekly_wobble"])

@@ -20,6 +20,7 @@ from mesa.datacollection import DataCollector
 from mesa.discrete_space import Network
 from mesa.time import Priority, Schedule
 
+from accesssim.core.saturation import SATURATED_LOAD
 from accesssim.core.weekly import FLOWS, WEEKS_PER_YEAR, InvariantError, simulate_week
 from accesssim.core.workforce import draw_with_caps
 from accesssim.geo.territory import Territory
@@ -88,7 +89,7 @@ class AccessModel(Model):
         self.state = SimState(territory, p, self.rng, self.time, cache)
         self._setup_space_and_agents()
         n = len(self.core)
-        self.ledger = Ledger(self.people.shape[:2], n, len(territory.emergency))
+        self.ledger = Ledger(self.people.shape[:2], n, len(territory.emergency), p["capacity_flex"])
         self._month = 0
         self.year_index = 0
         for policy in self.policies:
@@ -362,6 +363,8 @@ class AccessModel(Model):
 
     def _end_of_year(self) -> None:
         self.ledger.close_year(self.state, self.start_year + self.year_index)
+        # GPs whose patients asked for all their delivered activity take no new MT patients
+        saturated = self.ledger.gp_mean_load(len(self.gp_commune)) >= SATURATED_LOAD
         exits, installs, from_policies = self._gp_flows()
         self.last_year.update(
             exits=exits, installations=installs, installations_from_policies=from_policies
@@ -369,7 +372,7 @@ class AccessModel(Model):
         s = self.state
         s.update_service_communes()
         s.update_lists(self.time)
-        s.register_patients()
+        s.register_patients(saturated)
         s.update_nearest_gp()
         for policy in self.policies:
             policy.end_of_year(self)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from accesssim.core import access, metrics
+from accesssim.core import access, metrics, saturation
 from accesssim.core.weekly import ED_CAUSES, FLOWS, by_commune
 from accesssim.model.state import SimState
 from accesssim.params import parameters
@@ -76,15 +76,22 @@ class Ledger:
         shape: the cohorts' (communes, bands) shape, as the flows.
         n_communes: communes of the run.
         n_ed: emergency sites of the run.
+        capacity_flex: the run's ``capacity_flex`` (a GP's load is its acts ÷ its delivered
+            activity, flex excluded: ``saturation.regular_load``).
     """
 
-    def __init__(self, shape: tuple[int, int], n_communes: int, n_ed: int):
+    def __init__(
+        self, shape: tuple[int, int], n_communes: int, n_ed: int, capacity_flex: float = 0.0
+    ):
         self.year_acc = {k: np.zeros(shape, order="F") for k in FLOWS}  # as the flows
         self.month_acc = {k: np.zeros(n_communes) for k in FLOWS}
         self.year_wait = np.zeros(n_communes)
         # GP-treatable ED visits this year by cause (weekly.ED_CAUSES), per commune
         self.year_ed_cause = {k: np.zeros(n_communes) for k in ED_CAUSES}
         self.year_backlog = np.zeros(n_communes)  # sum over weeks of the backlog
+        self.capacity_flex = capacity_flex
+        self.year_gp_load = np.zeros(0)  # per GP: sum over weeks of acts ÷ delivered activity
+        self.year_gp_weeks = np.zeros(0)  # per GP: weeks summed (GPs join during the year)
         self.tele_share_max_gp = 0.0  # largest weekly tele share of one GP this year
         self.week_flows = {k: np.zeros(shape, order="F") for k in FLOWS}
         self.week_totals = dict.fromkeys((*FLOWS, "backlog"), 0.0)
@@ -105,6 +112,7 @@ class Ledger:
         for k, v in week.ed_by_cause().items():
             self.year_ed_cause[k] += v
         self.year_backlog += week.waiting
+        self._add_gp_load(week.gp_utilisation)
         acts = week.gp_tele + week.gp_in_person
         share = np.divide(week.gp_tele, acts, out=np.zeros_like(acts), where=acts > 0)
         self.tele_share_max_gp = max(self.tele_share_max_gp, float(share.max(initial=0.0)))
@@ -125,6 +133,28 @@ class Ledger:
                 site[ok], weights=per_commune["ed"][ok], minlength=len(self.ed_visits_by_site)
             )
         return flows
+
+    def _add_gp_load(self, utilisation: np.ndarray) -> None:
+        n = len(utilisation)
+        if n > len(self.year_gp_load):  # GPs added since: their sums start now
+            pad = n - len(self.year_gp_load)
+            self.year_gp_load = np.concatenate([self.year_gp_load, np.zeros(pad)])
+            self.year_gp_weeks = np.concatenate([self.year_gp_weeks, np.zeros(pad)])
+        self.year_gp_load[:n] += saturation.regular_load(utilisation, self.capacity_flex)
+        self.year_gp_weeks[:n] += 1
+
+    def gp_mean_load(self, n_gps: int) -> np.ndarray:
+        """Per GP (``n_gps`` of them), this year's mean load (acts ÷ delivered activity; 0
+        for a GP without a simulated week)."""
+        load = np.zeros(n_gps)
+        k = min(n_gps, len(self.year_gp_load))
+        np.divide(
+            self.year_gp_load[:k],
+            self.year_gp_weeks[:k],
+            out=load[:k],
+            where=self.year_gp_weeks[:k] > 0,
+        )
+        return load
 
     # ------------------------------------------------------------------ month
     def close_month(self, month: int, territory, core: np.ndarray) -> None:
@@ -186,6 +216,8 @@ class Ledger:
         for v in self.year_ed_cause.values():
             v[:] = 0
         self.year_backlog[:] = 0
+        self.year_gp_load[:] = 0
+        self.year_gp_weeks[:] = 0
         self.tele_share_max_gp = 0.0
         self.ed_visits_by_site[:] = 0
 
@@ -210,6 +242,10 @@ def record_year(ledger: Ledger, s: SimState, year: int, apl, forwent) -> None:
 
     def epci_sum(v):
         return _by(ep, v * core, n_e)
+
+    sat = gp_saturation(ledger, s)
+    gp_ep = ep[s.gp_commune]
+    overseas = _by(ep, pop * is_overseas(c), n_e) > 0.5 * _by(ep, pop, n_e)
 
     needed = epci_sum(acc["needed"].sum(1))
     forgone = epci_sum(acc["forgone"].sum(1))
@@ -236,6 +272,9 @@ def record_year(ledger: Ledger, s: SimState, year: int, apl, forwent) -> None:
         "minutes_nearest_ed": metrics.group_mean(np.minimum(s.ed_minutes, 240), w, ep, n_e),
         # people more than 30 minutes from urgent care: the nearest ED or médecin correspondant
         "population_urgent_over_30": epci_sum(pop * (s.urgent_minutes > URGENT_CARE_MINUTES)),
+        # GPs holding a list, and those refusing new MT patients (core/saturation.py)
+        "gps_with_list": _by(gp_ep, sat["eligible"].astype(float), n_e),
+        "gps_refusing": _by(gp_ep, (sat["eligible"] & sat["refusing"]).astype(float), n_e),
     }
     for k in np.flatnonzero(e.core):
         p_k = max(people[k], 1e-9)
@@ -245,6 +284,7 @@ def record_year(ledger: Ledger, s: SimState, year: int, apl, forwent) -> None:
                 "epci": str(e.siren[k]),
                 "epci_name": str(e.name[k]),
                 "priority_confirmed": bool(e.priority_confirmed[k]),
+                "overseas": bool(overseas[k]),
                 "population": float(pop_e[k]),
                 **{f: float(v[k]) for f, v in cols.items()},
                 "renoncement_rate": float(forgone[k] / needed[k]) if needed[k] > 0 else 0.0,
@@ -252,14 +292,30 @@ def record_year(ledger: Ledger, s: SimState, year: int, apl, forwent) -> None:
                 "ed_per_1000": float(1000 * cols["ed_visits"][k] / p_k),
                 "gps": int(gps[k]),
                 "utilisation": float(util[k] / gps[k]) if gps[k] else 0.0,
+                # the appointment delay in days: 7 × mean backlog ÷ served a week
+                "delay_days": float(
+                    saturation.delay_days(
+                        cols["mean_backlog"][k] * 52, cols["in_person"][k] + cols["tele"][k]
+                    )
+                ),
             }
         )
-    # priority group × age band
+    # priority group × metropolitan / overseas EPCIs (a partition: overseas rows only where
+    # the run has overseas communes) × age band
     prio = e.priority_confirmed[ep]
-    for group, sel in (("priority_confirmed", prio & core), ("other", ~prio & core)):
+    ov = overseas[ep]
+    parts = [
+        (group, o, g & core & (ov == o))
+        for group, g in (("priority_confirmed", prio), ("other", ~prio))
+        for o in (False, True)
+    ]
+    for group, o, sel in parts:
+        if o and not sel.any():
+            continue
         for b, band in enumerate(parameters.AGE_BANDS):
             ppl = s.people[sel, b].sum()
-            row = {"year": year, "group": group, "age_band": band, "people": float(ppl)}
+            row = {"year": year, "group": group, "overseas": o, "age_band": band}
+            row["people"] = float(ppl)
             for f in ("needed", "in_person", "tele", "forgone", "ed"):
                 row[f] = float(acc[f][sel, b].sum())
             row["people_forwent"] = float(forwent[sel, b].sum())
@@ -312,8 +368,68 @@ def national_year(ledger: Ledger, s: SimState, apl, forwent) -> dict:
         "apl_share_below_2_5": metrics.share_below(apl, w, access.SUBDENSE_THRESHOLD),
         "forwent_apl_below_1_5": _share_forwent(s, forwent, apl < 1.5),
         "forwent_apl_above_1_5": _share_forwent(s, forwent, apl >= 1.5),
+        "forwent_apl_1_5_to_2_5": _share_forwent(s, forwent, (apl >= 1.5) & (apl < 2.5)),
+        **{
+            f"forwent_apl_{name}": _share_forwent(s, forwent, (apl >= lo) & (apl < hi))
+            for name, lo, hi in saturation.APL_CLASSES
+        },
         "gps": int((s.gp_active & core[s.gp_commune]).sum()),
+        **saturation_year(ledger, s, apl),
     }
+
+
+def is_overseas(communes) -> np.ndarray:
+    """Communes of the overseas départements (codes 97x), reported apart from metropolitan
+    France in every average over priority EPCIs."""
+    return np.char.startswith(np.asarray(communes.departement).astype(str), "97")
+
+
+def gp_saturation(ledger: Ledger, s: SimState) -> dict[str, np.ndarray]:
+    """Per GP this year: mean load (acts ÷ delivered activity), list at its cap, saturated,
+    refusing new MT patients (``saturation.refusing``), and eligible (active in the core,
+    holding a list: the population DREES's panel asks)."""
+    w = s.workforce
+    load = ledger.gp_mean_load(len(w))
+    list_full = w.holds_list & (w.list >= w.list_cap(s.p) * (1 - 1e-9))
+    return {
+        "load": load,
+        "list_full": list_full,
+        "saturated": load >= saturation.SATURATED_LOAD,
+        "refusing": saturation.refusing(load, list_full),
+        "eligible": w.active & w.holds_list & s.core[w.commune],
+    }
+
+
+def saturation_year(ledger: Ledger, s: SimState, apl) -> dict:
+    """The year's saturation figures (core/saturation.py): delay (days) nationally and by APL
+    class, GPs refusing new MT patients, the deciles of GP load."""
+    core = s.core
+    acc = ledger.year_acc
+    served = (acc["in_person"] + acc["tele"]).sum(1)
+    days = saturation.delay_days(ledger.year_backlog, served)
+    out = {}
+    classes = [("", 0.0, np.inf), *saturation.APL_CLASSES]
+    for name, lo, hi in classes:
+        sel = core & (apl >= lo) & (apl < hi)
+        d = saturation.delay_summary(days[sel], served[sel])
+        tail = f"_{name}" if name else ""
+        out[f"delay_days_mean{tail}"] = d["mean"]
+        out[f"delay_days_median{tail}"] = d["median"]
+        if not name:
+            out["share_delay_over_1_day"] = d["over_1_day"]
+            out["share_delay_over_5_days"] = d["over_5_days"]
+    sat = gp_saturation(ledger, s)
+    el = sat["eligible"]
+    n_el = max(int(el.sum()), 1)
+    out["share_gps_refusing"] = float((sat["refusing"] & el).sum() / n_el)
+    out["share_gps_saturated"] = float((sat["saturated"] & el).sum() / n_el)
+    out["share_gps_list_full"] = float((sat["list_full"] & el).sum() / n_el)
+    active = s.gp_active & core[s.gp_commune]
+    load = sat["load"][active]
+    out["gp_load_mean"] = float(load.mean()) if len(load) else float("nan")
+    for q, v in zip(range(10, 100, 10), saturation.deciles(load), strict=True):
+        out[f"gp_load_p{q}"] = float(v)
+    return out
 
 
 def _share_forwent(s: SimState, forwent, mask) -> float:

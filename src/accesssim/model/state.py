@@ -256,8 +256,16 @@ class SimState:
         mt_total = self.people[:, ADULT_BANDS, 0].sum()
         workforce.update_lists(self.workforce, self.p, mt_total, time)
 
-    def register_patients(self) -> None:
-        workforce.register(self.workforce, self.p, self.people, self.service, *self._reach())
+    def register_patients(self, saturated=None) -> None:
+        """People without an MT register with accepting GPs within reach; GPs ``saturated``
+        (bool per GP; GPs added since count as not saturated) accept none this year."""
+        w = self.workforce
+        full = np.zeros(len(w), bool)
+        if saturated is not None:
+            full[: len(saturated)] = saturated[: len(w)]
+        w.accepting &= ~full
+        workforce.register(w, self.p, self.people, self.service, *self._reach())
+        w.accepting &= ~full
 
     def _reach(self):
         return self.weights, self.weights_t

@@ -105,9 +105,14 @@ INDICATORS: dict[str, Indicator] = {}
 # the one definition of "priority EPCIs" in run, compare and sweep outputs (ledger.py's
 # ``priority_confirmed`` column); policies may target another list (their own dose)
 PRIORITY_LABEL = "priority EPCIs = the 58 confirmed on the ministry's June 2025 list"
+# metropolitan and overseas EPCIs apart as well: the 9 overseas priority EPCIs would
+# otherwise set the priority averages (issue 19)
 PRIORITY_GROUPS: dict[str, Callable[[dict], bool]] = {
     "priority": lambda r: bool(r["priority_confirmed"]),
     "other": lambda r: not r["priority_confirmed"],
+    "priority_metropolitan": lambda r: bool(r["priority_confirmed"]) and not r.get("overseas"),
+    "priority_overseas": lambda r: bool(r["priority_confirmed"]) and bool(r.get("overseas")),
+    "other_metropolitan": lambda r: not r["priority_confirmed"] and not r.get("overseas"),
 }
 
 
@@ -206,6 +211,29 @@ for _ind in (
         "mean_wait_weeks",
         "mean",
         better="lower",
+    ),
+    Indicator(  # 7 days × 52 weeks × mean backlog ÷ consultations served a year
+        "delay_days",
+        "appointment delay (days, backlog ÷ served)",
+        "days",
+        "{:.2f}",
+        "mean_backlog",
+        "ratio",
+        ("in_person", "tele"),
+        scale=364.0,
+        better="lower",
+        compare="last",
+    ),
+    Indicator(
+        "share_gps_refusing",
+        "GPs refusing new médecin-traitant patients",
+        "share of GPs with a list",
+        "{:.1%}",
+        "gps_refusing",
+        "ratio",
+        "gps_with_list",
+        better="lower",
+        compare="last",
     ),
     Indicator(
         "consultations_per_inhabitant",
@@ -407,6 +435,22 @@ CURATED_DIFFERENCES = (
         "change in forgone/needed, priority EPCIs (points)",
         "renoncement_rate",
         group="priority",
+        scale=100,
+        fmt="{:+.3f}",
+    ),
+    Difference(
+        "renoncement_change_priority_metropolitan_pp",
+        "  of which metropolitan priority EPCIs (points)",
+        "renoncement_rate",
+        group="priority_metropolitan",
+        scale=100,
+        fmt="{:+.3f}",
+    ),
+    Difference(
+        "renoncement_change_priority_overseas_pp",
+        "  of which overseas priority EPCIs (points)",
+        "renoncement_rate",
+        group="priority_overseas",
         scale=100,
         fmt="{:+.3f}",
     ),

@@ -16,7 +16,7 @@ from matplotlib.colors import BoundaryNorm  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 from accesssim.geo.territory import Territory
-from accesssim.outputs.indicators import INDICATORS, SYNTHETIC_NOTE, interval
+from accesssim.outputs.indicators import INDICATORS, PRIORITY_GROUPS, SYNTHETIC_NOTE, interval
 from accesssim.util import files as aio
 from accesssim.util.text import plural
 
@@ -306,8 +306,14 @@ def priority_figure(result):
     band_label = _band_label(result)
     # priority vs other EPCIs, yearly
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    for group, flag in (("priority EPCIs (confirmed)", True), ("other EPCIs", False)):
-        rows = [r for r in result.yearly if r["priority_confirmed"] == flag]
+    # metropolitan and overseas priority EPCIs apart: the overseas set the priority mean
+    groups = PRIORITY_GROUPS
+    for group, sel in (
+        ("metropolitan priority EPCIs", groups["priority_metropolitan"]),
+        ("overseas priority EPCIs", groups["priority_overseas"]),
+        ("other metropolitan EPCIs", groups["other_metropolitan"]),
+    ):
+        rows = [r for r in result.yearly if sel(r)]
         if not rows:
             continue
         for ax, key, title, unit in (

@@ -45,7 +45,10 @@ def run_summary(result, files=None) -> str:
     groups = {
         "all": None,
         "priority EPCIs (confirmed 58)": lambda r: r["priority_confirmed"],
+        "metropolitan priority": indicators.PRIORITY_GROUPS["priority_metropolitan"],
+        "overseas priority": indicators.PRIORITY_GROUPS["priority_overseas"],
         "other EPCIs": lambda r: not r["priority_confirmed"],
+        "other metropolitan": indicators.PRIORITY_GROUPS["other_metropolitan"],
     }
     values = indicators.seed_values(
         result.yearly, result.policy, {g: s for g, s in groups.items() if s is not None}

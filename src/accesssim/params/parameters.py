@@ -94,10 +94,13 @@ PARAMETERS: dict[str, Param] = {
     ),
     # --- supply
     "acts_per_gp": Param(
-        5000.0,
-        "consultations+visits per GP per year",
-        "S",
-        "IQVIA 2018 via Le Quotidien du médecin (docs/sources.md §3.3)",
+        230e6 / 55_546,
+        "consultations+visits a GP delivers per year (mean over GPs, head count)",
+        "D",
+        "acts delivered: national_gp_acts / gps_france = 230 M / 55,546 = 4,141 (the APL's "
+        "supply per GP, access.ACTS_PER_GP). Capacity follows what GPs deliver, not IQVIA's "
+        "~5,000 acts of a full-time GP (docs/sources.md §3.3), which part-time and older GPs "
+        "do not reach",
         1000,
         12000,
     ),
@@ -107,20 +110,25 @@ PARAMETERS: dict[str, Param] = {
         "S",
         "government figure quoted by Egora 17/02/2026; derived figures 230-254 M (DATA.md). "
         "The APL counts supply as DREES does, activity not heads: 230 M / 55,546 GPs = 4,141 "
-        "acts per full-time-equivalent GP (access.ACTS_PER_GP), not acts_per_gp",
+        "acts per full-time-equivalent GP (access.ACTS_PER_GP), the mean of acts_per_gp",
         1e6,
         1e9,
     ),
     "activity_cv": Param(
-        0.3,
-        "coefficient of variation of GP activity",
-        "A",
-        "heterogeneity of activity; not found",
+        0.55,
+        "coefficient of variation of GP activity (gamma, before the 65+ factor)",
+        "D",
+        "CNAM Charges et produits 2023 (2021 data, docs/sources.md §3.3): médecin-traitant "
+        "patients per GP mean 960, median 927, half of GPs between 600 and 1,300; a gamma "
+        "with those quartiles (1,300 / 600) has cv 0.55 and mean/median 1.11 (file active: "
+        "1,643 / 1,498 = 1.10). The list stands in for activity: no distribution of acts per "
+        "GP was found",
         0,
         1,
         distribution="uniform",
-        range=(0.15, 0.45),
-        range_source="±50 % around 0.3: heterogeneity not published",
+        range=(0.35, 0.65),
+        range_source="cv from the MT-list quartiles (0.55), its mean/median (1.036: ~0.35) "
+        "and the file active's mean/median (1.097: ~0.53); a list is not activity",
     ),
     "activity_factor_65plus": Param(
         0.6,
@@ -287,18 +295,21 @@ PARAMETERS: dict[str, Param] = {
         "is met roughly across this span",
     ),
     "capacity_flex": Param(
-        0.2,
-        "extra share of capacity GPs give when demand exceeds it",
-        "A",
-        "GPs in under-served zones see more patients in the same hours, with "
-        "shorter consultations (Insee Analyses n°51, docs/sources.md §1.3; size "
-        "not published)",
+        0.10,
+        "extra share of its delivered activity a GP gives when demand exceeds it",
+        "S",
+        "DREES panel 3 (2014-2017) in Insee Analyses n°51 (2020): GPs in zones that became "
+        "ZIP give 10 % more consultations a year than other GPs in the same weekly hours "
+        "(52.7 vs 53.2 h; consultations 10 % shorter), adjusted for the GPs' and patients' "
+        "characteristics (docs/sources.md §3.3). A cross-sectional contrast, not a measured "
+        "response to pressure: weak evidence, hence the range",
         0,
         1,
         distribution="uniform",
-        range=(0.0, 0.4),
-        range_source="GPs in under-served zones see more patients (Insee Analyses n°51); size "
-        "unpublished",
+        range=(0.05, 0.20),
+        range_source="ZIP vs other GPs +10 % consultations (Insee Analyses n°51); lower: part "
+        "of it is who settles there; upper: hours with patients differ by 13 % between GPs "
+        "over and under 50 (41 vs 46.5 h, DREES panel 4)",
     ),
     "allocation_rounds": Param(
         3,

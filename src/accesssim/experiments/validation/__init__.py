@@ -24,12 +24,18 @@ writes it as CSV and markdown (``--out``).
 Modules: ``checks`` (the :class:`Check` row and the registry), ``context`` (what the checks
 share), ``roads`` (the road pairs read and compared), ``territory_checks``, ``ed_checks`` (the
 emergency-department list and access to it), ``apl_checks`` (the APL against DREES's held-out
-file by département) and ``care_checks`` (the rows, registered here in
-the table's order), ``table`` (the table computed,
-as markdown, CSV and files, and the road-pair summary printed under it).
+file by département), ``care_checks`` and ``saturation_checks`` (the rows, registered here in
+the table's order), ``table`` (the table computed, as markdown, CSV and files, and the
+road-pair summary printed under it).
 """
 
-from accesssim.experiments.validation import apl_checks, care_checks, ed_checks, territory_checks
+from accesssim.experiments.validation import (
+    apl_checks,
+    care_checks,
+    ed_checks,
+    saturation_checks,
+    territory_checks,
+)
 from accesssim.experiments.validation.apl_checks import read_drees_apl, region_markdown
 from accesssim.experiments.validation.checks import REGISTRY, STATUSES, Check, register
 from accesssim.experiments.validation.context import Context
@@ -55,6 +61,7 @@ for _check in (
     *ed_checks.CHECKS,
     *apl_checks.CHECKS,
     *care_checks.CHECKS,
+    *saturation_checks.CHECKS,
 ):
     register(_check)
 
