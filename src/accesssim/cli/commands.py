@@ -279,12 +279,14 @@ def cmd_validate(args) -> int:
     check_out(args.out, "--out")
     ctx = validation.Context(pairs_path=args.pairs, cache=not args.no_cache)
     if args.fit_roads:
-        fit = validation.fit_road_speeds(ctx.t, ctx.pairs)
-        print(f"road speeds fitted on the fit set ({int(ctx.pairs['fit'].sum())} pairs): {fit}")
+        from accesssim.experiments.validation import road_references
+
+        fit = road_references.fit_road_references(ctx.t)
+        print(f"road model fitted on {road_references.FIT_FILE} (fit half only): {fit}")
         print("copy them into parameters.py (travel block) to use them")
         return 0
     rows = validation.run(ctx)
-    pairs = validation.pairs_markdown(ctx)
+    pairs = validation.road_checks.summary_markdown(ctx) + validation.pairs_markdown(ctx)
     regions = validation.region_markdown(ctx)
     footer = validation.no_road_footer(ctx)
     print("accesssim validate: the territory and its cores against published figures\n")

@@ -335,18 +335,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="the validation table: every check against a published figure, with its status",
         description="Compare the territory, travel times and APL with published figures "
         "(each row fitted, set by construction or independent, with source and year), and the "
-        "road model with the reference times of validation/road_pairs.csv (held-out half).",
+        "road model with router times (validation/roads/, held-out half) by trip length.",
     )
     v.add_argument("--out", metavar="DIR", help="write validation.csv and validation.md there")
     v.add_argument(
         "--pairs",
-        help="road pair file (default: the pairs shipped with the package, "
-        "validation/road_pairs.csv in a checkout)",
+        help="recalled town-pair file of the secondary road row (default: the pairs shipped "
+        "with the package, validation/road_pairs.csv in a checkout)",
     )
     v.add_argument(
         "--fit-roads",
         action="store_true",
-        help="fit the road speeds on the fit half of the pairs and print them (a few minutes)",
+        help="fit the road model on validation/roads/fit_osrm_2021.csv (the fit half only) "
+        "and print it (a few minutes)",
     )
     v.add_argument("--no-cache", action="store_true", help="do not use the travel-time cache")
 

@@ -2,8 +2,11 @@
 
 Level 1, **local links**: between communes whose polygons share a border, except where no road
 exists (Guyane's interior, listed estuaries without a bridge: see DATA.md). Time = great-circle
-distance between town halls × ``detour`` / speed, the speed being the harmonic mean of the two
-communes' density-class speeds (time spent in each half at that half's speed).
+distance between town halls × detour / speed, the speed being the harmonic mean of the two
+communes' density-class speeds (time spent in each half at that half's speed). The detour grows
+with the communes' size, a proxy of terrain and road density (large communes are mountain and
+forest communes with few, winding roads): ``detour × (area / REF_AREA_KM2) ** detour_area_exponent``
+with ``area`` the geometric mean of the two communes' areas, never below 1 (:func:`local_detour`).
 
 Level 2, **fast links** (standing in for main roads and motorways): between pôles (communes of
 10,000 inhabitants or more) along the edges of their Delaunay triangulation up to 120 km apart,
@@ -13,11 +16,12 @@ that zig-zag length. The level is collapsed into direct pôle-to-pôle edges tha
 ``fast_access_minutes`` once per trip (getting onto and off main roads), so that a short hop
 inside a town is not taken at motorway speed (:func:`road_graph`).
 
-The speeds are fitted to reference driving times on the *fit* half of
-``validation/road_pairs.csv`` (:func:`fit_road_levels`, ``accesssim validate --fit-roads``); the
-other half is held out and reported by ``accesssim validate``. Their values, status and source
-are in ``params/parameters.py`` (block "travel"). No French source gives speeds by road level or a
-detour factor (DATA.md, "Road links").
+The speeds, the detour's area exponent, the fast speed and the access time are fitted to
+router times on the *fit* half of ``validation/roads/`` (:func:`fit_road_levels`, ``accesssim
+validate --fit-roads``); the held-out half is reported by ``accesssim validate`` (docs/travel.md).
+Their values, status and source are in ``params/parameters.py`` (block "travel"). Times alone
+cannot separate a detour from a speed: the base ``detour`` stays 1 (assumed) and the speeds are
+effective speeds along the straight chain of town halls.
 
 **Intra-commune time** is an explicit choice (``intra_area_cap_km2``): 0 reproduces Insee's
 METRIC convention, used by DREES for APL and for distances to the nearest GP or ED, and is what
@@ -52,6 +56,7 @@ MIN_MINUTES = 0.1  # floor of any time, so that no stored time is an implicit ze
 # door-to-door speeds, whose ratios within urban and within rural classes remain assumptions.
 LOCAL_SPEED_RATIOS = (25.0, 40.0, 55.0, 60.0)
 FAST_COLLAPSE_MINUTES = 240.0  # pôle pairs joined by one collapsed fast edge (see road_graph)
+REF_AREA_KM2 = 11.0  # median commune area of the territory (11.0 km²): detour = base there
 
 
 def _param(name):
@@ -63,6 +68,7 @@ class TravelParams:
     """Road-model parameters; defaults, status, sources: ``params/parameters.py`` ("travel")."""
 
     detour: float = _param("road_local_detour")
+    detour_area_exponent: float = _param("road_local_detour_area_exponent")
     speed_kmh: tuple[float, float, float, float] = _param("road_local_speed_kmh")
     fast_speed_kmh: float = _param("road_fast_speed_kmh")
     fast_access_minutes: float = _param("road_fast_access_minutes")
@@ -71,6 +77,10 @@ class TravelParams:
     def __post_init__(self):
         if not (np.isfinite(self.detour) and self.detour >= 1.0):
             raise ValueError(f"detour must be a number >= 1, got {self.detour}")
+        if not (np.isfinite(self.detour_area_exponent) and abs(self.detour_area_exponent) <= 2):
+            raise ValueError(
+                f"detour_area_exponent must be a number in [-2, 2], got {self.detour_area_exponent}"
+            )
         sp = np.asarray(self.speed_kmh, float)
         if sp.shape != (4,) or not np.all(np.isfinite(sp) & (sp > 0)):
             raise ValueError(f"speed_kmh must be 4 positive speeds, got {self.speed_kmh}")
@@ -87,6 +97,7 @@ class TravelParams:
         overrides): its ``road_*`` entries."""
         return cls(
             detour=float(p["road_local_detour"]),
+            detour_area_exponent=float(p["road_local_detour_area_exponent"]),
             speed_kmh=tuple(float(x) for x in p["road_local_speed_kmh"]),
             fast_speed_kmh=float(p["road_fast_speed_kmh"]),
             fast_access_minutes=float(p["road_fast_access_minutes"]),
@@ -105,12 +116,20 @@ def commune_speeds(territory: Territory, params: TravelParams) -> np.ndarray:
     return np.asarray(params.speed_kmh, float)[territory.communes.density_class]
 
 
+def local_detour(area_km2: np.ndarray, params: TravelParams) -> np.ndarray:
+    """Road length / great-circle length of a local link between communes of this (geometric
+    mean) area: the base detour scaled by the area's power, never below 1."""
+    area = np.maximum(np.asarray(area_km2, float), 1e-3)
+    return np.maximum(params.detour * (area / REF_AREA_KM2) ** params.detour_area_exponent, 1.0)
+
+
 def intra_minutes(territory: Territory, params: TravelParams = TravelParams()) -> np.ndarray:
     """Mean time from a resident to the centre of their own commune, minutes."""
     c = territory.communes
     area = np.minimum(c.area_km2, params.intra_area_cap_km2)
     radius = np.sqrt(area / np.pi)
-    minutes = (2 / 3) * radius * params.detour / commune_speeds(territory, params) * 60
+    detour = local_detour(c.area_km2, params)
+    minutes = (2 / 3) * radius * detour / commune_speeds(territory, params) * 60
     return np.maximum(minutes, MIN_MINUTES)
 
 
@@ -127,7 +146,8 @@ def road_graph(territory: Territory, params: TravelParams = TravelParams()) -> s
     a, b = territory.commune_adjacency.T.astype(np.int64)
     km = great_circle_km(c.lon[a], c.lat[a], c.lon[b], c.lat[b])
     v = commune_speeds(territory, params)
-    minutes = km * params.detour * 0.5 * (1 / v[a] + 1 / v[b]) * 60
+    detour = local_detour(np.sqrt(c.area_km2[a] * c.area_km2[b]), params)
+    minutes = km * detour * 0.5 * (1 / v[a] + 1 / v[b]) * 60
     fa, fb, fast = _fast_edges(territory, params)
     rows = np.concatenate([a, fa])
     cols = np.concatenate([b, fb])
@@ -164,15 +184,22 @@ def pair_minutes(
     destinations: np.ndarray,
     params: TravelParams = METRIC,
     graph: sparse.spmatrix | None = None,
+    limit: float = np.inf,
 ) -> np.ndarray:
-    """Town hall to town hall minutes for pairs of commune indices (``inf`` if no road)."""
+    """Town hall to town hall minutes for pairs of commune indices (``inf`` if no road, or if
+    longer than ``limit``). Dijkstra runs from whichever end has fewer distinct communes (on the
+    reversed graph from the destinations), so thousands of trips to one place cost one search."""
     origins = np.asarray(origins, np.int64)
     destinations = np.asarray(destinations, np.int64)
+    if origins.size == 0:
+        return np.zeros(0)
     g = road_graph(territory, params) if graph is None else graph
     src, inv = np.unique(origins, return_inverse=True)
-    if src.size == 0:
-        return np.zeros(0)
-    d = csgraph.dijkstra(g, directed=True, indices=src)
+    dst, dinv = np.unique(destinations, return_inverse=True)
+    if dst.size < src.size:
+        d = csgraph.dijkstra(sparse.csr_matrix(g.T), directed=True, indices=dst, limit=limit)
+        return d[dinv, origins]
+    d = csgraph.dijkstra(g, directed=True, indices=src, limit=limit)
     return d[inv, destinations]
 
 
@@ -182,57 +209,65 @@ def fit_road_levels(
     destinations: np.ndarray,
     reference_minutes: np.ndarray,
     base: TravelParams = METRIC,
+    weights: np.ndarray | None = None,
+    max_evaluations: int = 400,
 ) -> dict:
-    """Fit the road model to reference times: two local scales, fast speed, access time.
+    """Fit the road model to reference times: two local speed scales, the detour's area
+    exponent, the fast speed and the access time to the fast level.
 
     Local speeds are ``LOCAL_SPEED_RATIOS`` times a scale for dense and intermediate communes
-    and another for sparse and very sparse ones (ratios within each pair stay assumed); the
-    fast-link speed and the access time to the fast level are the other two. Minimises the sum
-    of squared log ratios model/reference on the pairs given (the fit set only), by Nelder-Mead
-    from two starts (see the comment in the code); a few minutes on all of France.
+    and another for sparse and very sparse ones (ratios within each pair stay assumed). Minimises
+    the weighted sum of squared log ratios model/reference on the pairs given (the fit set only)
+    by Nelder-Mead from the default start, restarted once from its end point: shortest paths
+    switch routes as speeds change, so the objective is only piecewise smooth. Trips under 90
+    minutes and longer ones are searched apart, each up to twice its longest reference
+    (a model time beyond that, or no road, counts at that bound): a few minutes on France.
     """
     from scipy.optimize import minimize
 
     ref = np.asarray(reference_minutes, float)
+    origins = np.asarray(origins, np.int64)
+    destinations = np.asarray(destinations, np.int64)
+    w = np.full(ref.size, 1.0 / ref.size) if weights is None else np.asarray(weights, float)
+    if w.shape != ref.shape or not np.all(np.isfinite(w) & (w >= 0)):
+        raise ValueError("weights must be one non-negative number per reference trip")
     ratios = np.asarray(LOCAL_SPEED_RATIOS)
+    groups = [g for g in (ref < 90.0, ref >= 90.0) if g.any()]
+    limits = [2 * float(ref[g].max()) for g in groups]
     calls = []
 
     def params(x):
-        su, sr, vf, acc = np.exp(x)
+        su, sr, vf, acc = np.exp(x[[0, 1, 3, 4]])
         sp = (ratios[0] * su, ratios[1] * su, ratios[2] * sr, ratios[3] * sr)
         return replace(
             base,
             speed_kmh=tuple(float(v) for v in sp),
+            detour_area_exponent=float(np.clip(x[2], -2.0, 2.0)),
             fast_speed_kmh=float(vf),
             fast_access_minutes=float(acc),
         )
 
     def objective(x):
         calls.append(x)
-        model = pair_minutes(territory, origins, destinations, params(x))
-        return float(np.sum(np.log(model / ref) ** 2))
+        p = params(x)
+        graph = road_graph(territory, p)
+        total = 0.0
+        for g, lim in zip(groups, limits, strict=True):
+            model = pair_minutes(territory, origins[g], destinations[g], p, graph, limit=lim)
+            total += float(np.sum(w[g] * np.log(np.minimum(model, lim) / ref[g]) ** 2))
+        return total
 
-    # shortest paths switch routes as speeds change, so the objective is piecewise smooth and
-    # Nelder-Mead can stall: it is run (and restarted once) from the default start and from the
-    # best point of a coarse grid of the two local scales; the lower end point is kept
-    default = np.log([1.0, 1.0, 90.0, 5.0])
-    grid = [
-        np.log([su, sr, 90.0, 5.0])
-        for su in (0.8, 0.9, 1.0, 1.1, 1.2, 1.3)
-        for sr in (0.8, 0.9, 1.0, 1.1, 1.2)
-    ]
-    options = {"xatol": 1e-3, "fatol": 1e-4, "maxfev": 300}
-    results = []
-    for start in (default, min(grid, key=objective)):
-        res = minimize(objective, start, method="Nelder-Mead", options=options)
-        results.append(minimize(objective, res.x, method="Nelder-Mead", options=options))
-    res = min(results, key=lambda r: r.fun)
+    start = np.array([0.0, 0.0, 0.0, np.log(90.0), np.log(5.0)])
+    options = {"xatol": 1e-3, "fatol": 1e-6, "maxfev": max(1, max_evaluations // 2)}
+    res = minimize(objective, start, method="Nelder-Mead", options=options)
+    res = minimize(objective, res.x, method="Nelder-Mead", options=options)
     p = params(res.x)
     return {
         "local_speed_kmh": tuple(round(v, 1) for v in p.speed_kmh),
+        "detour_area_exponent": round(p.detour_area_exponent, 3),
         "fast_speed_kmh": round(p.fast_speed_kmh, 1),
         "fast_access_minutes": round(p.fast_access_minutes, 2),
-        "sum_sq_log_ratio": float(res.fun),
+        "weighted_sum_sq_log_ratio": float(res.fun),
         "evaluations": len(calls),
         "converged": bool(res.success),
     }
@@ -320,10 +355,11 @@ def _tiles(lonlat, reach_km: float, chunk: int, degrees: float = 0.5):
 def reach_km(params: TravelParams, cutoff: float) -> float:
     """Upper bound of the great-circle km a path under ``cutoff`` minutes can cover.
 
-    A local link of time t covers at most t × speed / detour km; a collapsed fast edge at most
-    (t - access) × fast speed (its land path is never shorter than the great circle).
+    A local link of time t covers at most t × speed / detour km (the detour is never below 1);
+    a collapsed fast edge at most (t - access) × fast speed (its land path is never shorter than
+    the great circle).
     """
-    v_local = max(params.speed_kmh) / params.detour
+    v_local = max(params.speed_kmh)
     return cutoff / 60 * max(v_local, params.fast_speed_kmh) * 1.001
 
 

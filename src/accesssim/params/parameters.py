@@ -576,6 +576,17 @@ PARAMETERS: dict[str, Param] = {
         range=(1.0, 1.3),
         range_source="1.0 to the generic 1.3 road/straight ratio",
     ),
+    "road_local_detour_area_exponent": Param(
+        0.0,
+        "power of (commune area / 11 km²) in the local detour (terrain and road-density proxy)",
+        "C",
+        "fitted on validation/roads/fit_osrm_2021.csv (OSRM 2021 on OpenStreetMap)",
+        -2.0,
+        2.0,
+        distribution="uniform",
+        range=(-0.1, 0.1),
+        range_source="fitted value ± 0.1",
+    ),
     "road_local_speed_kmh": Param(
         (28.9, 46.3, 51.6, 56.3),
         "speed on local links by density class of the commune crossed (dense .. very sparse)",

@@ -22,17 +22,20 @@ Other modules add rows with :func:`register`. ``accesssim validate`` prints the 
 writes it as CSV and markdown (``--out``).
 
 Modules: ``checks`` (the :class:`Check` row and the registry), ``context`` (what the checks
-share), ``roads`` (the road pairs read and compared), ``territory_checks``, ``ed_checks`` (the
-emergency-department list and access to it), ``apl_checks`` (the APL against DREES's held-out
-file by département), ``care_checks`` and ``saturation_checks`` (the rows, registered here in
-the table's order), ``table`` (the table computed, as markdown, CSV and files, and the
-road-pair summary printed under it).
+share), ``roads`` (the recalled road pairs read and compared: a secondary check),
+``road_references`` (router times split into a fit and a held-out half, the fit, statistics by
+trip length), ``territory_checks``, ``road_checks`` (road times by trip length), ``ed_checks``
+(the emergency-department list and access to it), ``apl_checks`` (the APL against DREES's
+held-out file by département), ``care_checks`` and ``saturation_checks`` (the rows, registered
+here in the table's order), ``table`` (the table computed, as markdown, CSV and files, and the
+road summaries printed under it).
 """
 
 from accesssim.experiments.validation import (
     apl_checks,
     care_checks,
     ed_checks,
+    road_checks,
     saturation_checks,
     territory_checks,
 )
@@ -58,6 +61,7 @@ from accesssim.experiments.validation.table import (
 
 for _check in (
     *territory_checks.CHECKS,
+    *road_checks.CHECKS,
     *ed_checks.CHECKS,
     *apl_checks.CHECKS,
     *care_checks.CHECKS,

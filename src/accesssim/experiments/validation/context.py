@@ -64,6 +64,12 @@ class Context:
     def pairs(self) -> dict:
         return road_pair_ratios(self.t, self.pairs_path, self.params, self.graph)
 
+    @functools.cached_property
+    def road_references(self) -> dict:
+        from accesssim.experiments.validation.road_checks import road_reference_ratios
+
+        return road_reference_ratios(self.t, self.params, self.graph)
+
     care_years = 2  # the care-path rows read the last year of a baseline run this long
     care_seed = 1
 

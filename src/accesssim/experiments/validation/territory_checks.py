@@ -1,5 +1,5 @@
-"""The rows checking the territory and its cores: APL, travel times to GPs, road pairs, GP
-placement, priority EPCIs (the ED rows are in ``ed_checks``)."""
+"""The rows checking the territory and its cores: APL, travel times to GPs, GP placement,
+priority EPCIs (the ED rows are in ``ed_checks``, road times by trip length in ``road_checks``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import numpy as np
 
 from accesssim.core import access, metrics
 from accesssim.experiments.validation.checks import Check
-from accesssim.experiments.validation.roads import pair_stats
 
 APL_MEAN_2015 = 4.11  # DREES Dossier n°17 (2017), the year of its 8 % under 2.5 by commune
 
@@ -185,45 +184,6 @@ CHECKS = (
         lambda ctx: ctx.share_within(ctx.gp_minutes, 20),
         percent=True,
         tested=_outside_gp_commune,
-    ),
-    Check(
-        "road pairs, held out: geometric-mean ratio model/reference",
-        1.0,
-        "1.0",
-        "0.9-1.1",
-        0.9,
-        1.1,
-        "independent",
-        "validation/road_pairs.csv, held-out half (recalled route-planner times, ±10%)",
-        "2026",
-        lambda ctx: pair_stats(ctx.pairs["ratio"][~ctx.pairs["fit"]])["geometric_mean"],
-    ),
-    Check(
-        "road pairs, held out: pairs off by more than ×1.5",
-        0,
-        "0",
-        "0",
-        0,
-        0,
-        "independent",
-        "validation/road_pairs.csv, held-out half",
-        "2026",
-        lambda ctx: float(pair_stats(ctx.pairs["ratio"][~ctx.pairs["fit"]])["off_by_1_5"]),
-        why_missed="the graph has no terrain and no congestion: mountain roads (Ajaccio-Bastia, "
-        "Mende-Rodez) come out too fast and short suburban trips (Mérignac-Bordeaux) too fast; "
-        "the pairs are listed under the table",
-    ),
-    Check(
-        "road pairs, fit set: geometric-mean ratio model/reference",
-        1.0,
-        "1.0",
-        "0.9-1.1",
-        0.9,
-        1.1,
-        "fitted",
-        "validation/road_pairs.csv, fit half (speeds fitted on it)",
-        "2026",
-        lambda ctx: pair_stats(ctx.pairs["ratio"][ctx.pairs["fit"]])["geometric_mean"],
     ),
     Check(
         "population living in a commune with a GP",
