@@ -43,8 +43,8 @@ def test_model_apl_at_week_0_is_the_validate_apl(lozere):
 
 def test_road_parameters_of_a_scenario_reach_the_model(lozere, tmp_path):
     fast = AccessModel(lozere, rng=1)
-    slower = {"road_local_speed_kmh": (20.0, 30.0, 40.0, 45.0), "road_fast_speed_kmh": 40.0}
-    roads = travel.TravelParams(speed_kmh=(20.0, 30.0, 40.0, 45.0), fast_speed_kmh=40.0)
+    slower = {"road_local_speed_kmh": (15.0, 25.0, 30.0, 35.0), "road_fast_speed_kmh": 40.0}
+    roads = travel.TravelParams(speed_kmh=(15.0, 25.0, 30.0, 35.0), fast_speed_kmh=40.0)
     slow = AccessModel(lozere, params=slower, rng=1)
     assert slow.travel_params == roads
     assert fast.travel_params == travel.TravelParams()

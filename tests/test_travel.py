@@ -146,7 +146,11 @@ def test_fast_link_replaces_a_slower_local_link_between_the_same_communes():
         t, fast_links=terr.FastLinks(np.array([[0, 1], [0, 2]], np.int32), np.array([10.0, 20.0]))
     )
     p = travel.TravelParams(
-        speed_kmh=(60.0,) * 4, fast_speed_kmh=120.0, fast_access_minutes=3.0, intra_area_cap_km2=0
+        detour_area_exponent=0.0,
+        speed_kmh=(60.0,) * 4,
+        fast_speed_kmh=120.0,
+        fast_access_minutes=3.0,
+        intra_area_cap_km2=0,
     )
     g = travel.road_graph(t, p).toarray()
     assert g[0, 1] == pytest.approx(8.0)  # fast: 10 km at 120 km/h + 3 min access, not 10

@@ -560,16 +560,19 @@ PARAMETERS: dict[str, Param] = {
         1e6,
     ),
     # =====================================================================================
-    # --- travel: the road model (travel.py, DATA.md "Road links"). TravelParams takes its
-    # defaults from these entries. Speeds are fitted on the fit half of validation/road_pairs.csv
-    # by travel.fit_road_levels (`accesssim validate --fit-roads`); the held-out half is reported
-    # by `accesssim validate`.
+    # --- travel: the road model (travel.py, DATA.md "Road links", docs/travel.md). TravelParams
+    # takes its defaults from these entries. Speeds, the detour's area exponent, the fast speed and
+    # the access time are fitted on validation/roads/fit_osrm_2021.csv (OSRM 2021 on
+    # OpenStreetMap) by travel.fit_road_levels (`accesssim validate --fit-roads`: weighted least
+    # squares on log ratios, Nelder-Mead, 500 evaluations, objective 0.0562 from 0.1328; stopped
+    # at its evaluation limit); the held-out file is reported by `accesssim validate`.
     "road_local_detour": Param(
         1.0,
-        "road length / great-circle length on a local link",
+        "base road length / great-circle length on a local link (at the median area, 11 km²)",
         "A",
-        "1.0: the path between neighbouring town halls already zig-zags, which is its "
-        "detour; the generic 1.2-1.4 road/straight-line ratio (Héran) would count it twice",
+        "1.0: times alone cannot separate a detour from a speed, so the fitted local speeds are "
+        "effective speeds along the straight chain of town halls; the area term "
+        "(road_local_detour_area_exponent) carries terrain",
         1.0,
         2.0,
         distribution="uniform",
@@ -577,47 +580,48 @@ PARAMETERS: dict[str, Param] = {
         range_source="1.0 to the generic 1.3 road/straight ratio",
     ),
     "road_local_detour_area_exponent": Param(
-        0.0,
+        -0.518,
         "power of (commune area / 11 km²) in the local detour (terrain and road-density proxy)",
         "C",
-        "fitted on validation/roads/fit_osrm_2021.csv (OSRM 2021 on OpenStreetMap)",
+        "fitted on validation/roads/fit_osrm_2021.csv (OSRM 2021 on OpenStreetMap): negative, "
+        "so links between small communes wind more (the detour never falls below 1)",
         -2.0,
         2.0,
         distribution="uniform",
-        range=(-0.1, 0.1),
-        range_source="fitted value ± 0.1",
+        range=(-0.618, -0.418),
+        range_source="fitted -0.518 ± 0.1",
     ),
     "road_local_speed_kmh": Param(
-        (28.9, 46.3, 51.6, 56.3),
+        (27.8, 44.4, 38.6, 42.1),
         "speed on local links by density class of the commune crossed (dense .. very sparse)",
         "C",
-        "25/40 and 55/60 ratios assumed; one scale for dense+intermediate (1.157) and one for "
-        "sparse+very sparse (0.938) fitted on the fit set of validation/road_pairs.csv",
+        "25/40 and 55/60 ratios assumed; one scale for dense+intermediate (1.111) and one for "
+        "sparse+very sparse (0.702) fitted on validation/roads/fit_osrm_2021.csv",
         distribution="scale",
         range=(0.9, 1.1),
-        range_source="fitted speeds; ±10 % spans the held-out error of validation/road_pairs.csv",
+        range_source="fitted speeds ± 10 %",
     ),
     "road_fast_speed_kmh": Param(
-        99.7,
+        93.6,
         "effective speed on fast links (pôle to pôle, over the land path length)",
         "C",
-        "fitted on the fit set of validation/road_pairs.csv",
+        "fitted on validation/roads/fit_osrm_2021.csv",
         20,
         200,
         distribution="uniform",
-        range=(85.0, 115.0),
-        range_source="fitted 99.7; ±15 %",
+        range=(80.0, 108.0),
+        range_source="fitted 93.6; ±15 %",
     ),
     "road_fast_access_minutes": Param(
-        15.5,
+        6.42,
         "minutes to get onto and off the fast level, once per trip",
         "C",
-        "fitted on the fit set of validation/road_pairs.csv",
+        "fitted on validation/roads/fit_osrm_2021.csv",
         0,
         60,
         distribution="uniform",
-        range=(10.0, 20.0),
-        range_source="fitted 15.5; ±5 minutes",
+        range=(1.5, 11.5),
+        range_source="fitted 6.42; ±5 minutes",
     ),
     "road_intra_area_cap_km2": Param(
         25.0,

@@ -45,7 +45,6 @@ from accesssim.experiments.validation.context import Context
 from accesssim.experiments.validation.roads import (
     PAIR_FIELDS,
     ROAD_PAIRS,
-    fit_road_speeds,
     pair_stats,
     read_road_pairs,
     road_pair_ratios,
@@ -77,7 +76,6 @@ __all__ = [
     "Check",
     "Context",
     "csv_text",
-    "fit_road_speeds",
     "markdown",
     "no_road_footer",
     "pair_stats",

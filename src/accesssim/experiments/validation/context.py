@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from accesssim.core import access
+from accesssim.experiments.validation.road_references import road_reference_ratios
 from accesssim.experiments.validation.roads import ROAD_PAIRS, road_pair_ratios
 from accesssim.geo import territory as terr
 from accesssim.geo import travel
@@ -66,8 +67,6 @@ class Context:
 
     @functools.cached_property
     def road_references(self) -> dict:
-        from accesssim.experiments.validation.road_checks import road_reference_ratios
-
         return road_reference_ratios(self.t, self.params, self.graph)
 
     care_years = 2  # the care-path rows read the last year of a baseline run this long

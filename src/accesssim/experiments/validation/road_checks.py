@@ -139,21 +139,6 @@ CHECKS = [
 ]
 
 
-def road_reference_ratios(territory, params, graph) -> dict:
-    """Model/reference ratios and trip classes of both halves (a half whose file is absent is
-    ``None``)."""
-    out = {}
-    for half, name in (("fit", rr.FIT_FILE), ("held_out", rr.HELD_OUT_FILE)):
-        path = rr.ROAD_REFERENCE_DIR / name
-        if not path.is_file():
-            out[half] = None
-            continue
-        p = rr.read_references(path, territory)
-        model = rr.model_minutes(territory, p, params, graph)
-        out[half] = {**p, "ratio": model / p["reference"], "classes": rr.trip_classes(territory, p)}
-    return out
-
-
 def summary_markdown(ctx) -> str:
     """Lines printed under the table: every trip class of both halves, with counts."""
     lines = []

@@ -140,3 +140,18 @@ def trip_classes(territory, p: dict) -> dict[str, np.ndarray]:
         "medium": (ref >= SHORT_MINUTES) & (ref < LONG_MINUTES),
         "long": ref >= LONG_MINUTES,
     }
+
+
+def road_reference_ratios(territory, params, graph) -> dict:
+    """Model/reference ratios and trip classes of both halves (a half whose file is absent is
+    ``None``)."""
+    out = {}
+    for half, name in (("fit", FIT_FILE), ("held_out", HELD_OUT_FILE)):
+        path = ROAD_REFERENCE_DIR / name
+        if not path.is_file():
+            out[half] = None
+            continue
+        p = read_references(path, territory)
+        model = model_minutes(territory, p, params, graph)
+        out[half] = {**p, "ratio": model / p["reference"], "classes": trip_classes(territory, p)}
+    return out

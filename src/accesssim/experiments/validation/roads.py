@@ -1,6 +1,7 @@
-"""The road-pair comparison: model travel times against reference times of commune pairs
-(``validation/road_pairs.csv``; a fit half, on which the road speeds were fitted, and a held-out
-half)."""
+"""The recalled road pairs (``validation/road_pairs.csv``): 74 town pairs whose times were
+recalled from general knowledge, no planner queried. A secondary check only, never fitted on any
+more (the road model is fitted on router times: ``road_references``); their old ``set`` column
+(fit / held_out) is kept as read but no longer means anything."""
 
 from __future__ import annotations
 
@@ -74,12 +75,3 @@ def pair_stats(ratio: np.ndarray) -> dict:
         "n": int(lr.size),
         "no_road": int(np.sum(~np.isfinite(ratio))),
     }
-
-
-def fit_road_speeds(territory, p: dict) -> dict:
-    """The road speeds fitted on the fit half of the pairs ``p`` (:func:`road_pair_ratios`;
-    ``travel.fit_road_levels``)."""
-    sel = p["fit"]
-    return travel.fit_road_levels(
-        territory, p["origin"][sel], p["destination"][sel], p["reference"][sel]
-    )
