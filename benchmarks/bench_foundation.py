@@ -1,7 +1,7 @@
 """Time and peak memory of the foundation on this machine (not a test; see README.md here).
 
 Each task runs in a fresh subprocess so that its peak resident memory is its own.
-Usage: python benchmarks/bench_foundation.py [--repeat 3]
+Usage: python benchmarks/bench_foundation.py [--repeat 3] [--cutoffs 20 30 60]
 """
 
 from __future__ import annotations
@@ -48,11 +48,12 @@ def run(task: str, cache_dir: str) -> dict:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--cutoffs", type=int, nargs="+", default=[20, 30, 60], help="matrix cutoffs")
     args = p.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as cache:
         rows.append(("load France", [run("load", cache) for _ in range(args.repeat)]))
-        for cutoff in (20, 30, 60):
+        for cutoff in args.cutoffs:
             with tempfile.TemporaryDirectory() as cold:
                 cold_runs = [run(f"matrix_{cutoff}", cold)]
             run(f"matrix_{cutoff}", cache)  # fill the shared cache
