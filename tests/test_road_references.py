@@ -157,7 +157,8 @@ def test_trip_classes_on_a_hand_built_set(france):
     }
     cls = rr.trip_classes(france, p)
     np.testing.assert_array_equal(cls["short"], [True, True, False, False])
-    np.testing.assert_array_equal(cls["short village-to-town"], [True, False, False, False])
+    ed_is_town = bool(c.population[ed] >= 10_000)
+    np.testing.assert_array_equal(cls["short village-to-town"], [True, ed_is_town, False, False])
     assert cls["short village-to-ED commune"][1]
     np.testing.assert_array_equal(cls["medium"], [False, False, True, False])
     np.testing.assert_array_equal(cls["long"], [False, False, False, True])
