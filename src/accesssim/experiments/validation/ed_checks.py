@@ -78,8 +78,10 @@ CHECKS = (
         note="travel to the sites with an SAE general authorisation; METRIC convention (no "
         "intra-commune time)",
         why_missed=(
-            "road times: local links are drawn straight at sparse-area speeds, which makes rural "
-            "trips short (issue 18, road part); the ED list itself is the SAE authorisations"
+            "road times: the rural speeds are fitted on a mountain département's router times "
+            "(Isère), which makes rural trips in flat départements too slow (about ×1.5 on "
+            "Insee METRIC pairs in Gironde, docs/travel.md); the ED list itself is the SAE "
+            "authorisations"
         ),
     ),
     Check(
@@ -127,7 +129,7 @@ CHECKS = (
         percent=True,
         tested=_outside_ed_commune(lambda ctx: ~_urban(ctx) & ~_overseas(ctx)),
         note="rural = sparse and very sparse communes (density-class proxy)",
-        why_missed="as for the > 30 min row: rural trips to a hospital town come out short",
+        why_missed="as for the > 30 min row: rural trips outside the mountains come out slow",
     ),
     Check(
         "ED points d'accueil (general + paediatric)",
