@@ -53,7 +53,7 @@ def test_zero_dose_is_the_baseline_and_says_why(grid, baseline, spec):
 
 def test_unscheduled_care_halves_ed_visits_nearby_and_costs_its_slots(grid, baseline):
     spec = {"type": "unscheduled_care", "practices": 1, "epcis": ["900000001"], "rule": "list",
-            "diversion_share": 0.5, "slots_per_week": 0, "reach_minutes": 15}  # fmt: skip
+            "diversion_share": 0.5, "slots_per_week": 0, "reach_minutes": 20}  # fmt: skip
     m, (pol,) = run(grid, [spec], weeks=1)
     b, _ = run(grid, weeks=1)
     within = pol.within
