@@ -85,8 +85,9 @@ AVOIDED = ("forgone_avoided", "ed_avoided", "forwent_avoided")
 def distinguishable(lo: float, hi: float) -> bool:
     """An effect can be told from seed noise when its 90 % interval across seeds excludes
     zero: the rule ``compare`` applies before it prints a cost per avoided event
-    (``indicators.cost_per_avoided``: 5th percentile above 0), on either side."""
-    return bool(lo > 0 or hi < 0)
+    (``indicators.cost_per_avoided``: 5th percentile above 0), on either side. Exactly zero
+    in every seed is no effect, not noise (True)."""
+    return bool(lo > 0 or hi < 0 or lo == hi == 0)
 
 
 def seed_intervals(per_seed: list[dict]) -> dict:

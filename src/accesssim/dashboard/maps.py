@@ -108,7 +108,7 @@ def noise_of(per_seed: np.ndarray) -> np.ndarray | None:
     ok = np.isfinite(per_seed).all(0)
     if ok.any():
         lo, hi = np.percentile(per_seed[:, ok], [5, 95], axis=0)
-        out[ok] = ~((lo > 0) | (hi < 0))
+        out[ok] = ~((lo > 0) | (hi < 0) | ((lo == 0) & (hi == 0)))  # effects.distinguishable
     return out
 
 
@@ -146,7 +146,7 @@ def map_colors(snap: Snapshot, indicator: str, view: str):
 def with_noise(classes: dashmap.Classes, values, noise):
     """The classes (the zero band's label saying it also holds the EPCIs in seed noise), the
     colours, and the noise mask."""
-    if noise is not None and classes.neutral is not None:
+    if noise is not None and noise.any() and classes.neutral is not None:
         labels = list(classes.labels)
         labels[classes.neutral] += " ou indiscernable du bruit des graines"
         classes = replace(classes, labels=tuple(labels))
