@@ -220,3 +220,15 @@ def test_difference_map_has_no_two_identical_class_labels(server, page):
     legend = page.d.find_element("css selector", ".map-legend").text
     classes = [x for x in legend.splitlines() if " pt" in x]
     assert len(classes) >= 3 and len(set(classes)) == len(classes), legend
+
+
+def test_a_budget_plan_opens_and_runs_on_the_page(server, page):
+    """The first plan of plans/ (Creuse, France Santé): its allocation shows, and the page
+    runs it on the plan's territory, seeds and horizon, with its cost."""
+    page.open(server[0], {"territoire": "18 Cher", "graines": 1}, 0)
+    page.button("Ouvrir le plan").click()
+    page.until(lambda: "Creuse (23) — semaine 104" in page.body() and page.idle())
+    rows = page.d.find_elements("css selector", "table.plan-rows tr")
+    assert len(rows) >= 2 and "France Santé" in rows[1].text
+    cost = page.d.find_element("css selector", "p.euros").text
+    assert number(cost.split("Coût des mesures :")[1].split("€")[0]) > 0, cost

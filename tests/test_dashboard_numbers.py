@@ -218,3 +218,29 @@ def test_url_state_round_trips_and_drops_what_it_does_not_know():
     assert v["participation"] == 0.018 and base == tuple(
         scn.load(controls.presets()["Pacte 2025 (toutes les mesures)"]).policies
     )
+
+
+def test_a_budget_plan_opens_as_the_policies_that_place_it():
+    """plans/creuse_france_sante.toml: stage 1's plan 1 becomes France Santé structures
+    listed in its EPCIs; the page's controls read back the same policy (nothing rounded),
+    on the plan's territory, seeds and horizon."""
+    from pathlib import Path
+
+    from accesssim.dashboard import planview
+    from accesssim.experiments.optimise import run
+
+    path = Path(__file__).resolve().parents[1] / "plans" / "creuse_france_sante.toml"
+    assert "Creuse" in " ".join(planview.plan_files(path.parent))
+    p = planview.open_plan(path)
+    assert (p.territory, p.seed, p.n_seeds, p.weeks) == ("23 Creuse", 1, 2, 104)
+    assert p.notes == ()
+    (spec,) = controls.policy_specs(p.values, list(p.base))
+    r = run.optimise(path, simulate_plans=False)
+    units = {row["epci"]: row["units"] for row in r.plan_rows() if row["allocation"] == "plan_1"}
+    assert spec["type"] == "france_sante" and spec["rule"] == "list"
+    assert {s: spec["epcis"].count(s) for s in set(spec["epcis"])} == units
+    assert sum(x[2] for x in p.rows) == sum(units.values())
+    assert (
+        p.cost_first_year == pytest.approx(sum(x[3] for x in p.rows))
+        and p.cost_first_year <= 300_000
+    )

@@ -185,14 +185,17 @@ class TwinRun:
 
     def delivered(self) -> list[tuple[str, dict]]:
         """What each policy did since the start, from its yearly rows and the current year:
-        flows summed, stocks (volunteers, MSPs running...) at their largest."""
+        flows summed, stocks (volunteers, MSPs running...) at their largest; text fields
+        (e.g. the EPCIs a France Santé list labelled) are not counts and are left out."""
         m = self.models["policy"]
         out = []
         for p in m.policies:
             rows = [r for r in m.policy_rows if r["policy"] == p.name] + [p.year]
             total = {}
-            for k in p.year:
-                vals = [float(r.get(k, 0.0)) for r in rows]
+            for k, v in p.year.items():
+                if isinstance(v, str):
+                    continue
+                vals = [float(r.get(k) or 0.0) for r in rows]
                 total[k] = max(vals) if k in DELIVERED_STOCKS else sum(vals)
             out.append((p.kind, total))
         return out
