@@ -57,6 +57,7 @@ from accesssim.dashboard.engine import VIEWS, Session, Settings, Snapshot  # noq
 from accesssim.dashboard.export import epci_csv, map_png  # noqa: E402
 from accesssim.dashboard.labels import DELIVERED_LABELS, policy_label  # noqa: E402
 from accesssim.dashboard.maps import MAP_INDICATORS, map_svg, map_title  # noqa: E402
+from accesssim.dashboard.planview import PlanPanel  # noqa: E402
 
 log = logging.getLogger("accesssim.dashboard")
 
@@ -296,7 +297,7 @@ def Page():
 
     task = solara.lab.use_task(work, dependencies=None, prefer_threaded=True)
 
-    def start(kind: str, n: int = 0):
+    def start(kind: str, n: int = 0, settings: Settings | None = None):
         if busy.value:  # a click that arrived before the buttons were disabled
             return
         if kind != "reset" and session.run is None:
@@ -305,7 +306,18 @@ def Page():
         busy.set(labels.get(kind, f"Calcul de {n} semaine{'s' if n > 1 else ''}…"))
         error.set("")
         stop.clear()
-        task(kind, n, current)
+        task(kind, n, settings or current)
+
+    def open_plan(plan):  # a budget plan (planview): its controls, then its run
+        st = Settings(plan.territory, plan.seed, dict(plan.values), f"Plan : {plan.label}",
+                      plan.base, plan.n_seeds)  # fmt: skip
+        territory.set(st.territory)
+        seed.set(st.seed)
+        n_seeds.set(st.n_seeds)
+        values.set(st.values)
+        preset.set(st.preset)
+        base.set(st.base)
+        start("reset", plan.weeks, st)
 
     def mount():
         if link.dropped:
@@ -454,6 +466,7 @@ def Page():
             return
         EffectView(s)
         ABPanel(s, pinned, indicator, busy=bool(busy.value))
+        PlanPanel(open_plan, busy=bool(busy.value))
         MapView(s, indicator, view)
         SeriesView(s)
         TableView(s)
