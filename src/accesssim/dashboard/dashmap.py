@@ -110,7 +110,10 @@ def class_breaks(
         if not len(big):
             zero = fmt(0.0) if fmt_at is None else fmt_at(0.0, decimals)
             return Classes((-band, band), ("#ffffff",), (f"{zero} (aucun écart)",), neutral=0)
-        qs = np.unique([_nice(q, up=True) for q in np.quantile(big, [1 / 3, 2 / 3, 1.0])])
+        # classes split the differences clearly outside the band (no sliver of a class just
+        # beyond it when most values sit at its edge)
+        clear = big[big >= 2 * band] if (big >= 2 * band).any() else big
+        qs = np.unique([_nice(q, up=True) for q in np.quantile(clear, [1 / 3, 2 / 3, 1.0])])
         qs = qs[qs > band]
         if not len(qs):
             qs = np.array([float(big.max())])
