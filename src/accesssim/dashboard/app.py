@@ -384,6 +384,12 @@ def Page():
                 )  # fmt: skip
                 solara.SliderInt("", value=n_seeds, min=1, max=urlstate.MAX_SEEDS,
                                  thumb_label=False)  # fmt: skip
+                if territory.value == FRANCE and n_seeds.value > 1:
+                    solara.Warning(
+                        f"France entière avec {n_seeds.value} graines : "
+                        f"{2 * n_seeds.value} simulations de 35 000 communes (temps et mémoire "
+                        f"multipliés par {n_seeds.value})."
+                    )
         with solara.Card("Mesures (doses)"):
             for sl in sliders():
                 v = values.value.get(sl.name, sl.default)
