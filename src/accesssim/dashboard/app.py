@@ -303,7 +303,9 @@ def Page():
         if kind != "reset" and session.run is None:
             return
         labels = {"reset": "Construction de la simulation…", "play": "Lecture en cours…"}
-        busy.set(labels.get(kind, f"Calcul de {n} semaine{'s' if n > 1 else ''}…"))
+        k = (settings or current).n_seeds
+        runs = f" ({k} graines × 2 simulations, pas à pas ensemble)" if k > 1 else ""
+        busy.set(labels.get(kind, f"Calcul de {n} semaine{'s' if n > 1 else ''}…") + runs)
         error.set("")
         stop.clear()
         task(kind, n, settings or current)
