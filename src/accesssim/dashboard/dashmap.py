@@ -289,7 +289,9 @@ def png(
     if rings:
         polys = [r for _, r in rings]
         fills = [colors[k] if e.core[k] else BUFFER_GREY for k, _ in rings]
-        ax.add_collection(PolyCollection(polys, facecolors=fills, edgecolors="white", lw=0.3))
+        edges = ["#8c8c8c" if e.core[k] else "#ffffff" for k, _ in rings]  # as the SVG: a
+        # white zero-band EPCI keeps its outline on the white page
+        ax.add_collection(PolyCollection(polys, facecolors=fills, edgecolors=edges, lw=0.3))
         for style, mask in (("solid", confirmed), ("dashed", priority & ~confirmed)):
             heavy = [r for k, r in rings if mask[k]]
             if heavy:
