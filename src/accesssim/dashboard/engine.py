@@ -39,7 +39,9 @@ from accesssim.geo import territory as terr
 from accesssim.model.access_model import MONTH_ENDS, WEEKS_PER_YEAR, AccessModel
 from accesssim.policies import registry
 
-PUBLISH_EVERY_S = 0.3  # a running batch refreshes the page at most this often
+PUBLISH_EVERY_S = 2.0  # a running batch refreshes the page at most this often: each refresh
+# redraws the page (map, series) in this process, which at 0.3 s took 90 % of a 5-seed run
+# (Cher, 104 weeks: 22 s at 0.3 s, 6.5 s at 2 s; docs/dashboard.md)
 
 
 @dataclass(frozen=True)
