@@ -259,7 +259,9 @@ def Page():
         or (SETUP.territory if SETUP.territory in territory_choices() else territory_choices()[1])
     )
     seed = solara.use_reactive(link.seed)
-    n_seeds = solara.use_reactive(link.n_seeds or DEFAULT_SEEDS)
+    n_seeds = solara.use_reactive(  # France: one seed unless asked (memory, below)
+        link.n_seeds or (1 if territory.value == FRANCE else DEFAULT_SEEDS)
+    )
     values = solara.use_reactive(link_values)
     preset = solara.use_reactive(link.preset)
     base = solara.use_reactive(link_base)
@@ -389,8 +391,9 @@ def Page():
                 if territory.value == FRANCE and n_seeds.value > 1:
                     solara.Warning(
                         f"France entière avec {n_seeds.value} graines : "
-                        f"{2 * n_seeds.value} simulations de 35 000 communes (temps et mémoire "
-                        f"multipliés par {n_seeds.value})."
+                        f"{2 * n_seeds.value} simulations de 35 000 communes, environ "
+                        f"{ff.number(0.6 * n_seeds.value, 1)} Go de mémoire et "
+                        f"{ff.number(5 * n_seeds.value)} s de construction."
                     )
         with solara.Card("Mesures (doses)"):
             for sl in sliders():
