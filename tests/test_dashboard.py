@@ -461,8 +461,8 @@ def test_end_to_end_in_headless_chromium(dashboard, tmp_path):
 
         # 5. the CSV of the EPCI table
         button("Télécharger le tableau").click()
-        target = downloads / "accesssim_epci.csv"
-        for _ in range(60):
+        for _ in range(60):  # named after territory, scenario and date (export.file_name)
+            target = next(downloads.glob("accesssim_epci_creuse-23_*.csv"), downloads / "none")
             if target.exists() and target.stat().st_size > 0:
                 break
             time.sleep(0.25)
@@ -476,8 +476,8 @@ def test_end_to_end_in_headless_chromium(dashboard, tmp_path):
         choose("Couleur de la carte", "APL")
         wait.until(lambda d: "APL, différence (mesures − référence) — Creuse (23)" in body())
         button("Télécharger la carte").click()
-        png = downloads / "accesssim_carte.png"
         for _ in range(60):
+            png = next(downloads.glob("accesssim_carte_creuse-23_*.png"), downloads / "none")
             if png.exists() and png.stat().st_size > 0:
                 break
             time.sleep(0.25)

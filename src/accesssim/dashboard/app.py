@@ -38,23 +38,26 @@ import numpy as np  # noqa: E402
 import solara  # noqa: E402
 import solara.lab  # noqa: E402
 
-from accesssim.dashboard import controls, dashmap  # noqa: E402
+from accesssim.dashboard import controls, dashmap, export, urlstate  # noqa: E402
+from accesssim.dashboard import effect_table as et  # noqa: E402
 from accesssim.dashboard import fmt as ff  # noqa: E402
+from accesssim.dashboard.abview import ABPanel  # noqa: E402
 from accesssim.dashboard.controls import (  # noqa: E402
     FRANCE,
     NO_PRESET,
     SETUP,
-    default_values,
     describe,
     load_preset,
     presets,
     sliders,
     territory_choices,
 )
+from accesssim.dashboard.effects import MIN_SEEDS_FOR_INTERVAL  # noqa: E402
 from accesssim.dashboard.engine import VIEWS, Session, Settings, Snapshot  # noqa: E402
 from accesssim.dashboard.export import epci_csv, map_png  # noqa: E402
 from accesssim.dashboard.labels import DELIVERED_LABELS, policy_label  # noqa: E402
 from accesssim.dashboard.maps import MAP_INDICATORS, map_svg, map_title  # noqa: E402
+from accesssim.dashboard.planview import PlanPanel  # noqa: E402
 
 log = logging.getLogger("accesssim.dashboard")
 
@@ -72,44 +75,18 @@ def configure(territory: str | None = None, presets_dir: str | Path | None = Non
 
 
 # ---------------------------------------------------------------------- views
-def _table(head: list[str], rows: list[list[str]], first_left=True) -> str:
-    th = "".join(
-        f'<th style="text-align:{"left" if i == 0 and first_left else "right"};padding:3px 8px">'
-        f"{html.escape(h)}</th>"
-        for i, h in enumerate(head)
-    )
-    body = "".join(
-        "<tr>"
-        + "".join(
-            f'<td style="text-align:{"left" if i == 0 and first_left else "right"};'
-            f'padding:3px 8px;border-top:1px solid #ddd">{html.escape(v)}</td>'
-            for i, v in enumerate(r)
-        )
-        + "</tr>"
-        for r in rows
-    )
-    return f'<table style="border-collapse:collapse;font-size:14px"><tr>{th}</tr>{body}</table>'
+_table = et.html_table
 
 
 @solara.component
 def EffectView(snap: Snapshot):
     ef = snap.effects
-    groups = ("priority", "elsewhere", "all")
     head = ["", "EPCI prioritaires (58 confirmés)", "Ailleurs", "Total du territoire"]
-
-    def row(label, key, f=ff.number):
-        return [label, *[f(ef[g][key]) for g in groups]]
-
-    rows = [
-        row("Consultations renoncées évitées", "forgone_avoided"),
-        row("Passages aux urgences évitables évités", "ed_avoided"),
-        row("Personnes ayant renoncé : en moins", "forwent_avoided"),
-        row("Renoncement avec mesures", "rate_policy", lambda v: ff.percent(v, 3)),
-        row("Renoncement de référence", "rate_baseline", lambda v: ff.percent(v, 3)),
-    ]
+    n = len(snap.seeds)
+    cost, per_text = et.euros_text(snap)
     per = ef["eur_per_avoided"]
     with solara.Card(f"Effet des mesures depuis le début ({snap.week} semaines)"):
-        solara.HTML(tag="div", unsafe_innerHTML=_table(head, rows))
+        solara.HTML(tag="div", unsafe_innerHTML=_table(head, et.effect_rows(snap), cls="effects"))
         done = [
             f"<b>{html.escape(policy_label(kind))}</b> : "
             + (
@@ -126,21 +103,31 @@ def EffectView(snap: Snapshot):
             solara.HTML(
                 tag="div",
                 unsafe_innerHTML="<p style='font-size:13px;margin:8px 0 0'>Ce que les mesures "
-                "ont fait : " + " · ".join(done) + "</p>",
+                f"ont fait{' (médiane des graines)' if n > 1 else ''} : "
+                + " · ".join(done)
+                + "</p>",
             )
+        unclear = (
+            " (pas d'effet net clairement positif : moins de 10 consultations ou "
+            "de 0,1 % du renoncement de référence)"
+            if n == 1
+            else " (pas d'effet net clairement positif : l'intervalle à 90 % des consultations "
+            "évitées n'est pas entièrement au-dessus de zéro)"
+        )
+        seeds_note = (
+            et.INTERVAL_NOTE.format(n=n)
+            if n >= MIN_SEEDS_FOR_INTERVAL
+            else et.ONE_SEED_NOTE.format(k=MIN_SEEDS_FOR_INTERVAL)
+        )
         solara.HTML(
             tag="div",
             unsafe_innerHTML=(
-                f'<p style="font-size:15px;margin-top:8px"><b>Coût des mesures : '
-                f"{ff.euros(ef['cost'])}</b> · <b>€ par consultation renoncée évitée : "
-                f"{ff.euros(per) if per is not None else 'sans objet'}</b>"
-                + (
-                    ""
-                    if per is not None
-                    else " (pas d'effet net clairement positif : moins de 10 consultations ou "
-                    "de 0,1 % du renoncement de référence)"
-                )
-                + "</p><p style='font-size:12px;color:#555'>Comparaison avec la référence "
+                f'<p style="font-size:15px;margin-top:8px" class="euros"><b>Coût des mesures : '
+                f"{html.escape(cost)}</b> · <b>€ par consultation renoncée évitée : "
+                f"{html.escape(per_text)}</b>"
+                + ("" if per is not None else unclear)
+                + f"</p><p style='font-size:12px;color:#555'>{html.escape(seeds_note)} "
+                "Comparaison avec la référence "
                 "de même graine aléatoire (mêmes tirages, sans mesure). Un nombre négatif est "
                 "une hausse. Une consultation offerte ne réduit le renoncement que là où des "
                 "patients attendent ; les jours de solidarité sont pris sur le cabinet "
@@ -164,7 +151,7 @@ def MapView(snap: Snapshot, indicator: solara.Reactive, view: solara.Reactive):
                 solara.HTML(tag="div", unsafe_innerHTML=svg)
                 solara.FileDownload(
                     lambda: map_png(snap, indicator.value, view.value),
-                    filename="accesssim_carte.png",
+                    filename=export.file_name(snap, "carte", "png"),
                     label="Télécharger la carte (PNG)",
                 )
             with solara.Column():
@@ -212,15 +199,15 @@ def TableView(snap: Snapshot):
     rp = snap.epci[("renoncement_rate", "policy")]
     rb = snap.epci[("renoncement_rate", "baseline")]
     order = [k for k in np.argsort(-np.nan_to_num(rb, nan=-1), kind="stable") if e.core[k]][:10]
-    bp, bb = snap.by_epci["policy"], snap.by_epci["baseline"]
+    forgone, ed = snap.avoided("forgone"), snap.avoided("ed")
     rows = [
         [
             str(e.name[k]),
             "confirmé" if snap.confirmed[k] else ("liste complétée" if snap.priority[k] else ""),
             ff.percent(rp[k], 2),
             ff.percent(rb[k], 2),
-            ff.number(bb["forgone"][k] - bp["forgone"][k]),
-            ff.number(bb["ed"][k] - bp["ed"][k]),
+            ff.number(forgone[k]),
+            ff.number(ed[k]),
         ]
         for k in order
     ]
@@ -228,11 +215,25 @@ def TableView(snap: Snapshot):
             "Consult. évitées", "Urgences évitées"]  # fmt: skip
     with solara.Card("Les 10 EPCI où l'on renonce le plus (référence)"):
         solara.HTML(tag="div", unsafe_innerHTML=_table(head, rows))
-        solara.FileDownload(
-            lambda: epci_csv(snap).encode("utf-8"),
-            filename="accesssim_epci.csv",
-            label="Télécharger le tableau de tous les EPCI (CSV)",
-        )
+        with solara.Row(style={"flex-wrap": "wrap"}):
+            solara.FileDownload(
+                lambda: epci_csv(snap).encode("utf-8"),
+                filename=export.file_name(snap, "epci", "csv"),
+                label="Télécharger le tableau de tous les EPCI (CSV)",
+            )
+            solara.FileDownload(
+                lambda: export.epci_bundle(snap),
+                filename=export.file_name(snap, "epci", "zip"),
+                label="CSV + .csvt + réglages (ZIP)",
+            )
+            solara.FileDownload(
+                lambda: export.scenario_toml(snap).encode("utf-8"),
+                filename=export.file_name(snap, "scenario", "toml"),
+                label="Réglages (scénario TOML pour accesssim run)",
+            )
+
+
+DEFAULT_SEEDS = 3
 
 
 HOW_TO = (
@@ -250,24 +251,39 @@ def Page():
     snap = solara.use_reactive(None)
     busy = solara.use_reactive("")
     error = solara.use_reactive("")
+    # --- state from the link (urlstate): a link reopens the same run
+    router = solara.use_router()
+    link, link_values, link_base = solara.use_memo(lambda: urlstate.opened_link(router.search), [])
     territory = solara.use_reactive(
-        SETUP.territory if SETUP.territory in territory_choices() else territory_choices()[1]
+        link.territory
+        or (SETUP.territory if SETUP.territory in territory_choices() else territory_choices()[1])
     )
-    seed = solara.use_reactive(1)
-    values = solara.use_reactive(default_values())
-    preset = solara.use_reactive(NO_PRESET)
-    base = solara.use_reactive(())
+    seed = solara.use_reactive(link.seed)
+    n_seeds = solara.use_reactive(  # France: one seed unless asked (memory, below)
+        link.n_seeds or (1 if territory.value == FRANCE else DEFAULT_SEEDS)
+    )
+    values = solara.use_reactive(link_values)
+    preset = solara.use_reactive(link.preset)
+    base = solara.use_reactive(link_base)
+    pinned = solara.use_reactive(None)  # run A of the A/B comparison
     indicator = solara.use_reactive(next(iter(MAP_INDICATORS)))
     view = solara.use_reactive(VIEWS[0])
     weeks = solara.use_reactive(52)
     current = Settings(
-        territory.value, int(seed.value), dict(values.value), preset.value, base.value
+        territory.value,
+        int(seed.value),
+        dict(values.value),
+        preset.value,
+        base.value,
+        int(n_seeds.value),
     )
 
     def work(kind: str, n: int, settings: Settings):
         try:
             if kind == "reset":
                 snap.set(session.reset(settings))
+                if n:  # a link's run: on to the week it had reached
+                    snap.set(session.advance(n, stop, snap.set))
             else:
                 snap.set(session.advance(n, stop, snap.set))
         except Exception as exc:  # shown on the page, logged on the server
@@ -283,24 +299,50 @@ def Page():
 
     task = solara.lab.use_task(work, dependencies=None, prefer_threaded=True)
 
-    def start(kind: str, n: int = 0):
+    def start(kind: str, n: int = 0, settings: Settings | None = None):
         if busy.value:  # a click that arrived before the buttons were disabled
             return
         if kind != "reset" and session.run is None:
             return
         labels = {"reset": "Construction de la simulation…", "play": "Lecture en cours…"}
-        busy.set(labels.get(kind, f"Calcul de {n} semaine{'s' if n > 1 else ''}…"))
+        k = (settings or current).n_seeds
+        runs = f" ({k} graines × 2 simulations, pas à pas ensemble)" if k > 1 else ""
+        busy.set(labels.get(kind, f"Calcul de {n} semaine{'s' if n > 1 else ''}…") + runs)
         error.set("")
         stop.clear()
-        task(kind, n, current)
+        task(kind, n, settings or current)
+
+    def open_plan(plan):  # a budget plan (planview): its controls, then its run
+        st = Settings(plan.territory, plan.seed, dict(plan.values), f"Plan : {plan.label}",
+                      plan.base, plan.n_seeds)  # fmt: skip
+        territory.set(st.territory)
+        seed.set(st.seed)
+        n_seeds.set(st.n_seeds)
+        values.set(st.values)
+        preset.set(st.preset)
+        base.set(st.base)
+        start("reset", plan.weeks, st)
 
     def mount():
-        start("reset")
+        if link.dropped:
+            error.set("Lien : réglages ignorés (inconnus ou hors des bornes) : "
+                      + ", ".join(link.dropped))  # fmt: skip
+        start("reset", link.weeks)
         return stop.set  # on leaving the page, a running batch stops
 
     solara.use_effect(mount, [])
     s: Snapshot | None = snap.value
     pending = s is not None and s.settings != current
+
+    def write_link():  # the run shown, in the URL, once it stops
+        if s is None or busy.value:
+            return
+        st = s.settings
+        query = urlstate.encode(st.territory, st.preset, st.seed, st.n_seeds, st.values, s.week)
+        if query != (router.search or ""):
+            router.push(f"{router.path or '/'}?{query}")
+
+    solara.use_effect(write_link, [s, busy.value])
 
     solara.Title("accesssim : accès aux médecins généralistes")
     with solara.AppBar():
@@ -337,6 +379,22 @@ def Page():
             with solara.Column(classes=["slider-seed"], gap="0px"):
                 solara.Text(f"Graine aléatoire : {seed.value}")
                 solara.SliderInt("", value=seed, min=1, max=50, thumb_label=False)
+            with solara.Column(classes=["slider-seeds"], gap="0px"):
+                last = seed.value + n_seeds.value - 1
+                solara.Text(
+                    f"Nombre de graines : {n_seeds.value}"
+                    + (f" (graines {seed.value} à {last} ; médiane et intervalle à 90 %)"
+                       if n_seeds.value > 1 else " (pas d'intervalle)")
+                )  # fmt: skip
+                solara.SliderInt("", value=n_seeds, min=1, max=urlstate.MAX_SEEDS,
+                                 thumb_label=False)  # fmt: skip
+                if territory.value == FRANCE and n_seeds.value > 1:
+                    solara.Warning(
+                        f"France entière avec {n_seeds.value} graines : "
+                        f"{2 * n_seeds.value} simulations de 35 000 communes, environ "
+                        f"{ff.number(0.6 * n_seeds.value, 1)} Go de mémoire et "
+                        f"{ff.number(5 * n_seeds.value)} s de construction."
+                    )
         with solara.Card("Mesures (doses)"):
             for sl in sliders():
                 v = values.value.get(sl.name, sl.default)
@@ -418,6 +476,8 @@ def Page():
             solara.Text("Construction de la simulation…")
             return
         EffectView(s)
+        ABPanel(s, pinned, indicator, busy=bool(busy.value))
+        PlanPanel(open_plan, busy=bool(busy.value))
         MapView(s, indicator, view)
         SeriesView(s)
         TableView(s)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import io
+import textwrap
 from dataclasses import dataclass
 
 import matplotlib
@@ -20,6 +21,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.collections import PolyCollection  # noqa: E402
 from matplotlib.colors import to_hex  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
 from accesssim.geo.territory import Territory
@@ -31,19 +33,28 @@ OVERSEAS_DEPARTEMENTS = ("971", "972", "973", "974", "976")
 
 @dataclass(frozen=True)
 class Classes:
-    """Class edges (ascending), one colour per class and a label per class."""
+    """Class edges (ascending), one colour per class and a label per class; ``neutral``: the
+    zero band's class of a diverging map (``None`` otherwise) and ``note``: what the legend
+    must add (e.g. EPCIs left out of the classes)."""
 
     edges: tuple[float, ...]
     colors: tuple[str, ...]
     labels: tuple[str, ...]
+    neutral: int | None = None
+    note: str = ""
 
-    def color_of(self, values: np.ndarray) -> list[str]:
-        """The colour of each value; NaN gets the no-value grey."""
+    def color_of(self, values: np.ndarray, in_noise: np.ndarray | None = None) -> list[str]:
+        """The colour of each value; NaN gets the no-value grey, and a value flagged
+        ``in_noise`` (its interval across seeds holds zero) the zero band's colour."""
         out = []
         edges = np.asarray(self.edges)
-        for v in np.asarray(values, float):
+        noise = np.zeros(len(values), bool) if in_noise is None else np.asarray(in_noise, bool)
+        for v, z in zip(np.asarray(values, float), noise, strict=True):
             if not np.isfinite(v):
                 out.append(NO_VALUE_GREY)
+                continue
+            if z and self.neutral is not None:
+                out.append(self.colors[self.neutral])
                 continue
             k = int(np.searchsorted(edges, v, side="right")) - 1
             out.append(self.colors[min(max(k, 0), len(self.colors) - 1)])
@@ -58,10 +69,31 @@ def _nice(x: float, up: bool) -> float:
     return float((np.ceil if up else np.floor)(x / mag) * mag)
 
 
-def class_breaks(values, fmt, cmap: str, n: int = 6, diverging: bool = False) -> Classes:
+MAX_EXTRA_DIGITS = 6  # labels get up to this many more decimals until no two read the same
+
+
+def distinct_labels(edges, fmt_at, decimals: int) -> tuple[int, list[str]]:
+    """The fewest decimals (from ``decimals``) at which every edge of ``edges`` reads
+    differently through ``fmt_at(value, decimals)``, and the edges so written: two classes
+    never carry the same label."""
+    for d in range(decimals, decimals + MAX_EXTRA_DIGITS + 1):
+        shown = [fmt_at(x, d) for x in edges]
+        if len(set(shown)) == len(shown):
+            return d, shown
+    return d, shown
+
+
+def class_breaks(
+    values, fmt, cmap: str, n: int = 6, diverging: bool = False, fmt_at=None, decimals: int = 0
+) -> Classes:
     """Classes fitted to the finite ``values`` shown (quantiles rounded to two significant
-    digits), so a region's map is not one colour; ``diverging`` centres them on zero with a
-    class for "no change". All values equal (e.g. a zero difference) give one class."""
+    digits), so a region's map is not one colour; all values equal give one class.
+
+    ``diverging`` (a difference) centres them on zero with a zero band, the differences
+    too small to show at ``decimals`` (``|v|`` under half a unit of the last digit of
+    ``fmt_at(v, decimals)``, so the band is what reads as zero), in white; the classes either
+    side split the larger differences by size. With ``fmt_at`` the labels get as many
+    decimals as they need so that no two read the same (``distinct_labels``)."""
     v = np.asarray(values, float)
     v = v[np.isfinite(v)]
     cm = plt.get_cmap(cmap)
@@ -69,33 +101,64 @@ def class_breaks(values, fmt, cmap: str, n: int = 6, diverging: bool = False) ->
         return Classes((0.0, 0.0), (NO_VALUE_GREY,), ("pas de valeur",))
     lo, hi = float(v.min()), float(v.max())
     if diverging:
-        tol = 1e-9 * max(1.0, float(np.abs(v).max()))
-        big = np.abs(v[np.abs(v) > tol])
+        if fmt_at is not None:
+            unit = _display_unit(fmt_at, decimals)
+            band = 0.5 * unit
+        else:
+            band = 1e-9 * max(1.0, float(np.abs(v).max()))
+        big = np.abs(v[np.abs(v) >= band])
         if not len(big):
-            return Classes((-tol, tol), ("#ffffff",), (f"{fmt(0.0)} (aucun écart)",))
-        qs = np.unique([_nice(q, up=True) for q in np.quantile(big, [1 / 3, 2 / 3, 1.0])])
-        qs = qs[qs > tol]
+            zero = fmt(0.0) if fmt_at is None else fmt_at(0.0, decimals)
+            return Classes((-band, band), ("#ffffff",), (f"{zero} (aucun écart)",), neutral=0)
+        # classes split the differences clearly outside the band (no sliver of a class just
+        # beyond it when most values sit at its edge)
+        clear = big[big >= 2 * band] if (big >= 2 * band).any() else big
+        qs = np.unique([_nice(q, up=True) for q in np.quantile(clear, [1 / 3, 2 / 3, 1.0])])
+        qs = qs[qs > band]
+        if not len(qs):
+            qs = np.array([float(big.max())])
         qs[-1] = max(qs[-1], float(big.max()))
-        pos = [tol, *qs.tolist()]
+        pos = [band, *qs.tolist()]
         edges = [-e for e in reversed(pos)] + pos
         k = len(edges) - 1
-        colors = [to_hex(cm(i / (k - 1))) for i in range(k)] if k > 1 else ["#ffffff"]
+        colors = [to_hex(cm(i / (k - 1))) for i in range(k)]
         mid = len(pos) - 1
         colors[mid] = "#ffffff"
-        shown = [0.0 if abs(x) <= tol else x for x in edges]
+        if fmt_at is None:
+            shown = [fmt(x) for x in edges]
+            zero = fmt(0.0)
+        else:
+            d, shown = distinct_labels(edges, fmt_at, decimals + 1)
+            zero = fmt_at(0.0, decimals)
         labels = [
-            f"{fmt(0.0)} (aucun écart)" if i == mid else f"{fmt(shown[i])} à {fmt(shown[i + 1])}"
+            f"{shown[i]} à {shown[i + 1]} : {zero} à l'arrondi (aucun écart)"
+            if i == mid
+            else f"{shown[i]} à {shown[i + 1]}"
             for i in range(k)
         ]
-        return Classes(tuple(edges), tuple(colors), tuple(labels))
+        return Classes(tuple(edges), tuple(colors), tuple(labels), neutral=mid)
     if hi - lo <= 1e-12 * max(1.0, abs(hi)):
         return Classes((lo, hi), (to_hex(cm(0.5)),), (f"{fmt(lo)} partout",))
     inner = [_nice(q, up=False) for q in np.quantile(v, np.linspace(0, 1, n + 1)[1:-1])]
     edges = np.unique([lo, *[e for e in inner if lo < e < hi], hi])
     k = len(edges) - 1
     colors = [to_hex(cm(0.1 + 0.85 * i / max(k - 1, 1))) for i in range(k)]
-    labels = [f"{fmt(edges[i])} à {fmt(edges[i + 1])}" for i in range(k)]
+    shown = [fmt(x) for x in edges] if fmt_at is None else distinct_labels(
+        edges, fmt_at, decimals)[1]  # fmt: skip
+    labels = [f"{shown[i]} à {shown[i + 1]}" for i in range(k)]
     return Classes(tuple(edges.tolist()), tuple(colors), tuple(labels))
+
+
+def _display_unit(fmt_at, decimals: int) -> float:
+    """The value of one unit of the last digit ``fmt_at(., decimals)`` shows (e.g. 1e-5 for
+    points of a share at 3 decimals: 0.001 pt), found from the format itself."""
+    for exp in range(-12, 7):
+        u = 10.0**exp
+        if fmt_at(u, decimals) != fmt_at(0.0, decimals) and fmt_at(0.4 * u, decimals) == fmt_at(
+            0.0, decimals
+        ):
+            return u
+    return 1e-9
 
 
 def shown_epcis(territory: Territory) -> np.ndarray:
@@ -200,6 +263,8 @@ def legend_html(classes: Classes, unit: str, has_buffer: bool) -> str:
         f"<div>{line.format('dashed')}EPCI prioritaire (liste complétée à 151 par "
         "l'indice du modèle)</div>"
     )
+    if classes.note:
+        rows.append(f"<div style='font-size:12px;color:#555'>{html.escape(classes.note)}</div>")
     return (
         '<div class="map-legend" style="font-size:13px;line-height:1.6">' + "".join(rows) + "</div>"
     )
@@ -213,8 +278,10 @@ def png(
     classes: Classes,
     title: str,
     unit: str,
+    subtitle: tuple[str, ...] = (),
 ) -> bytes:
-    """The same map as a PNG (for download), with its legend and title."""
+    """The same map as a PNG (for download), with its legend (both outline styles), its
+    title, and under it ``subtitle`` (the run's provenance lines)."""
     e = territory.epcis
     shown = shown_epcis(territory)
     rings = _rings(territory, shown)
@@ -222,7 +289,9 @@ def png(
     if rings:
         polys = [r for _, r in rings]
         fills = [colors[k] if e.core[k] else BUFFER_GREY for k, _ in rings]
-        ax.add_collection(PolyCollection(polys, facecolors=fills, edgecolors="white", lw=0.3))
+        edges = ["#8c8c8c" if e.core[k] else "#ffffff" for k, _ in rings]  # as the SVG: a
+        # white zero-band EPCI keeps its outline on the white page
+        ax.add_collection(PolyCollection(polys, facecolors=fills, edgecolors=edges, lw=0.3))
         for style, mask in (("solid", confirmed), ("dashed", priority & ~confirmed)):
             heavy = [r for k, r in rings if mask[k]]
             if heavy:
@@ -238,11 +307,16 @@ def png(
                zip(classes.colors, classes.labels, strict=True)]  # fmt: skip
     if not e.core.all():
         handles.append(Patch(facecolor=BUFFER_GREY, label="EPCI voisins (zone tampon)"))
-    handles.append(Patch(facecolor="none", edgecolor="#111", lw=1.5, label="EPCI prioritaire"))
+    handles.append(Line2D([], [], color="#111", lw=1.5, ls="solid",
+                          label="EPCI prioritaire (liste confirmée)"))  # fmt: skip
+    handles.append(Line2D([], [], color="#111", lw=1.5, ls="dashed",
+                          label="EPCI prioritaire (liste complétée à 151)"))  # fmt: skip
     ax.legend(handles=handles, title=unit, loc="center left", bbox_to_anchor=(1.0, 0.5),
               fontsize=8, title_fontsize=9)  # fmt: skip
     ax.set_title(title, fontsize=11)
-    fig.text(0.01, 0.01, "accesssim : valeurs modélisées (voir le README).", fontsize=7)
+    notes = [classes.note] if classes.note else []
+    lines = [w for line in [*subtitle, *notes] for w in textwrap.wrap(line, 150)]
+    fig.text(0.01, 0.0, "\n".join(lines), fontsize=7, va="top")
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
     plt.close(fig)

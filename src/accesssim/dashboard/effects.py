@@ -6,6 +6,13 @@ registry (``accesssim.outputs.indicators``: the indicators' columns and the reno
 ratio, and ``eur_per_avoided_run`` for the euros per avoided consultation); the people who
 forwent care come in already counted by ``core.metrics.people_who_forwent`` (``engine``).
 Nothing here re-derives a formula.
+
+Across seeds (``seed_intervals``) the page shows what ``accesssim compare`` prints: the
+median and the 90 % interval (5th-95th percentiles, ``indicators.interval``) of each seed's
+policy − baseline difference (common random numbers), and the euros per avoided consultation
+only when the avoided consultations are clearly positive over the whole interval
+(``indicators.cost_per_avoided``). An effect whose interval holds zero cannot be told from
+seed noise (``distinguishable``).
 """
 
 from __future__ import annotations
@@ -68,4 +75,56 @@ def policy_effects(
     out["eur_per_avoided"] = indicators.eur_per_avoided_run(
         cost, out["all"]["forgone_avoided"], out["all"]["forgone_baseline"]
     )
+    return out
+
+
+MIN_SEEDS_FOR_INTERVAL = 3  # fewer seeds: the page shows no interval and no noise flag
+AVOIDED = ("forgone_avoided", "ed_avoided", "forwent_avoided")
+
+
+def distinguishable(lo: float, hi: float) -> bool:
+    """An effect can be told from seed noise when its 90 % interval across seeds excludes
+    zero: the rule ``compare`` applies before it prints a cost per avoided event
+    (``indicators.cost_per_avoided``: 5th percentile above 0), on either side. Exactly zero
+    in every seed is no effect, not noise (True)."""
+    return bool(lo > 0 or hi < 0 or lo == hi == 0)
+
+
+def seed_intervals(per_seed: list[dict]) -> dict:
+    """Median and 90 % interval across seeds of every figure of ``policy_effects`` (one dict
+    per seed, same seeds for policy and baseline): ``{group: {key: (median, p05, p95)}}``,
+    ``"cost"``: an interval, ``"eur_per_avoided"``: an interval (NaNs when the avoided
+    consultations are not clearly positive; one seed: ``eur_per_avoided_run``'s rule), and
+    ``"noise"``: ``{group: {avoided key: True when not distinguishable}}`` (empty under
+    ``MIN_SEEDS_FOR_INTERVAL`` seeds)."""
+    groups = [g for g, d in per_seed[0].items() if isinstance(d, dict)]
+    out: dict = {
+        g: {k: indicators.interval([s[g][k] for s in per_seed]) for k in per_seed[0][g]}
+        for g in groups
+    }
+    out["cost"] = indicators.interval([s["cost"] for s in per_seed])
+    if len(per_seed) == 1:
+        e = per_seed[0]["eur_per_avoided"]
+        out["eur_per_avoided"] = (np.nan,) * 3 if e is None else (e, e, e)
+    else:
+        out["eur_per_avoided"] = indicators.cost_per_avoided(
+            [s["cost"] for s in per_seed], [s["all"]["forgone_avoided"] for s in per_seed]
+        )
+    out["noise"] = (
+        {g: {k: not distinguishable(*out[g][k][1:]) for k in AVOIDED} for g in groups}
+        if len(per_seed) >= MIN_SEEDS_FOR_INTERVAL
+        else {}
+    )
+    out["n_seeds"] = len(per_seed)
+    return out
+
+
+def medians(intervals: dict) -> dict:
+    """The ``policy_effects`` dict of the medians of ``seed_intervals`` (what the page shows
+    as "the effect")."""
+    out = {g: {k: v[0] for k, v in d.items()} for g, d in intervals.items()
+           if isinstance(d, dict) and g != "noise"}  # fmt: skip
+    out["cost"] = intervals["cost"][0]
+    e = intervals["eur_per_avoided"][0]
+    out["eur_per_avoided"] = None if not np.isfinite(e) else float(e)
     return out

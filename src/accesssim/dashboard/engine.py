@@ -1,18 +1,24 @@
-"""The dashboard's engine: a policy run and its same-seed baseline twin, stepped together
-under a lock in a worker thread, publishing immutable snapshots.
+"""The dashboard's engine: for each seed, a policy run and its same-seed baseline twin,
+all stepped together under a lock in a worker thread, publishing immutable snapshots.
 
 Why a module of its own: this is everything the page shows computed from the model, and
 nothing drawn; the tests drive it without a browser. The page never reads the live models:
 after each batch of steps the run publishes a ``Snapshot`` (week, series, maps, effects),
 and everything on screen comes from the same snapshot. The per-EPCI map values are the
 registry's indicators (``outputs.indicators``), keyed by the registry's names.
+
+Several seeds (``Settings.n_seeds``, seeds ``seed`` .. ``seed + n - 1``) are several twin
+runs on one territory, stepped week by week in turn (the model has no seed axis to
+vectorise over); the snapshot keeps every seed's values (``*_seeds``) and shows their median,
+and ``effects.seed_intervals`` gives the median and 90 % interval of the effects as
+``accesssim compare`` does.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
 
 import numpy as np
@@ -27,13 +33,15 @@ from accesssim.dashboard.controls import (
     policy_specs,
     select_territory,
 )
-from accesssim.dashboard.effects import policy_effects
+from accesssim.dashboard.effects import medians, policy_effects, seed_intervals
 from accesssim.geo import priority
 from accesssim.geo import territory as terr
 from accesssim.model.access_model import MONTH_ENDS, WEEKS_PER_YEAR, AccessModel
 from accesssim.policies import registry
 
-PUBLISH_EVERY_S = 0.3  # a running batch refreshes the page at most this often
+PUBLISH_EVERY_S = 2.0  # a running batch refreshes the page at most this often: each refresh
+# redraws the page (map, series) in this process, which at 0.3 s took 90 % of a 5-seed run
+# (Cher, 104 weeks: 22 s at 0.3 s, 6.5 s at 2 s; docs/dashboard.md)
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,11 @@ class Settings:
     values: dict = field(default_factory=default_values)
     preset: str = NO_PRESET
     base: tuple = ()  # the preset's [[policies]] specs
+    n_seeds: int = 1  # seeds seed .. seed + n_seeds - 1 (compare's common random numbers)
+
+    @property
+    def seeds(self) -> list[int]:
+        return list(range(int(self.seed), int(self.seed) + int(self.n_seeds)))
 
 
 # the three views of a snapshot's per-EPCI values (``Snapshot.values``)
@@ -66,6 +79,13 @@ class Snapshot:
     confirmed: np.ndarray  # per EPCI: on the confirmed list
     step_ms: float
     delivered: list  # (policy kind, {what it did: total since the start})
+    seeds: tuple = (1,)
+    # per seed (same order as ``seeds``): effects dicts, and per-EPCI arrays (seeds × EPCIs)
+    effects_seeds: tuple = ()
+    epci_seeds: dict = field(default_factory=dict)
+    by_epci_seeds: dict = field(default_factory=dict)
+    intervals: dict = field(default_factory=dict)  # effects.seed_intervals
+    mean_step_ms: float = 0.0
 
     @property
     def date(self) -> str:
@@ -74,11 +94,38 @@ class Snapshot:
         return ff.month(START_YEAR, month_of_week(self.week))
 
     def values(self, indicator: str, view: str) -> np.ndarray:
+        """Per EPCI, the median across seeds of the view's value (for the difference: the
+        median of each seed's policy − baseline, the paired difference)."""
         if view == VIEWS[0]:
             return self.epci[(indicator, "policy")]
         if view == VIEWS[1]:
             return self.epci[(indicator, "baseline")]
-        return self.epci[(indicator, "policy")] - self.epci[(indicator, "baseline")]
+        return seed_median(self.differences(indicator))
+
+    def differences(self, indicator: str) -> np.ndarray:
+        """Policy − baseline per seed and EPCI (seeds × EPCIs)."""
+        if not self.epci_seeds:
+            return (self.epci[(indicator, "policy")] - self.epci[(indicator, "baseline")])[None]
+        return self.epci_seeds[(indicator, "policy")] - self.epci_seeds[(indicator, "baseline")]
+
+    def avoided(self, key: str) -> np.ndarray:
+        """Per EPCI, the median across seeds of baseline − policy of ``key`` ("forgone",
+        "ed", "needed") since the start."""
+        by = self.by_epci_seeds or {w: {k: v[None] for k, v in d.items()}
+                                    for w, d in self.by_epci.items()}  # fmt: skip
+        return seed_median(by["baseline"][key] - by["policy"][key])
+
+
+def seed_median(a: np.ndarray) -> np.ndarray:
+    """Median over the seeds axis (0) of per-seed values; NaN where every seed is NaN."""
+    a = np.asarray(a, float)
+    if a.shape[0] == 1:
+        return a[0].copy()
+    out = np.full(a.shape[1:], np.nan)
+    ok = np.isfinite(a).any(0)
+    if ok.any():
+        out[ok] = np.nanmedian(a[:, ok], axis=0)
+    return out
 
 
 def month_of_week(week: int) -> int:
@@ -95,9 +142,11 @@ class TwinRun:
     """The policy run and its same-seed baseline, stepped together, with per-commune totals
     since the start (the model's own records reset each year)."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, territory: terr.Territory | None = None):
         self.settings = settings
-        self.territory = t = select_territory(settings.territory)
+        self.territory = t = (
+            territory if territory is not None else select_territory(settings.territory)
+        )
         self.specs = policy_specs(settings.values, list(settings.base))
         where = SimpleNamespace(path="tableau de bord", start_year=START_YEAR, weeks=None)
         chosen = [registry.from_spec(s, where) for s in self.specs]
@@ -138,14 +187,17 @@ class TwinRun:
 
     def delivered(self) -> list[tuple[str, dict]]:
         """What each policy did since the start, from its yearly rows and the current year:
-        flows summed, stocks (volunteers, MSPs running...) at their largest."""
+        flows summed, stocks (volunteers, MSPs running...) at their largest; text fields
+        (e.g. the EPCIs a France Santé list labelled) are not counts and are left out."""
         m = self.models["policy"]
         out = []
         for p in m.policies:
             rows = [r for r in m.policy_rows if r["policy"] == p.name] + [p.year]
             total = {}
-            for k in p.year:
-                vals = [float(r.get(k, 0.0)) for r in rows]
+            for k, v in p.year.items():
+                if isinstance(v, str):
+                    continue
+                vals = [float(r.get(k) or 0.0) for r in rows]
                 total[k] = max(vals) if k in DELIVERED_STOCKS else sum(vals)
             out.append((p.kind, total))
         return out
@@ -206,6 +258,7 @@ class TwinRun:
             confirmed=np.asarray(e.priority_confirmed, bool),
             step_ms=self.step_ms,
             delivered=self.delivered(),
+            seeds=(self.settings.seed,),
         )
 
     def _monthly(self):
@@ -225,16 +278,94 @@ class TwinRun:
         return out, [ff.month(START_YEAR, k) for k in range(nm)]
 
 
+class SeedRuns:
+    """The twin runs of every seed of ``settings`` on one territory, stepped together; their
+    snapshot holds each seed's values and shows the median (``Snapshot``)."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        t = select_territory(settings.territory)
+        self.twins = [TwinRun(replace(settings, seed=s, n_seeds=1), t) for s in settings.seeds]
+        self.step_ms = 0.0
+        self.total_ms = 0.0
+
+    @property
+    def territory(self):
+        return self.twins[0].territory
+
+    @property
+    def models(self):  # the first seed's twins (tests and the page's checks read them)
+        return self.twins[0].models
+
+    @property
+    def week(self) -> int:
+        return self.twins[0].week
+
+    def step(self) -> None:
+        t0 = time.perf_counter()
+        for tw in self.twins:
+            tw.step()
+        self.step_ms = 1000 * (time.perf_counter() - t0)
+        self.total_ms += self.step_ms
+
+    def snapshot(self) -> Snapshot:
+        snaps = [tw.snapshot() for tw in self.twins]
+        first = snaps[0]
+        if len(snaps) == 1:
+            return replace(
+                first,
+                settings=self.settings,
+                effects_seeds=(first.effects,),
+                epci_seeds={k: v[None] for k, v in first.epci.items()},
+                by_epci_seeds={
+                    w: {k: v[None] for k, v in d.items()} for w, d in first.by_epci.items()
+                },
+                intervals=seed_intervals([first.effects]),
+                step_ms=self.step_ms,
+                mean_step_ms=self.total_ms / max(self.week, 1),
+            )
+        epci_seeds = {k: np.stack([s.epci[k] for s in snaps]) for k in first.epci}
+        by_seeds = {
+            w: {k: np.stack([s.by_epci[w][k] for s in snaps]) for k in first.by_epci[w]}
+            for w in first.by_epci
+        }
+        effects_seeds = tuple(s.effects for s in snaps)
+        intervals = seed_intervals(list(effects_seeds))
+        effects = medians(intervals)
+        monthly = {k: np.median(np.stack([s.monthly[k] for s in snaps]), 0) for k in first.monthly}
+        delivered = [
+            (kind, {k: float(np.median([s.delivered[i][1].get(k, 0.0) for s in snaps]))
+                    for k in d})
+            for i, (kind, d) in enumerate(first.delivered)
+        ]  # fmt: skip
+        return replace(
+            first,
+            settings=self.settings,
+            epci={k: seed_median(v) for k, v in epci_seeds.items()},
+            by_epci={w: {k: seed_median(v) for k, v in d.items()} for w, d in by_seeds.items()},
+            effects=effects,
+            monthly=monthly,
+            delivered=delivered,
+            step_ms=self.step_ms,
+            mean_step_ms=self.total_ms / max(self.week, 1),
+            seeds=tuple(self.settings.seeds),
+            effects_seeds=effects_seeds,
+            epci_seeds=epci_seeds,
+            by_epci_seeds=by_seeds,
+            intervals=intervals,
+        )
+
+
 class Session:
     """One browser page's run: one command at a time, under a lock."""
 
     def __init__(self):
         self.lock = threading.Lock()
-        self.run: TwinRun | None = None
+        self.run: SeedRuns | None = None
 
     def reset(self, settings: Settings) -> Snapshot:
         with self.lock:
-            run = TwinRun(settings)  # on error the previous run stays on screen
+            run = SeedRuns(settings)  # on error the previous run stays on screen
             self.run = run
             return run.snapshot()
 
