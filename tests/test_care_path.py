@@ -168,19 +168,34 @@ def test_identifiability_and_draws_by_hand():
     from accesssim.experiments import calibration
 
     names = list(calibration.FREE)
-    # each target moved by one parameter only, with sensitivities 4, 2, 1, 0.5
-    jac = np.diag([4.0, 2.0, 1.0, 0.5])
+    assert len(names) == 6 and len(calibration.TARGETS) == 5
+    # target i moved by parameter i only (sensitivities 4, 2, 1, 0.5, 0.25), and the last
+    # target also by the sixth parameter (0.1): the rows are orthogonal, so the singular
+    # values are the row norms and the condition number is 4 / sqrt(0.25² + 0.1²)
+    jac = np.zeros((5, 6))
+    jac[np.arange(5), np.arange(5)] = [4.0, 2.0, 1.0, 0.5, 0.25]
+    jac[4, 5] = 0.1
     ident = calibration.identifiability(jac, names)
-    assert ident["pinned_by"] == dict(zip(calibration.TARGETS, names, strict=True))
-    assert ident["parameter_pinned_by"] == dict(zip(names, calibration.TARGETS, strict=True))
-    assert ident["condition_number"] == pytest.approx(8.0)
-    x = np.log([3.5, 0.006, 0.024, 0.2])
+    targets = list(calibration.TARGETS)
+    assert ident["pinned_by"] == dict(zip(targets, names[:5], strict=True))
+    assert ident["parameter_pinned_by"] == dict(zip(names, [*targets, targets[4]], strict=True))
+    assert ident["condition_number"] == pytest.approx(4.0 / np.hypot(0.25, 0.1))
+    x = np.log([3.5, 0.006, 0.024, 0.2, 0.1, 0.15])
     lo, hi = calibration._bounds()
-    draws, kept = calibration.parameter_draws(x, np.zeros(4), jac, names, lo, hi, n=30)
+    draws, kept = calibration.parameter_draws(x, np.zeros(5), jac, names, lo, hi, n=30)
     assert len(draws) == 30 and 0 < kept <= 1
     for d in draws:  # every draw keeps every linearised target within tolerance
         dx = np.log([d[k] for k in names]) - x
         assert np.all(np.abs(jac @ dx) <= 1 + 1e-9)
+
+
+def test_capacity_flex_is_fitted_inside_its_evidence_range():
+    from accesssim.experiments import calibration
+
+    lo, hi = calibration._bounds()
+    j = list(calibration.FREE).index("capacity_flex")
+    low, high = calibration.parameters.PARAMETERS["capacity_flex"].range
+    assert np.exp([lo[j], hi[j]]) == pytest.approx([low, high])
 
 
 def test_the_shipped_calibration_keeps_model_outputs_out_of_its_targets():

@@ -2,8 +2,9 @@
 
 Procedure (rerunnable: ``accesssim calibrate --write PATH``; docs/calibration.md):
 
-* **what is fitted**: four parameters, each to the national figure it moves most (the
-  Jacobian printed in the record says how much each target moves with each parameter):
+* **what is fitted**: six parameters to five national figures (the Jacobian printed in the
+  record says how much each target moves with each parameter, and its rank whether a
+  combination is left free):
 
   ============================ ============================================ ===============
   parameter                    target (tolerance)                           source
@@ -16,13 +17,22 @@ Procedure (rerunnable: ``accesssim calibrate --write PATH``; docs/calibration.md
                                = 5.64 M (± 5 %)                             Enquête 2013
   mt_registration_rate         adults without a médecin traitant, 11 %      CNAM 2021
                                (± 0.5 pt)
+  giveup_unserved              mean appointment delay, 6 days (± 2)         DREES ER 1085
+  capacity_flex                (with the two first: how much need is left   Insee Analyses
+                               unserved) kept inside its sourced range      51 (range)
   ============================ ============================================ ===============
 
+  With supply as delivered (issue 19) the consultations served and the people who forgo care
+  depend on how much more a saturated GP gives, so ``capacity_flex`` is free within the range
+  its evidence allows (``EVIDENCE_BOUNDS``); patience (``giveup_unserved``) sets the delay
+  once supply sets the forgone need, so the delay's mean is fitted and its median, its tails,
+  its gradient by APL class and the GPs refusing new patients stay independent checks.
+
 * **how**: ``scipy.optimize.least_squares`` (trust-region reflective, bounds from the
-  parameter table) on log-parameters, residuals = (model − target) / tolerance, each model
-  figure the mean over ``SEEDS`` seeds (common random numbers: the same seeds at every
-  evaluation, so finite differences see the parameters, not the noise) in year ``YEARS`` of
-  the baseline (year 1 runs before the first year-end's exits and registrations);
+  parameter table or the evidence range) on log-parameters, residuals = (model − target) /
+  tolerance, each model figure the mean over ``SEEDS`` seeds (common random numbers: the same
+  seeds at every evaluation, so finite differences see the parameters, not the noise) in year
+  ``YEARS`` of the baseline (year 1 runs before the first year-end's exits and registrations);
 * **where**: all of France (a fixed subsample, ``sample=True``, is cheaper but its buffer
   edges create shortages that do not exist: fitted there, renoncement on France came out at
   half its target); the fitted values are then checked on all of France on the mean of
@@ -60,13 +70,19 @@ TARGETS = {
     "share_people_forwent_15plus": (0.031, 0.002, "DREES ER 1200 (SRCV 2017)"),
     "ed_visits": (AVOIDABLE_ED, 0.05 * AVOIDABLE_ED, "27% of 20.9 M, DREES ER 1320 / 2013"),
     "share_without_mt_15plus": (0.11, 0.005, "CNAM 2021"),
+    "delay_days_mean": (6.0, 2.0, "DREES ER 1085 (2018): mean 6 days to see a GP; ± 2 days"),
 }
 FREE = (
     "consultations_per_inhabitant",
     "forgo_base",
     "ed_base_rate",
     "mt_registration_rate",
+    "capacity_flex",
+    "giveup_unserved",
 )
+# a free parameter whose evidence gives a range: the fit stays inside it (a value stuck at its
+# end is reported as an active bound); the others are bounded by the parameter table
+EVIDENCE_BOUNDS = {"capacity_flex": "range"}
 YEARS = 2  # fits year 2: the 1st year-end's exits and registrations have acted
 SEEDS = (1, 2)
 CHECK_SEEDS = (1, 2, 3, 4, 5)
@@ -74,7 +90,7 @@ SAMPLE_EVERY = 4
 SAMPLE_BUFFER_KM = 10.0  # a thin buffer: the targets are national rates, edges matter little
 N_DRAWS = 20
 N_DRAWS_RERUN = 2
-MAX_EVALS = 16
+MAX_EVALS = 24
 
 
 def sample_epcis(t, every: int = SAMPLE_EVERY) -> list[str]:
@@ -126,8 +142,9 @@ def _bounds():
     lo, hi = [], []
     for k in FREE:
         p = parameters.PARAMETERS[k]
-        lo.append(np.log(max(p.low or 0.0, 1e-6)))
-        hi.append(np.log(p.high))
+        low, high = p.range if k in EVIDENCE_BOUNDS else (p.low, p.high)
+        lo.append(np.log(max(low or 0.0, 1e-6)))
+        hi.append(np.log(high))
     return np.asarray(lo), np.asarray(hi)
 
 

@@ -297,8 +297,8 @@ PARAMETERS: dict[str, Param] = {
     "capacity_flex": Param(
         0.10,
         "extra share of its delivered activity a GP gives when demand exceeds it",
-        "S",
-        "DREES panel 3 (2014-2017) in Insee Analyses n°51 (2020): GPs in zones that became "
+        "C",
+        "fitted by the calibration inside the range its evidence allows: DREES panel 3 (2014-2017) in Insee Analyses n°51 (2020): GPs in zones that became "
         "ZIP give 10 % more consultations a year than other GPs in the same weekly hours "
         "(52.7 vs 53.2 h; consultations 10 % shorter), adjusted for the GPs' and patients' "
         "characteristics (docs/sources.md §3.3). A cross-sectional contrast, not a measured "
@@ -438,9 +438,9 @@ PARAMETERS: dict[str, Param] = {
     "giveup_unserved": Param(
         0.15,
         "weekly probability that an unserved request is given up, before any waiting",
-        "A",
-        "patience; no figure (docs/ODD.md §3, care path). Rises with waiting "
-        "(giveup_wait_per_week)",
+        "C",
+        "patience: fitted to the mean appointment delay, 6 days (DREES ER 1085, 2018; "
+        "docs/calibration.md); no direct figure. Rises with waiting (giveup_wait_per_week)",
         0,
         0.9,
         distribution="uniform",
