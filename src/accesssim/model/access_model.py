@@ -337,7 +337,7 @@ class AccessModel(Model):
         checks conservation in debug mode), the state keeps the new state and the ledger
         accumulates."""
         cap = self.gp_annual_activity() / WEEKS_PER_YEAR
-        extra = np.zeros(len(self.core))
+        extra = self.state.cdps_weekly.copy()  # Guyane's CDPS (geo/cdps.py)
         for policy in self.policies:  # volunteers, juniors, ... move capacity
             cap, extra = policy.adjust_capacity(self, cap, extra)
         try:

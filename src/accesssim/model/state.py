@@ -10,12 +10,13 @@ its generator, and delegates to it.
 from __future__ import annotations
 
 import numpy as np
+from scipy import sparse
 from scipy.sparse import csgraph
 
 from accesssim.core import access, metrics, workforce
 from accesssim.core.weekly import WeekState, cohort_layout
 from accesssim.core.workforce import MSP, Workforce
-from accesssim.geo import travel
+from accesssim.geo import cdps, travel
 from accesssim.geo.territory import Territory
 from accesssim.params.parameters import ADULT_BANDS
 
@@ -85,7 +86,10 @@ class SimState:
         w.data = np.exp(-w.data / p["gravity_tau_minutes"])
         self._weights_all = w.tocsc()
         self.service = None  # set by update_service_communes
-        self._extra_service = np.zeros(0, np.int64)  # policy sites without GPs of their own
+        # Guyane's CDPS: salaried GP care every week where no road reaches a GP (geo/cdps.py)
+        self.cdps_weekly = cdps.weekly_capacity(t)
+        # policy sites and CDPS: allocation destinations without GPs of their own
+        self._extra_service = np.flatnonzero(self.cdps_weekly > 0)
         self.times_apl = travel.travel_matrix(
             t, access.DREES_DECAY.cutoff, tp.metric(), cache=cache
         )
@@ -228,7 +232,7 @@ class SimState:
         """Keep the new backlog, waits and GP utilisation of a simulated week (the cohorts
         were changed in place)."""
         self.backlog = week.backlog
-        self.wait_weeks = week.wait_weeks
+        self.wait_weeks = week.perceived_wait  # what patients react to next week
         self.workforce.utilisation = week.gp_utilisation
 
     # ------------------------------------------------------------------ changes
@@ -241,13 +245,34 @@ class SimState:
         if self.service is not None and np.array_equal(keep, self.service):
             return
         self.service = keep
-        self.weights = self._weights_all[:, keep].tocsr()
+        self.weights = self._with_nearest_beyond_cutoff(self._weights_all[:, keep].tocsr(), keep)
         self.weights_t = self.weights.T.tocsr()
 
+    def _with_nearest_beyond_cutoff(self, w, keep: np.ndarray):
+        """Gravity weights where every inhabited commune with no destination within the
+        allocation cutoff reaches its nearest destination by road or ferry, at its real time
+        (patients travel further when nothing is nearer); communes with no route at all keep
+        none. Without it such communes were served by teleconsultation only and their waits
+        swung between two values (issue 19)."""
+        pop = self.territory.communes.population
+        orphan = np.flatnonzero((np.diff(w.indptr) == 0) & (pop > 0))
+        if not len(orphan) or not len(keep):
+            return w
+        d, src = self.minutes_to_nearest(keep)
+        ok = orphan[np.isfinite(d[orphan])]
+        if not len(ok):
+            return w
+        col = np.searchsorted(keep, src[ok])
+        extra = sparse.csr_matrix(
+            (np.exp(-d[ok] / self.p["gravity_tau_minutes"]), (ok, col)), shape=w.shape
+        )
+        return (w + extra).tocsr()
+
     def update_nearest_gp(self) -> None:
-        """Road minutes from each commune to the nearest active GP."""
+        """Road (or ferry) minutes from each commune to the nearest active GP or CDPS."""
+        sites = np.union1d(self.gp_communes(), np.flatnonzero(self.cdps_weekly > 0))
         self.nearest_gp_minutes = travel.nearest_minutes(
-            self.territory, self.gp_communes(), self.travel_params, graph=self.road
+            self.territory, sites, self.travel_params, graph=self.road
         )
 
     def update_lists(self, time: float) -> None:

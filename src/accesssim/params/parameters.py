@@ -423,6 +423,20 @@ PARAMETERS: dict[str, Param] = {
         range=(0.05, 0.3),
         range_source="patience: no figure; about ÷3 to ×2 around 0.15",
     ),
+    "wait_smoothing_weeks": Param(
+        4.0,
+        "time constant of the perceived wait (exponential average of weekly waits), weeks",
+        "A",
+        "no figure found on how fast patients' sense of GP waiting times follows the real "
+        "wait; about a month (a few contacts with the practice). Needed for the weekly step "
+        "to settle: with the raw weekly ratio (0) communes with a steep give-up response "
+        "alternate between two states (docs/ODD.md §3)",
+        0,
+        52,
+        distribution="uniform",
+        range=(2.0, 8.0),
+        range_source="no figure: half to twice a month",
+    ),
     "giveup_wait_per_week": Param(
         0.5,
         "relative rise of the weekly give-up probability per week of waiting",
