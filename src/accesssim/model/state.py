@@ -13,7 +13,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse import csgraph
 
-from accesssim.core import access, metrics, workforce
+from accesssim.core import access, metrics, seasons, workforce
 from accesssim.core.weekly import WeekState, cohort_layout
 from accesssim.core.workforce import MSP, Workforce
 from accesssim.geo import cdps, travel
@@ -48,6 +48,9 @@ class SimState:
         self.territory = territory
         self.p = p
         self.core = territory.communes.core.copy()
+        # one factor per week of the year (core/seasons.py): need and GP-treatable ED visits
+        self.need_season = seasons.weekly_factors(p["need_monthly_profile"])
+        self.ed_season = seasons.weekly_factors(p["ed_monthly_profile"])
         self._setup_demand()
         self._setup_travel(cache)
         self._setup_gps(rng)
@@ -209,8 +212,10 @@ class SimState:
         return self.tele_uptake_per_share * share
 
     # ------------------------------------------------------------------ the week
-    def week_state(self, gp_capacity: np.ndarray, extra_capacity: np.ndarray) -> WeekState:
-        """What ``weekly.simulate_week`` reads, with this week's capacity."""
+    def week_state(
+        self, gp_capacity: np.ndarray, extra_capacity: np.ndarray, week_of_year: int = 0
+    ) -> WeekState:
+        """What ``weekly.simulate_week`` reads, with this week's capacity and season."""
         return WeekState(
             people=self.people,
             backlog=self.backlog,
@@ -226,6 +231,8 @@ class SimState:
             weights_t=self.weights_t,
             ed_minutes=self.ed_minutes,
             ed_factor=self.ed_factor,
+            need_factor=float(self.need_season[week_of_year]),
+            ed_season_factor=float(self.ed_season[week_of_year]),
         )
 
     def keep_week(self, week) -> None:

@@ -423,6 +423,24 @@ PARAMETERS: dict[str, Param] = {
         range=(0.05, 0.3),
         range_source="patience: no figure; about ÷3 to ×2 around 0.15",
     ),
+    "need_monthly_profile": Param(
+        (1.0,) * 12,
+        "GP need by calendar month, relative (January .. December; rescaled to average 1)",
+        "A",
+        "not found: no monthly series of GP consultations or of GP-treatable ED visits was "
+        "found in the sources searched (docs/sources.md, 'Seasons'); flat by default. A "
+        "profile given here spreads the same yearly need over the months",
+        distribution="fixed",
+        range_source="no sourced profile to vary around",
+    ),
+    "ed_monthly_profile": Param(
+        (1.0,) * 12,
+        "GP-treatable ED propensity by calendar month, relative (rescaled to average 1)",
+        "A",
+        "not found (docs/sources.md, 'Seasons'); flat by default",
+        distribution="fixed",
+        range_source="no sourced profile to vary around",
+    ),
     "wait_smoothing_weeks": Param(
         4.0,
         "time constant of the perceived wait (exponential average of weekly waits), weeks",
