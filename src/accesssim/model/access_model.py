@@ -86,6 +86,7 @@ class AccessModel(Model):
         self.debug = debug
         self.policies = list(policies)
         self.state = SimState(territory, p, self.rng, self.time, cache)
+        self.state.warm_up(int(p["warm_up_weeks"]), check=debug)  # docs/ODD.md §7
         self._setup_space_and_agents()
         n = len(self.core)
         self.ledger = Ledger(self.people.shape[:2], n, len(territory.emergency))

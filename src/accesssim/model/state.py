@@ -13,7 +13,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse import csgraph
 
-from accesssim.core import access, metrics, seasons, workforce
+from accesssim.core import access, metrics, seasons, weekly, workforce
 from accesssim.core.weekly import WeekState, cohort_layout
 from accesssim.core.workforce import MSP, Workforce
 from accesssim.geo import cdps, travel
@@ -234,6 +234,16 @@ class SimState:
             need_factor=float(self.need_season[week_of_year]),
             ed_season_factor=float(self.ed_season[week_of_year]),
         )
+
+    def warm_up(self, weeks: int, check: bool = False) -> None:
+        """Simulate ``weeks`` of the care path before week 0 without recording them (baseline
+        capacity, no policy, no GP flows; the season of the previous year's last weeks), so
+        that backlog and perceived waits start near their settled level."""
+        cap = self.gp_annual_activity() / weekly.WEEKS_PER_YEAR
+        for k in range(weeks):
+            week_of_year = (weekly.WEEKS_PER_YEAR - weeks + k) % weekly.WEEKS_PER_YEAR
+            state = self.week_state(cap, self.cdps_weekly, week_of_year)
+            self.keep_week(weekly.simulate_week(state, self.p, check=check))
 
     def keep_week(self, week) -> None:
         """Keep the new backlog, waits and GP utilisation of a simulated week (the cohorts

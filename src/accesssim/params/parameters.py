@@ -441,6 +441,20 @@ PARAMETERS: dict[str, Param] = {
         distribution="fixed",
         range_source="no sourced profile to vary around",
     ),
+    "warm_up_weeks": Param(
+        26,
+        "weeks of the care path simulated before week 0 (not recorded)",
+        "A",
+        "numerical setting: runs start with no backlog and no perceived wait; these weeks "
+        "(baseline capacity, no policy, no GP flows, the season of the previous year's end) "
+        "bring backlog and waits near their settled level before anything is recorded, so the "
+        "first year's rows are not a warm-up (docs/ODD.md §7)",
+        0,
+        104,
+        kind="integer",
+        distribution="fixed",
+        range_source="numerical setting, not an empirical uncertainty",
+    ),
     "wait_smoothing_weeks": Param(
         4.0,
         "time constant of the perceived wait (exponential average of weekly waits), weeks",
