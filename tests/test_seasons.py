@@ -3,6 +3,7 @@ installations are spread over the year; conservation holds with a live backlog."
 
 import numpy as np
 import pytest
+from synthetic import grid_territory
 
 from accesssim.core.seasons import weekly_factors
 from accesssim.model.access_model import AccessModel
@@ -71,3 +72,23 @@ def test_gp_exits_and_installations_are_spread_over_the_year(landes):
     gps = np.asarray(m.datacollector.model_vars["gps"][52:103])  # within year 2
     assert len(np.unique(gps)) > 3  # the count changes in several months, not once
     assert len(m.due_installations()) == m.last_year["installations"]  # year 1's all arrived
+
+
+def forgone_share(m, week: int) -> float:
+    v = m.datacollector.model_vars
+    return v["forgone"][week] / v["needed"][week]
+
+
+def test_the_warm_up_starts_the_record_near_its_settled_state():
+    # capacity short everywhere (one GP for 4,000 people): without warm-up the run starts with
+    # no backlog and no perceived wait, so forgone care in week 1 is far below its level a
+    # quarter later; the default warm-up closes most of that gap
+    t = grid_territory(3, 3, gp=1, population=4_000)
+    cold = AccessModel(t, {"warm_up_weeks": 0}, rng=1, agents=False, cache=False)
+    cold.run_for(13)
+    warm = AccessModel(t, rng=1, agents=False, cache=False)
+    warm.run_for(13)
+    cold_gap = abs(forgone_share(cold, 0) / forgone_share(cold, 12) - 1)
+    warm_gap = abs(forgone_share(warm, 0) / forgone_share(warm, 12) - 1)
+    assert cold_gap > 0.2
+    assert warm_gap < cold_gap / 4
