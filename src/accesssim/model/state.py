@@ -280,9 +280,9 @@ class SimState:
         if not len(ok):
             return w
         col = np.searchsorted(keep, src[ok])
-        extra = sparse.csr_matrix(
-            (np.exp(-d[ok] / self.p["gravity_tau_minutes"]), (ok, col)), shape=w.shape
-        )
+        # the only destination of its row: its size does not matter, only that it is > 0
+        weight = np.maximum(np.exp(-d[ok] / self.p["gravity_tau_minutes"]), 1e-300)
+        extra = sparse.csr_matrix((weight, (ok, col)), shape=w.shape)
         return (w + extra).tocsr()
 
     def update_nearest_gp(self) -> None:
