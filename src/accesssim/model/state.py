@@ -280,8 +280,13 @@ class SimState:
         if not len(ok):
             return w
         col = np.searchsorted(keep, src[ok])
-        # the only destination of its row: its size does not matter, only that it is > 0
-        weight = np.maximum(np.exp(-d[ok] / self.p["gravity_tau_minutes"]), 1e-300)
+        # the only destination of its row: the allocation does not depend on its size, so it
+        # is the weight at the cutoff (a weight of exp(-t/tau) for hours of travel underflows,
+        # or overflows the allocation's ratios)
+        p = self.p
+        weight = np.full(
+            len(ok), np.exp(-p["allocation_cutoff_minutes"] / p["gravity_tau_minutes"])
+        )
         extra = sparse.csr_matrix((weight, (ok, col)), shape=w.shape)
         return (w + extra).tocsr()
 
