@@ -374,8 +374,8 @@ class AccessModel(Model):
 
     def _apply_due_gp_flows(self) -> None:
         """GPs whose exit or installation falls due this month leave or arrive (drawn at the
-        last year's end, spread over the year): service communes and nearest-GP times follow;
-        lists and registration stay yearly."""
+        last year's end, spread over the year): new service communes and nearest-GP times
+        follow; lists, registration and dropping empty service communes stay yearly."""
         m = self._month
         leave = [idx for due, idx in self._due_exits if due == m]
         arrive = [c for due, c in self._due_installations if due == m]
@@ -392,8 +392,7 @@ class AccessModel(Model):
             if len(communes):
                 self.add_gps(communes)
                 changed = True
-        if changed:
-            self.state.update_service_communes()
+        if changed:  # add_gps added any new commune to the service ones
             self.state.update_nearest_gp()
 
     def _end_of_year(self) -> None:

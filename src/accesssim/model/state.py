@@ -253,13 +253,18 @@ class SimState:
         self.workforce.utilisation = week.gp_utilisation
 
     # ------------------------------------------------------------------ changes
-    def update_service_communes(self, extra=()) -> None:
+    def update_service_communes(self, extra=(), shrink: bool = True) -> None:
         """Destinations of the allocation: communes with GP capacity (plus ``extra``, e.g.
         where volunteers consult). Other communes have nothing to offer, so leaving their
-        columns out of the weight matrix changes no result and makes the step ~4× cheaper."""
+        columns out of the weight matrix changes no result and makes the step ~4× cheaper.
+        ``shrink=False`` (GPs arriving during the year) only adds communes: keeping a column
+        whose GPs left changes no result either, and rebuilding the matrix every month would
+        cost more than the step (the year's end shrinks it)."""
         self._extra_service = np.union1d(self._extra_service, np.asarray(extra, np.int64))
         keep = np.union1d(np.unique(self.gp_commune[self.gp_active]), self._extra_service)
         if self.service is not None and np.array_equal(keep, self.service):
+            return
+        if not shrink and self.service is not None and np.isin(keep, self.service).all():
             return
         self.service = keep
         self.weights = self._with_nearest_beyond_cutoff(self._weights_all[:, keep].tocsr(), keep)
@@ -367,7 +372,7 @@ class SimState:
         if activity is None:
             activity = workforce.draw_activity(rng, p, n, age)
         idx = self.workforce.append(communes, age, practice, activity, time, holds_list)
-        self.update_service_communes()
+        self.update_service_communes(shrink=False)
         return idx
 
     def remove_gps(self, idx: np.ndarray) -> None:
