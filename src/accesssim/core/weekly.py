@@ -275,14 +275,18 @@ def simulate_week(s: WeekState, p: dict, check: bool = True) -> WeekFlows:
         gp_in_cap = gp_in_cap + freed
         free_c = np.bincount(s.gp_commune, weights=freed, minlength=n)
         offer3 = free_c[s.service] * (1 + p["capacity_flex"])
-        d3 = by_commune(unserved)
-        s3, u3 = allocate(d3, offer3, s.weights, rounds, s.weights_t)
-        used[s.service] += u3
         capacity[s.service] += offer3
+        # only the columns with freed time take part (the others offer nothing: same result);
+        # their transpose is used as it is (CSC), as converting it every week costs more
+        cols = np.flatnonzero(offer3 > 0)
+        wt3 = s.weights_t[cols]
+        d3 = by_commune(unserved)
+        s3, u3 = allocate(d3, offer3[cols], wt3.T, 1, wt3)  # one round (the freed time is local)
+        used[s.service[cols]] += u3
         frac3 = np.zeros((n, 1, 1), order="F")
         np.divide(s3, d3, out=frac3[:, 0, 0], where=d3 > 0)
         np.clip(frac3, 0, 1, out=frac3)
-        in_person = in_person + by_band(unserved * frac3)
+        in_person += by_band(unserved * frac3)
         unserved *= 1 - frac3
         utilisation = np.divide(used, capacity, out=np.zeros_like(used), where=capacity > 0)
         gp_in_person = gp_in_cap * (1 + p["capacity_flex"]) * utilisation[s.gp_commune]
