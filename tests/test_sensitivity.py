@@ -306,8 +306,10 @@ def test_weekly_wobble_tells_an_unsettled_run_from_a_settled_one():
     flat = [100.0] * 52
     step = [100.0] * 40 + [90.0] * 12  # a policy starting within the year: one change
     swing = [100.0 + (5 if k % 2 else -5) for k in range(52)]  # changes every week
+    trend = [100.0 + 0.5 * k for k in range(52)]  # drifts (seasons, GP flows): settled
     assert noise.weekly_wobble(flat) == 0
     assert noise.weekly_wobble(step) == 0
+    assert noise.weekly_wobble(trend) == pytest.approx(0, abs=1e-12)
     assert noise.weekly_wobble(swing) == pytest.approx(0.1)  # |Δ| 10 on a level of 100
     assert noise.weekly_wobble(swing) > noise.UNSETTLED
 

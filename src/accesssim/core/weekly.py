@@ -16,14 +16,23 @@ path is documented in docs/ODD.md §3 ("Care path"):
    ``tele_cap_per_gp`` of that GP's acts (in person + tele); what the cap refuses waits;
 5. in-person requests are allocated to GP capacity by capacity-constrained gravity
    (``allocation.py``), MT holders first on regular capacity, then everyone still waiting on
-   what is left plus ``capacity_flex``;
+   what is left plus ``capacity_flex``; GP time set aside for teleconsultations that the cap
+   refuses goes back to in-person care in a third pass (refused teleconsultations and
+   unserved requests on that time), so no GP time is lost;
 6. unserved requests are given up (forgone) with a weekly probability rising with waiting,
    ``giveup_unserved`` × (1 + ``giveup_wait_per_week`` × waiting weeks); the rest waits (the
    backlog, which meets step 2 again next week). Waiting weeks per commune = backlog / served
    per week (Little's law).
 
+Patients react to a **perceived** wait (``WeekState.wait_weeks``), not to last week's ratio:
+an exponential average of the weekly waits with time constant ``wait_smoothing_weeks``
+(weight 1 − exp(−1/τ) on the new week; τ = 0 is the raw ratio). With the raw ratio, a commune
+whose wait responds steeply to its own wait (slope below −1: give-up empties the backlog, the
+wait falls, the backlog refills) alternates between two states for ever (docs/ODD.md §3).
+
 Conservation (checked here): new need = in person + tele + ED + forgone + change in backlog;
-no negative state; capacity used ≤ capacity; tele share of every GP ≤ its cap.
+no negative state; capacity used ≤ capacity; tele share of every GP ≤ its cap; each GP's
+teleconsultations + in-person capacity = its capacity.
 """
 
 from __future__ import annotations
@@ -75,7 +84,7 @@ class WeekState:
     backlog: np.ndarray
     rate: np.ndarray  # consultations per person per year, by band
     nearest_gp_minutes: np.ndarray  # per commune
-    wait_weeks: np.ndarray  # per commune
+    wait_weeks: np.ndarray  # per commune, the perceived wait patients react to (smoothed)
     tele_uptake: np.ndarray  # (communes, bands)
     gp_capacity: np.ndarray  # consultations this week per GP (policies applied)
     gp_commune: np.ndarray
@@ -87,6 +96,10 @@ class WeekState:
     # per commune, multiplies the ED propensity (policies diverting GP-treatable ED visits to
     # funded same-day care); None: no change (the baseline, bit for bit)
     ed_factor: np.ndarray | None = None
+    # this week's need relative to the year's mean week (the seasonal profile; 1: none)
+    need_factor: float = 1.0
+    # this week's GP-treatable ED propensity relative to the year's mean (seasonal; 1: none)
+    ed_season_factor: float = 1.0
 
 
 @dataclass
@@ -104,12 +117,14 @@ class WeekFlows:
     ed_other: np.ndarray  # by commune: new need of people with an MT
     backlog: np.ndarray  # (communes, bands, 2) at the end of the week
     waiting: np.ndarray  # the backlog per commune
-    wait_weeks: np.ndarray
+    wait_weeks: np.ndarray  # this week's wait per commune, backlog / served (Little's law)
+    perceived_wait: np.ndarray  # the smoothed wait patients react to next week
     used: np.ndarray  # consultations given per commune
     capacity: np.ndarray  # capacity per commune, flex included
     gp_utilisation: np.ndarray
     gp_tele: np.ndarray  # teleconsultations per GP
     gp_in_person: np.ndarray  # in-person consultations per GP
+    gp_in_capacity: np.ndarray  # regular in-person capacity per GP (its capacity − its tele)
 
     def as_dict(self) -> dict[str, np.ndarray]:
         return {k: getattr(self, k) for k in FLOWS}
@@ -139,10 +154,28 @@ def ed_probability(s: WeekState, p: dict) -> np.ndarray:
     )
     if s.ed_factor is not None:
         base = base * s.ed_factor
+    if s.ed_season_factor != 1.0:
+        base = base * s.ed_season_factor
     q = np.empty((len(base), 1, 2), order="F")  # the cohort layout (cohort_layout)
     q[:, 0, 0] = base
     q[:, 0, 1] = base * p["ed_without_mt_rr"]
     return np.minimum(q, MAX_WEEKLY_PROBABILITY, out=q)
+
+
+def smoothing_weight(tau_weeks: float) -> float:
+    """Weight of the new week in the perceived wait: 1 − exp(−1/τ) (1 when τ = 0: the raw
+    wait), the discrete form of an exponential average with time constant τ weeks."""
+    return 1.0 if tau_weeks <= 0 else float(-np.expm1(-1.0 / tau_weeks))
+
+
+def perceived_wait(previous: np.ndarray, this_week: np.ndarray, tau_weeks: float) -> np.ndarray:
+    """The wait patients react to next week: the previous perceived wait moved towards this
+    week's wait by ``smoothing_weight(tau_weeks)``."""
+    a = smoothing_weight(tau_weeks)
+    if a == 1.0:
+        return this_week
+    prev = np.asarray(previous, float)
+    return prev + a * (this_week - prev)
 
 
 def simulate_week(s: WeekState, p: dict, check: bool = True) -> WeekFlows:
@@ -155,7 +188,7 @@ def simulate_week(s: WeekState, p: dict, check: bool = True) -> WeekFlows:
     bound by memory traffic; see benchmarks/). Fastest when the cohort arrays are in
     ``cohort_layout``."""
     n = len(s.people)
-    new = s.people * (np.asarray(s.rate, float) / WEEKS_PER_YEAR)[None, :, None]
+    new = s.people * (np.asarray(s.rate, float) * s.need_factor / WEEKS_PER_YEAR)[None, :, None]
     backlog0 = s.backlog
 
     # 2. GP-treatable ED visits, by cause: probability q per commune and MT status
@@ -211,7 +244,7 @@ def simulate_week(s: WeekState, p: dict, check: bool = True) -> WeekFlows:
     left1 = d1 - s1
     d2 = left1 + by_commune(rest[..., 1])
     flex = offer * p["capacity_flex"]
-    s2, u2 = allocate(d2, offer - u1 + flex, s.weights, rounds, s.weights_t)
+    s2, u2 = allocate(d2, np.maximum(offer - u1, 0.0) + flex, s.weights, rounds, s.weights_t)
     used = np.zeros(n)
     used[s.service] = u1 + u2
     capacity = capacity.copy()
@@ -232,10 +265,33 @@ def simulate_week(s: WeekState, p: dict, check: bool = True) -> WeekFlows:
     seek_b = by_band(seek)
     tele = seek_b * tele_share * kept  # refused teleconsultations wait with the unserved
 
-    # 6. unserved requests: given up with a probability rising with waiting, or wait
     unserved = rest * (1 - frac)
     if kept < 1:
         unserved += seek * (tele_share * (1 - kept))[..., None]
+    if tele_given > 0 and kept < 1:
+        # the time set aside for the refused teleconsultations returns to in-person care:
+        # a third pass offers it (with its flex) to everyone still unserved this week
+        freed = np.maximum(cap - gp_in_cap - gp_tele, 0.0)  # per GP
+        gp_in_cap = gp_in_cap + freed
+        free_c = np.bincount(s.gp_commune, weights=freed, minlength=n)
+        offer3 = free_c[s.service] * (1 + p["capacity_flex"])
+        capacity[s.service] += offer3
+        # only the columns with freed time take part (the others offer nothing: same result);
+        # their transpose is used as it is (CSC), as converting it every week costs more
+        cols = np.flatnonzero(offer3 > 0)
+        wt3 = s.weights_t[cols]
+        d3 = by_commune(unserved)
+        s3, u3 = allocate(d3, offer3[cols], wt3.T, 1, wt3)  # one round (the freed time is local)
+        used[s.service[cols]] += u3
+        frac3 = np.zeros((n, 1, 1), order="F")
+        np.divide(s3, d3, out=frac3[:, 0, 0], where=d3 > 0)
+        np.clip(frac3, 0, 1, out=frac3)
+        in_person += by_band(unserved * frac3)
+        unserved *= 1 - frac3
+        utilisation = np.divide(used, capacity, out=np.zeros_like(used), where=capacity > 0)
+        gp_in_person = gp_in_cap * (1 + p["capacity_flex"]) * utilisation[s.gp_commune]
+
+    # 6. unserved requests: given up with a probability rising with waiting, or wait
     g = np.minimum(
         p["giveup_unserved"] * (1 + p["giveup_wait_per_week"] * s.wait_weeks),
         MAX_WEEKLY_PROBABILITY,
@@ -252,6 +308,7 @@ def simulate_week(s: WeekState, p: dict, check: bool = True) -> WeekFlows:
     )
     # nobody served and someone waiting: the wait is as long as it gets
     wait_weeks[(served <= 0) & (waiting > 0)] = WEEKS_PER_YEAR
+    perceived = perceived_wait(s.wait_weeks, wait_weeks, p["wait_smoothing_weeks"])
     out = WeekFlows(
         needed=by_band(new),
         in_person=in_person,
@@ -264,11 +321,13 @@ def simulate_week(s: WeekState, p: dict, check: bool = True) -> WeekFlows:
         backlog=backlog,
         waiting=waiting,
         wait_weeks=wait_weeks,
+        perceived_wait=perceived,
         used=used,
         capacity=capacity,
         gp_utilisation=utilisation[s.gp_commune],
         gp_tele=gp_tele,
         gp_in_person=gp_in_person,
+        gp_in_capacity=gp_in_cap,
     )
     if check:
         check_week(s, out, c_tele)
@@ -302,6 +361,11 @@ def check_week(s: WeekState, f: WeekFlows, tele_cap: float | None = None) -> Non
             raise InvariantError(f"negative {name}")
     if np.any(f.used > f.capacity * (1 + 1e-9) + 1e-9):
         raise InvariantError("GP capacity used exceeds capacity")
+    time = f.gp_tele + f.gp_in_capacity
+    if not np.allclose(time, s.gp_capacity, rtol=1e-9, atol=1e-9):
+        raise InvariantError(
+            "GP time lost: a GP's teleconsultations + in-person capacity != its capacity"
+        )
     if tele_cap is not None:
         acts = f.gp_tele + f.gp_in_person
         if np.any(f.gp_tele > tele_cap * acts * (1 + 1e-9) + 1e-9):

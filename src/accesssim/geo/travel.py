@@ -32,8 +32,10 @@ large commune's neighbourhoods).
 
 Times are in minutes. ``times[i, j]`` is the time from a resident of commune ``i`` to a
 facility in commune ``j``: the intra-commune time of ``i`` plus the shortest path between
-town halls. Communes with no road to a facility (Guyane's interior, islands without a bridge)
-get no finite time: they are absent from sparse matrices and ``inf`` in nearest-facility times.
+town halls. Ferry links of islands without a bridge are edges at their published crossing
+time (``ferries.py``). Communes with no road or ferry to a facility (Guyane's interior, islands
+whose crossing time was not found) get no finite time: they are absent from sparse matrices and
+``inf`` in nearest-facility times.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse import csgraph
 
-from accesssim.geo import travel_cache
+from accesssim.geo import ferries, travel_cache
 from accesssim.geo.territory import Territory, great_circle_km
 from accesssim.params import parameters
 from accesssim.util import files as aio
@@ -149,9 +151,10 @@ def road_graph(territory: Territory, params: TravelParams = TravelParams()) -> s
     detour = local_detour(np.sqrt(c.area_km2[a] * c.area_km2[b]), params)
     minutes = km * detour * 0.5 * (1 / v[a] + 1 / v[b]) * 60
     fa, fb, fast = _fast_edges(territory, params)
-    rows = np.concatenate([a, fa])
-    cols = np.concatenate([b, fb])
-    vals = np.maximum(np.concatenate([minutes, fast]), MIN_MINUTES)
+    sa, sb, sea = ferries.ferry_edges(territory)  # published crossing times (geo/ferries.py)
+    rows = np.concatenate([a, fa, sa])
+    cols = np.concatenate([b, fb, sb])
+    vals = np.maximum(np.concatenate([minutes, fast, sea]), MIN_MINUTES)
     lo, hi = np.minimum(rows, cols), np.maximum(rows, cols)
     order = np.lexsort((vals, hi, lo))  # per pair, the fastest first
     lo, hi, vals = lo[order], hi[order], vals[order]

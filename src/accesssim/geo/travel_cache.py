@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
+from accesssim.geo import ferries
 from accesssim.util import files as aio
 
 # 2: two-level graph (collapsed fast level), fitted speeds (issue 9); 3: the key stored in the
@@ -54,12 +55,12 @@ def _folder(path: Path, setting: str) -> Path:
 def cache_meta(territory, params: dict, cutoff: float) -> dict:
     """What a cached matrix is of, stored in its file and compared on reading: the cache
     format, cutoff, road parameters, a checksum of the territory arrays the times depend on
-    (coordinates, areas, density classes, local and fast links), and the file's key."""
+    (coordinates, areas, density classes, local, fast and ferry links), and the file's key."""
     c = territory.communes
     t = hashlib.sha256()
     fl = territory.fast_links
     arrays = (c.lon, c.lat, c.area_km2, c.density_class, territory.commune_adjacency)
-    for arr in (*arrays, fl.pairs, fl.km):
+    for arr in (*arrays, fl.pairs, fl.km, *ferries.ferry_edges(territory)):
         t.update(np.ascontiguousarray(arr).tobytes())
     p = json.loads(json.dumps(params))  # as read back from the file (lists)
     h = hashlib.sha256(json.dumps([CACHE_FORMAT, p, float(cutoff)]).encode())

@@ -87,11 +87,16 @@ class AccessModel(Model):
         self.debug = debug
         self.policies = list(policies)
         self.state = SimState(territory, p, self.rng, self.time, cache)
+        self.state.warm_up(int(p["warm_up_weeks"]), check=debug)  # docs/ODD.md §7
         self._setup_space_and_agents()
         n = len(self.core)
         self.ledger = Ledger(self.people.shape[:2], n, len(territory.emergency), p["capacity_flex"])
         self._month = 0
         self.year_index = 0
+        # GP exits and installations drawn at a year's end, each due at the end of one of the
+        # next 12 months (``_gp_flows``): (month due, GP indices) and (month due, communes)
+        self._due_exits: list[tuple[int, np.ndarray]] = []
+        self._due_installations: list[tuple[int, np.ndarray]] = []
         for policy in self.policies:
             policy.setup(self)
         self.schedule_recurring(
@@ -338,11 +343,12 @@ class AccessModel(Model):
         checks conservation in debug mode), the state keeps the new state and the ledger
         accumulates."""
         cap = self.gp_annual_activity() / WEEKS_PER_YEAR
-        extra = np.zeros(len(self.core))
+        extra = self.state.cdps_weekly.copy()  # Guyane's CDPS (geo/cdps.py)
         for policy in self.policies:  # volunteers, juniors, ... move capacity
             cap, extra = policy.adjust_capacity(self, cap, extra)
         try:
-            week = simulate_week(self.state.week_state(cap, extra), self.p, check=self.debug)
+            state = self.state.week_state(cap, extra, (self.steps - 1) % WEEKS_PER_YEAR)
+            week = simulate_week(state, self.p, check=self.debug)
         except InvariantError as exc:
             raise InvariantError(f"week {self.steps}: {exc}") from None
         self.state.keep_week(week)
@@ -360,6 +366,35 @@ class AccessModel(Model):
     def _end_of_month(self) -> None:
         self._month += 1
         self.ledger.close_month(self._month, self.territory, self.core)
+        self._apply_due_gp_flows()
+
+    def due_installations(self) -> np.ndarray:
+        """Communes of the installations drawn at the last year's end not yet arrived."""
+        parts = [c for _, c in self._due_installations]
+        return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+
+    def _apply_due_gp_flows(self) -> None:
+        """GPs whose exit or installation falls due this month leave or arrive (drawn at the
+        last year's end, spread over the year): new service communes and nearest-GP times
+        follow; lists, registration and dropping empty service communes stay yearly."""
+        m = self._month
+        leave = [idx for due, idx in self._due_exits if due == m]
+        arrive = [c for due, c in self._due_installations if due == m]
+        self._due_exits = [(d, i) for d, i in self._due_exits if d > m]
+        self._due_installations = [(d, c) for d, c in self._due_installations if d > m]
+        changed = False
+        if leave:
+            idx = np.concatenate(leave)
+            idx = idx[self.gp_active[idx]]  # a policy may have taken some already
+            self.remove_gps(idx)
+            changed = changed or len(idx) > 0
+        if arrive:
+            communes = np.concatenate(arrive)
+            if len(communes):
+                self.add_gps(communes)
+                changed = True
+        if changed:  # add_gps added any new commune to the service ones
+            self.state.update_nearest_gp()
 
     def _end_of_year(self) -> None:
         self.ledger.close_year(self.state, self.start_year + self.year_index)
@@ -383,13 +418,23 @@ class AccessModel(Model):
         """Ageing, cessations (exit hazard scaled to CNAM's cessations a year nationally) and
         installations with a location choice over EPCIs (``workforce.py``); policy
         installations credited this year (``credit_installations``) replace part of the
-        flow. Returns exits, installations (all), installations from policies."""
+        flow. Who leaves and where newcomers go are drawn now; each exit and installation is
+        due at the end of one of the next 12 months, drawn uniformly from a generator of its
+        own (the model's stream is unchanged), so the flows are spread over the year instead
+        of all falling on the year's last day. Returns exits, installations (all),
+        installations from policies."""
         leave, exits = self.state.draw_exits(self.rng)
-        self.remove_gps(leave)
         drawn, from_policies = self.state.draw_installations(self.rng)
         n_new = drawn - from_policies
-        if n_new:
-            self.add_gps(self._choose_communes(n_new))
+        communes = self._choose_communes(n_new) if n_new else np.zeros(0, np.int64)
+        dates = self.spawn_rng(f"gp-flow-months-{self.year_index}")
+        for idx, due in (
+            (leave, self._due_exits),
+            (communes, self._due_installations),
+        ):
+            month = self._month + 1 + dates.integers(0, 12, len(idx))
+            for k in np.unique(month):
+                due.append((int(k), np.asarray(idx)[month == k]))
         return exits, drawn, from_policies
 
     def _choose_communes(self, n: int) -> np.ndarray:

@@ -10,12 +10,13 @@ its generator, and delegates to it.
 from __future__ import annotations
 
 import numpy as np
+from scipy import sparse
 from scipy.sparse import csgraph
 
-from accesssim.core import access, metrics, workforce
+from accesssim.core import access, metrics, seasons, weekly, workforce
 from accesssim.core.weekly import WeekState, cohort_layout
 from accesssim.core.workforce import MSP, Workforce
-from accesssim.geo import travel
+from accesssim.geo import cdps, travel
 from accesssim.geo.apl import standardised_population
 from accesssim.geo.territory import Territory
 from accesssim.params.parameters import ADULT_BANDS
@@ -48,6 +49,9 @@ class SimState:
         self.territory = territory
         self.p = p
         self.core = territory.communes.core.copy()
+        # one factor per week of the year (core/seasons.py): need and GP-treatable ED visits
+        self.need_season = seasons.weekly_factors(p["need_monthly_profile"])
+        self.ed_season = seasons.weekly_factors(p["ed_monthly_profile"])
         self._setup_demand()
         self._setup_travel(cache)
         self._setup_gps(rng)
@@ -86,7 +90,10 @@ class SimState:
         w.data = np.exp(-w.data / p["gravity_tau_minutes"])
         self._weights_all = w.tocsc()
         self.service = None  # set by update_service_communes
-        self._extra_service = np.zeros(0, np.int64)  # policy sites without GPs of their own
+        # Guyane's CDPS: salaried GP care every week where no road reaches a GP (geo/cdps.py)
+        self.cdps_weekly = cdps.weekly_capacity(t)
+        # policy sites and CDPS: allocation destinations without GPs of their own
+        self._extra_service = np.flatnonzero(self.cdps_weekly > 0)
         self.times_apl = travel.travel_matrix(
             t, access.DREES_DECAY.cutoff, tp.metric(), cache=cache
         )
@@ -207,8 +214,10 @@ class SimState:
         return self.tele_uptake_per_share * share
 
     # ------------------------------------------------------------------ the week
-    def week_state(self, gp_capacity: np.ndarray, extra_capacity: np.ndarray) -> WeekState:
-        """What ``weekly.simulate_week`` reads, with this week's capacity."""
+    def week_state(
+        self, gp_capacity: np.ndarray, extra_capacity: np.ndarray, week_of_year: int = 0
+    ) -> WeekState:
+        """What ``weekly.simulate_week`` reads, with this week's capacity and season."""
         return WeekState(
             people=self.people,
             backlog=self.backlog,
@@ -224,32 +233,75 @@ class SimState:
             weights_t=self.weights_t,
             ed_minutes=self.ed_minutes,
             ed_factor=self.ed_factor,
+            need_factor=float(self.need_season[week_of_year]),
+            ed_season_factor=float(self.ed_season[week_of_year]),
         )
+
+    def warm_up(self, weeks: int, check: bool = False) -> None:
+        """Simulate ``weeks`` of the care path before week 0 without recording them (baseline
+        capacity, no policy, no GP flows; the season of the previous year's last weeks), so
+        that backlog and perceived waits start near their settled level."""
+        cap = self.gp_annual_activity() / weekly.WEEKS_PER_YEAR
+        for k in range(weeks):
+            week_of_year = (weekly.WEEKS_PER_YEAR - weeks + k) % weekly.WEEKS_PER_YEAR
+            state = self.week_state(cap, self.cdps_weekly, week_of_year)
+            self.keep_week(weekly.simulate_week(state, self.p, check=check))
 
     def keep_week(self, week) -> None:
         """Keep the new backlog, waits and GP utilisation of a simulated week (the cohorts
         were changed in place)."""
         self.backlog = week.backlog
-        self.wait_weeks = week.wait_weeks
+        self.wait_weeks = week.perceived_wait  # what patients react to next week
         self.workforce.utilisation = week.gp_utilisation
 
     # ------------------------------------------------------------------ changes
-    def update_service_communes(self, extra=()) -> None:
+    def update_service_communes(self, extra=(), shrink: bool = True) -> None:
         """Destinations of the allocation: communes with GP capacity (plus ``extra``, e.g.
         where volunteers consult). Other communes have nothing to offer, so leaving their
-        columns out of the weight matrix changes no result and makes the step ~4× cheaper."""
+        columns out of the weight matrix changes no result and makes the step ~4× cheaper.
+        ``shrink=False`` (GPs arriving during the year) only adds communes: keeping a column
+        whose GPs left changes no result either, and rebuilding the matrix every month would
+        cost more than the step (the year's end shrinks it)."""
         self._extra_service = np.union1d(self._extra_service, np.asarray(extra, np.int64))
         keep = np.union1d(np.unique(self.gp_commune[self.gp_active]), self._extra_service)
         if self.service is not None and np.array_equal(keep, self.service):
             return
+        if not shrink and self.service is not None and np.isin(keep, self.service).all():
+            return
         self.service = keep
-        self.weights = self._weights_all[:, keep].tocsr()
+        self.weights = self._with_nearest_beyond_cutoff(self._weights_all[:, keep].tocsr(), keep)
         self.weights_t = self.weights.T.tocsr()
 
+    def _with_nearest_beyond_cutoff(self, w, keep: np.ndarray):
+        """Gravity weights where every inhabited commune with no destination within the
+        allocation cutoff reaches its nearest destination by road or ferry, at its real time
+        (patients travel further when nothing is nearer); communes with no route at all keep
+        none. Without it such communes were served by teleconsultation only and their waits
+        swung between two values (issue 19)."""
+        pop = self.territory.communes.population
+        orphan = np.flatnonzero((np.diff(w.indptr) == 0) & (pop > 0))
+        if not len(orphan) or not len(keep):
+            return w
+        d, src = self.minutes_to_nearest(keep)
+        ok = orphan[np.isfinite(d[orphan])]
+        if not len(ok):
+            return w
+        col = np.searchsorted(keep, src[ok])
+        # the only destination of its row: the allocation does not depend on its size, so it
+        # is the weight at the cutoff (a weight of exp(-t/tau) for hours of travel underflows,
+        # or overflows the allocation's ratios)
+        p = self.p
+        weight = np.full(
+            len(ok), np.exp(-p["allocation_cutoff_minutes"] / p["gravity_tau_minutes"])
+        )
+        extra = sparse.csr_matrix((weight, (ok, col)), shape=w.shape)
+        return (w + extra).tocsr()
+
     def update_nearest_gp(self) -> None:
-        """Road minutes from each commune to the nearest active GP."""
+        """Road (or ferry) minutes from each commune to the nearest active GP or CDPS."""
+        sites = np.union1d(self.gp_communes(), np.flatnonzero(self.cdps_weekly > 0))
         self.nearest_gp_minutes = travel.nearest_minutes(
-            self.territory, self.gp_communes(), self.travel_params, graph=self.road
+            self.territory, sites, self.travel_params, graph=self.road
         )
 
     def update_lists(self, time: float) -> None:
@@ -330,7 +382,7 @@ class SimState:
         if activity is None:
             activity = workforce.draw_activity(rng, p, n, age)
         idx = self.workforce.append(communes, age, practice, activity, time, holds_list)
-        self.update_service_communes()
+        self.update_service_communes(shrink=False)
         return idx
 
     def remove_gps(self, idx: np.ndarray) -> None:

@@ -447,6 +447,52 @@ PARAMETERS: dict[str, Param] = {
         range=(0.05, 0.3),
         range_source="patience: no figure; about ÷3 to ×2 around 0.15",
     ),
+    "need_monthly_profile": Param(
+        (1.0,) * 12,
+        "GP need by calendar month, relative (January .. December; rescaled to average 1)",
+        "A",
+        "not found: no monthly series of GP consultations or of GP-treatable ED visits was "
+        "found in the sources searched (docs/sources.md, 'Seasons'); flat by default. A "
+        "profile given here spreads the same yearly need over the months",
+        distribution="fixed",
+        range_source="no sourced profile to vary around",
+    ),
+    "ed_monthly_profile": Param(
+        (1.0,) * 12,
+        "GP-treatable ED propensity by calendar month, relative (rescaled to average 1)",
+        "A",
+        "not found (docs/sources.md, 'Seasons'); flat by default",
+        distribution="fixed",
+        range_source="no sourced profile to vary around",
+    ),
+    "warm_up_weeks": Param(
+        26,
+        "weeks of the care path simulated before week 0 (not recorded)",
+        "A",
+        "numerical setting: runs start with no backlog and no perceived wait; these weeks "
+        "(baseline capacity, no policy, no GP flows, the season of the previous year's end) "
+        "bring backlog and waits near their settled level before anything is recorded, so the "
+        "first year's rows are not a warm-up (docs/ODD.md §7)",
+        0,
+        104,
+        kind="integer",
+        distribution="fixed",
+        range_source="numerical setting, not an empirical uncertainty",
+    ),
+    "wait_smoothing_weeks": Param(
+        4.0,
+        "time constant of the perceived wait (exponential average of weekly waits), weeks",
+        "A",
+        "no figure found on how fast patients' sense of GP waiting times follows the real "
+        "wait; about a month (a few contacts with the practice). Needed for the weekly step "
+        "to settle: with the raw weekly ratio (0) communes with a steep give-up response "
+        "alternate between two states (docs/ODD.md §3)",
+        0,
+        52,
+        distribution="uniform",
+        range=(2.0, 8.0),
+        range_source="no figure: half to twice a month",
+    ),
     "giveup_wait_per_week": Param(
         0.5,
         "relative rise of the weekly give-up probability per week of waiting",

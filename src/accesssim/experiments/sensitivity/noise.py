@@ -11,27 +11,33 @@ import numpy as np
 
 from accesssim.outputs import indicators
 
-# A run whose weekly state has settled gives a flat national forgone-care series within a year
-# (need, capacity and behaviour change at year-ends and at a policy's dates): its week-to-week
-# changes over the last half-year are ~1e-6 of the level. Some parameter sets (strong waiting
-# feedback, no capacity flex) never settle: the series changes every week, and differences at
-# the level of floating-point rounding grow into differences of the run's totals (measured:
-# two code versions identical up to rounding changed the 2-year forgone care of such a set by
-# 0.5 % and flipped the sign of solidarity days' effect in 23 of 64 Morris sets).
-# docs/sensitivity.md, "Numerical noise".
+# A run whose weekly state has settled gives a national forgone-care series without a
+# week-to-week alternation: it may step (GP flows fall due at month ends, policies start on
+# their dates) and drift (seasons, the perceived wait relaxing after a step), but it does not
+# change direction every week. Some parameter sets used not to settle: the series alternated
+# between two values, and differences at the level of floating-point rounding grew into
+# differences of the run's totals (measured before the perceived wait was smoothed: two code
+# versions identical up to rounding changed the 2-year forgone care of such a set by 0.5 % and
+# flipped the sign of solidarity days' effect in 23 of 64 Morris sets). docs/sensitivity.md,
+# "Numerical noise".
 WOBBLE_WEEKS = 26
-UNSETTLED = 1e-3  # median weekly change / mean above which a run is called unsettled
+UNSETTLED = 1e-3  # median weekly alternation / mean above which a run is called unsettled
 
 
 def weekly_wobble(forgone_by_week) -> float:
-    """Median week-to-week change of the national forgone care over the run's last
-    half-year, relative to its mean. A median, so that a policy's one-off step within the year
-    (docteurs juniors arriving in November) does not count: an unsettled run changes every
-    week."""
+    """Median week-to-week alternation of the national forgone care over the run's last
+    half-year, relative to its mean. A week alternates when its change and the previous week's
+    have opposite signs; it counts the smaller of the two changes (0 otherwise). For a series
+    swinging between two values this is its weekly change; a trend, a one-off step (a policy's
+    start, the GP flows of a month) and the relaxation after it count 0: an unsettled run
+    alternates every week."""
     f = np.asarray(forgone_by_week, float)[-WOBBLE_WEEKS:]
-    if len(f) < 2 or f.mean() <= 0:
+    if len(f) < 3 or f.mean() <= 0:
         return 0.0
-    return float(np.median(np.abs(np.diff(f))) / f.mean())
+    d = np.diff(f)
+    turn = d[1:] * d[:-1] < 0
+    swing = np.where(turn, np.minimum(np.abs(d[1:]), np.abs(d[:-1])), 0.0)
+    return float(np.median(swing) / f.mean())
 
 
 # policy effects whose size rounding can blur in an unsettled run: the effect the check is
