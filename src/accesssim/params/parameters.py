@@ -298,7 +298,8 @@ PARAMETERS: dict[str, Param] = {
         0.10,
         "extra share of its delivered activity a GP gives when demand exceeds it",
         "C",
-        "fitted by the calibration inside the range its evidence allows: DREES panel 3 (2014-2017) in Insee Analyses n°51 (2020): GPs in zones that became "
+        "fitted by the calibration inside the range its evidence allows: DREES panel 3 "
+        "(2014-2017) in Insee Analyses n°51 (2020): GPs in zones that became "
         "ZIP give 10 % more consultations a year than other GPs in the same weekly hours "
         "(52.7 vs 53.2 h; consultations 10 % shorter), adjusted for the GPs' and patients' "
         "characteristics (docs/sources.md §3.3). A cross-sectional contrast, not a measured "
