@@ -9,6 +9,7 @@ import os
 
 from accesssim.core import access
 from accesssim.geo import territory as terr
+from accesssim.params import calibration as calfile
 from accesssim.util.version import __version__
 
 ALLOW_CODE_HELP = (
@@ -354,10 +355,10 @@ def build_parser() -> argparse.ArgumentParser:
     k = sub.add_parser(
         "calibrate",
         help="fit the free parameters to published national figures and print the report",
-        description="Fit consultations per inhabitant, forgoing, ED and médecin-traitant "
-        "parameters to their published targets by least squares (scipy) on a national "
-        "subsample, two seeds, years 2-3 of the baseline; check the fit on all of France on "
-        "five seeds; print the fit, active bounds, identifiability and parameter draws "
+        description="Fit consultations per inhabitant, forgoing, ED, médecin-traitant, GP "
+        "flex and patience parameters to five published national targets by least squares "
+        "(scipy) on all of France, two seeds, year 2 of the baseline; check the fit on five "
+        "seeds; print the fit, active bounds, identifiability and parameter draws "
         "(docs/calibration.md). About half an hour on two cores.",
     )
     kw = k.add_mutually_exclusive_group()
@@ -377,6 +378,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="write the fitted values to PATH (use it with [scenario] calibration = PATH)",
     )
     k.add_argument("--report", metavar="FILE.md", help="also write the report to a file")
+    k.add_argument(
+        "--start",
+        metavar="CALIBRATION.json",
+        default=str(calfile.SHIPPED_CALIBRATION),
+        help="calibration file whose fitted values the fit starts from (default: the shipped "
+        "one)",
+    )
     k.add_argument(
         "--buffer-km",
         type=float,
