@@ -60,14 +60,48 @@ def test_policy_specs_follow_the_sliders_and_leave_zero_doses_out():
         {"type": "docteurs_juniors", "start": "2026-11", "per_year": 3700, "install_share": 0.3},
         {"type": "installation_regulation", "start": "2026-01"},
     ]
-    v = controls.default_values() | {"juniors_per_year": 1200}
+    # the preset's regulation stays when its switch is on (``load_preset`` turns it on)
+    v = controls.default_values() | {"juniors_per_year": 1200, "regulation": True}
     specs = controls.policy_specs(v, base)
     assert specs == [
         {"type": "docteurs_juniors", "start": "2026-11", "per_year": 1200, "install_share": 0.3},
-        {"type": "installation_regulation", "start": "2026-01"},
+        {"type": "installation_regulation", "start": "2026-01", "well_served_apl": 4.0},
     ]
     v["juniors_per_year"] = 0
     assert [s["type"] for s in controls.policy_specs(v, base)] == ["installation_regulation"]
+    v["regulation"] = False  # switched off: the preset's regulation is removed
+    assert controls.policy_specs(v, base) == []
+
+
+def test_pharmacy_points_and_regulation_have_their_own_controls():
+    """A telemedicine share at the baseline opens no pharmacy point: the points are a switch
+    of their own, off at the start; the regulation is applied by its switch, its threshold by
+    a slider. Solidarity days at 0 days a month disable the participation slider (it does
+    nothing), and say so."""
+    from accesssim.dashboard import controls
+
+    v = controls.default_values()
+    assert v["pharmacy_points"] is False and v["regulation"] is False
+    assert controls.policy_specs(v) == []
+    share = controls.BASELINE_TELE_SHARE
+    tele = controls.policy_specs(v | {"tele_share": 0.06})
+    assert tele == [{"type": "telemedicine", "start": 0, "tele_share": 0.06,
+                     "pharmacy_points": False}]  # fmt: skip
+    points = controls.policy_specs(v | {"pharmacy_points": True})
+    assert points == [{"type": "telemedicine", "start": 0, "tele_share": share,
+                       "pharmacy_points": True}]  # fmt: skip
+    reg = controls.policy_specs(v | {"regulation": True, "regulation_apl": 3.5})
+    assert reg == [{"type": "installation_regulation", "start": 0, "well_served_apl": 3.5}]
+    assert "regulation_apl" in controls.inactive(v)  # the threshold of a policy switched off
+    assert "regulation_apl" not in controls.inactive(v | {"regulation": True})
+    off = controls.inactive(v | {"participation": 0.05, "days_per_month": 0.0})
+    assert "participation" in off and "0,00 j/mois" in off["participation"]
+    assert controls.policy_specs(v | {"participation": 0.05, "days_per_month": 0.0}) == []
+    on = v | {"participation": 0.05, "days_per_month": 1.0}
+    assert "participation" not in controls.inactive(on) and controls.policy_specs(on)
+    # 1.8 % cannot be set with a mouse on 0-100 % by 0.1 %: the slider gets a numeric box
+    fine = {s.name for s in controls.sliders() if s.fine}
+    assert fine == {"participation"}
 
 
 def test_every_slider_is_inside_the_range_its_policy_accepts():
@@ -96,6 +130,8 @@ def test_a_preset_loads_its_scenario_values():
     # 3,700 a year, 6,500 consultations / (4.5 months x 300 volunteers x 22 a day) = 0.219
     assert values["msp_per_year"] == 10 and values["tele_share"] == pytest.approx(0.06)
     assert values["juniors_per_year"] == 3700
+    assert values["regulation"] is True and values["pharmacy_points"] is True  # in the file
+    assert controls.preset_weeks(path) == 5 * 52  # years = 5: the page's runs stop there
     assert values["days_per_month"] == pytest.approx(6500 / (4.5 * 300 * 22), abs=0.005)
     assert 0 < values["participation"] < 0.1  # ~300 volunteers out of the eligible GPs
     values, _ = controls.load_preset(labels["Téléconsultation (6 %, points en pharmacie)"])

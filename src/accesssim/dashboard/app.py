@@ -25,7 +25,9 @@ territory, the presets' folder) and then serves this module with Solara in the s
 
 from __future__ import annotations
 
+import base64
 import html
+import io
 import logging
 import threading
 from pathlib import Path
@@ -38,27 +40,36 @@ import numpy as np  # noqa: E402
 import solara  # noqa: E402
 import solara.lab  # noqa: E402
 
-from accesssim.dashboard import controls, dashmap  # noqa: E402
+from accesssim.dashboard import controls, dashmap, sessions  # noqa: E402
 from accesssim.dashboard import fmt as ff  # noqa: E402
 from accesssim.dashboard.controls import (  # noqa: E402
     FRANCE,
     NO_PRESET,
     SETUP,
+    START_YEAR,
     default_values,
     describe,
     load_preset,
+    preset_weeks,
     presets,
-    sliders,
     territory_choices,
 )
 from accesssim.dashboard.engine import VIEWS, Session, Settings, Snapshot  # noqa: E402
 from accesssim.dashboard.export import epci_csv, map_png  # noqa: E402
-from accesssim.dashboard.labels import DELIVERED_LABELS, policy_label  # noqa: E402
+from accesssim.dashboard.labels import policy_label, what_it_did  # noqa: E402
 from accesssim.dashboard.maps import MAP_INDICATORS, map_svg, map_title  # noqa: E402
+from accesssim.dashboard.panels import (  # noqa: E402
+    DoseControls,
+    HypothesesView,
+    map_values_html,
+    series_alt,
+)
+from accesssim.dashboard.screen import SCREEN_CSS, ScreenSetup  # noqa: E402
+from accesssim.dashboard.tables import html_table  # noqa: E402
 
 log = logging.getLogger("accesssim.dashboard")
 
-PLAY_WEEKS = 20 * 52  # "play" stops by itself after 20 years
+DEFAULT_HORIZON = 5 * 52  # a scenario's default horizon (``years = 5``): runs stop there
 
 
 def configure(territory: str | None = None, presets_dir: str | Path | None = None) -> None:
@@ -72,33 +83,19 @@ def configure(territory: str | None = None, presets_dir: str | Path | None = Non
 
 
 # ---------------------------------------------------------------------- views
-def _table(head: list[str], rows: list[list[str]], first_left=True) -> str:
-    th = "".join(
-        f'<th style="text-align:{"left" if i == 0 and first_left else "right"};padding:3px 8px">'
-        f"{html.escape(h)}</th>"
-        for i, h in enumerate(head)
-    )
-    body = "".join(
-        "<tr>"
-        + "".join(
-            f'<td style="text-align:{"left" if i == 0 and first_left else "right"};'
-            f'padding:3px 8px;border-top:1px solid #ddd">{html.escape(v)}</td>'
-            for i, v in enumerate(r)
-        )
-        + "</tr>"
-        for r in rows
-    )
-    return f'<table style="border-collapse:collapse;font-size:14px"><tr>{th}</tr>{body}</table>'
-
-
 @solara.component
 def EffectView(snap: Snapshot):
     ef = snap.effects
     groups = ("priority", "elsewhere", "all")
-    head = ["", "EPCI prioritaires (58 confirmés)", "Ailleurs", "Total du territoire"]
+    e = snap.territory.epcis
+    n_confirmed = int((np.asarray(snap.confirmed, bool) & e.core).sum())
+    head = ["", f"EPCI prioritaires ({n_confirmed} confirmé{'s' if n_confirmed > 1 else ''} ici)",
+            "Ailleurs", "Total du territoire"]  # fmt: skip
 
     def row(label, key, f=ff.number):
-        return [label, *[f(ef[g][key]) for g in groups]]
+        # a dash, not 0, where a group has no commune or no consultation yet (week 0)
+        return [label, *[f(ef[g][key]) if ef[g]["needed_baseline"] else ff.MISSING
+                         for g in groups]]  # fmt: skip
 
     rows = [
         row("Consultations renoncées évitées", "forgone_avoided"),
@@ -109,24 +106,17 @@ def EffectView(snap: Snapshot):
     ]
     per = ef["eur_per_avoided"]
     with solara.Card(f"Effet des mesures depuis le début ({snap.week} semaines)"):
-        solara.HTML(tag="div", unsafe_innerHTML=_table(head, rows))
+        solara.HTML(tag="div", unsafe_innerHTML=html_table(head, rows))
         done = [
             f"<b>{html.escape(policy_label(kind))}</b> : "
-            + (
-                ", ".join(
-                    f"{ff.number(v)} {lab}"
-                    for k, lab in DELIVERED_LABELS.items()
-                    if (v := d.get(k))
-                )
-                or "pas encore commencé"
-            )
+            + html.escape(what_it_did(kind, d, snap.week, START_YEAR))
             for kind, d in snap.delivered
         ]
         if done:
             solara.HTML(
                 tag="div",
-                unsafe_innerHTML="<p style='font-size:13px;margin:8px 0 0'>Ce que les mesures "
-                "ont fait : " + " · ".join(done) + "</p>",
+                unsafe_innerHTML="<p style='font-size:13px;margin:8px 0 0' class='delivered'>"
+                "Ce que les mesures ont fait : " + " · ".join(done) + "</p>",
             )
         solara.HTML(
             tag="div",
@@ -155,13 +145,16 @@ def EffectView(snap: Snapshot):
 def MapView(snap: Snapshot, indicator: solara.Reactive, view: solara.Reactive):
     svg, classes = map_svg(snap, indicator.value, view.value)
     e = snap.territory.epcis
-    with solara.Card(map_title(snap, indicator.value, view.value)):
-        with solara.Row():
+    title = map_title(snap, indicator.value, view.value)
+    # a name for screen readers; the values themselves are in the table below the map
+    svg = svg.replace('role="img"', f'role="img" aria-label="Carte : {html.escape(title)}"', 1)
+    with solara.Card(title):
+        with solara.Row(style={"flex-wrap": "wrap"}, classes=["map-controls"]):
             solara.Select("Couleur de la carte", values=list(MAP_INDICATORS), value=indicator)
-            solara.ToggleButtonsSingle(value=view, values=list(VIEWS))
-        with solara.Columns([3, 1]):
+            solara.ToggleButtonsSingle(value=view, values=list(VIEWS), classes=["view-buttons"])
+        with solara.ColumnsResponsive(12, large=[9, 3]):
             with solara.Column():
-                solara.HTML(tag="div", unsafe_innerHTML=svg)
+                solara.HTML(tag="div", unsafe_innerHTML=svg, classes=["map-box"])
                 solara.FileDownload(
                     lambda: map_png(snap, indicator.value, view.value),
                     filename="accesssim_carte.png",
@@ -174,7 +167,11 @@ def MapView(snap: Snapshot, indicator: solara.Reactive, view: solara.Reactive):
                         classes, MAP_INDICATORS[indicator.value].unit, not e.core.all()
                     ),
                 )
-                solara.Text("Survolez un EPCI pour voir son nom et sa valeur.")
+                solara.Text(
+                    "Survolez un EPCI pour voir son nom et sa valeur, ou ouvrez le tableau "
+                    "des valeurs sous la carte."
+                )
+        solara.HTML(tag="div", unsafe_innerHTML=map_values_html(snap, indicator.value, view.value))
 
 
 @solara.component
@@ -201,9 +198,17 @@ def SeriesView(snap: Snapshot):
     if snap.months:
         axes[0].legend(fontsize=8)
     fig.tight_layout()
-    with solara.Card("Évolution mensuelle (le dernier mois peut être partiel)"):
-        solara.FigureMatplotlib(fig, format="png")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=80)
     plt.close(fig)
+    with solara.Card("Évolution mensuelle (le dernier mois peut être partiel)"):
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=(
+                f'<img class="series" alt="{html.escape(series_alt(snap))}" '
+                f'src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}">'
+            ),
+        )
 
 
 @solara.component
@@ -227,7 +232,7 @@ def TableView(snap: Snapshot):
     head = ["EPCI (renoncement le plus fort)", "Prioritaire", "Avec mesures", "Référence",
             "Consult. évitées", "Urgences évitées"]  # fmt: skip
     with solara.Card("Les 10 EPCI où l'on renonce le plus (référence)"):
-        solara.HTML(tag="div", unsafe_innerHTML=_table(head, rows))
+        solara.HTML(tag="div", unsafe_innerHTML=html_table(head, rows))
         solara.FileDownload(
             lambda: epci_csv(snap).encode("utf-8"),
             filename="accesssim_epci.csv",
@@ -238,8 +243,9 @@ def TableView(snap: Snapshot):
 HOW_TO = (
     "1. Choisissez un territoire et, si vous voulez, un scénario prédéfini ou des doses de "
     "mesures. 2. Appuyez sur Réinitialiser pour construire la simulation avec ces réglages. "
-    "3. Lancez 52 semaines (un an) ou avancez semaine par semaine. Les chiffres comparent la "
-    "simulation avec mesures à une référence sans mesure, de même graine aléatoire."
+    "3. Lancez 52 semaines (un an) ou avancez semaine par semaine, jusqu'à l'horizon du "
+    "scénario. Les chiffres comparent la simulation avec mesures à une référence sans mesure, "
+    "de même graine aléatoire."
 )
 
 
@@ -260,14 +266,18 @@ def Page():
     indicator = solara.use_reactive(next(iter(MAP_INDICATORS)))
     view = solara.use_reactive(VIEWS[0])
     weeks = solara.use_reactive(52)
+    horizon = solara.use_reactive(DEFAULT_HORIZON)
+    released = solara.use_reactive(False)
     current = Settings(
         territory.value, int(seed.value), dict(values.value), preset.value, base.value
     )
 
     def work(kind: str, n: int, settings: Settings):
+        sessions.track(session)
         try:
             if kind == "reset":
                 snap.set(session.reset(settings))
+                released.set(False)
             else:
                 snap.set(session.advance(n, stop, snap.set))
         except Exception as exc:  # shown on the page, logged on the server
@@ -279,6 +289,7 @@ def Page():
             )
             error.set(f"{what} : {type(exc).__name__}: {exc}")
         finally:
+            sessions.track(session)
             busy.set("")
 
     task = solara.lab.use_task(work, dependencies=None, prefer_threaded=True)
@@ -287,7 +298,12 @@ def Page():
         if busy.value:  # a click that arrived before the buttons were disabled
             return
         if kind != "reset" and session.run is None:
+            released.set(snap.value is not None)
             return
+        if kind != "reset" and snap.value is not None:  # never past the horizon
+            n = min(n, int(horizon.value) - snap.value.week)
+            if n <= 0:
+                return
         labels = {"reset": "Construction de la simulation…", "play": "Lecture en cours…"}
         busy.set(labels.get(kind, f"Calcul de {n} semaine{'s' if n > 1 else ''}…"))
         error.set("")
@@ -296,13 +312,20 @@ def Page():
 
     def mount():
         start("reset")
-        return stop.set  # on leaving the page, a running batch stops
+
+        def leave():  # the page closed or Solara culled it: its models go at once
+            sessions.release(session, stop)
+
+        return leave
 
     solara.use_effect(mount, [])
     s: Snapshot | None = snap.value
     pending = s is not None and s.settings != current
+    at_horizon = s is not None and s.week >= int(horizon.value)
 
     solara.Title("accesssim : accès aux médecins généralistes")
+    solara.Style(SCREEN_CSS)
+    ScreenSetup()
     with solara.AppBar():
         solara.AppBarTitle("accesssim — accès aux médecins généralistes (simulation)")
     with solara.Sidebar():
@@ -324,67 +347,54 @@ def Page():
                     return
                 try:
                     v, b = load_preset(presets()[label])
+                    h = preset_weeks(presets()[label])
                 except Exception as exc:
                     log.exception("preset %s failed", label)
                     error.set(f"Scénario {label!r} illisible : {exc}")
                     return
                 values.set(v)
                 base.set(tuple(b))
+                horizon.set(h)
 
             solara.Select("Scénario prédéfini (mesures seulement)",
                           values=[NO_PRESET, *presets()], value=preset.value,
                           on_value=on_preset)  # fmt: skip
             with solara.Column(classes=["slider-seed"], gap="0px"):
                 solara.Text(f"Graine aléatoire : {seed.value}")
-                solara.SliderInt("", value=seed, min=1, max=50, thumb_label=False)
+                solara.SliderInt("Graine aléatoire", value=seed, min=1, max=50,
+                                 thumb_label=False)  # fmt: skip
+            solara.InputInt("Horizon (semaines ; le scénario s'arrête là)", value=horizon,
+                            classes=["input-horizon"])  # fmt: skip
         with solara.Card("Mesures (doses)"):
-            for sl in sliders():
-                v = values.value.get(sl.name, sl.default)
-
-                def on_value(x, sl=sl):
-                    x = int(x) if sl.integer else round(float(x), 6)  # no 0.030000000000000002
-                    values.set({**values.value, sl.name: x})
-
-                with solara.Column(classes=[f"slider-{sl.name}"], gap="0px"):
-                    solara.HTML(
-                        tag="div",
-                        unsafe_innerHTML=f"<div style='font-size:13px'>{html.escape(sl.label)} :"
-                        f" <b>{html.escape(sl.show(v))}</b></div>",
-                    )
-                    (solara.SliderInt if sl.integer else solara.SliderFloat)(
-                        "",
-                        value=v,
-                        min=sl.min,
-                        max=sl.max,
-                        step=sl.step,
-                        on_value=on_value,
-                        thumb_label=False,
-                    )
+            DoseControls(values, bool(busy.value))
             if base.value:
                 solara.Text(
                     "Le scénario garde ses dates de début et ses autres réglages ; "
                     "une dose à zéro retire la mesure."
                 )
 
-    with solara.Column(style={"padding": "8px", "max-width": "1250px"}):
+    with solara.Column(style={"padding": "8px", "max-width": "1250px"}, classes=["main-column"]):
         with solara.Card():
             with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
                 disabled = bool(busy.value)
+                stepping = disabled or s is None or at_horizon
                 solara.Button("Réinitialiser", on_click=lambda: start("reset"),
                               color="primary", disabled=disabled)  # fmt: skip
                 solara.Button("Avancer d'une semaine", on_click=lambda: start("step", 1),
-                              disabled=disabled or s is None)  # fmt: skip
+                              disabled=stepping)  # fmt: skip
                 solara.Button(f"Lancer {weeks.value} semaines",
                               on_click=lambda: start("run", int(weeks.value)),
-                              color="primary", disabled=disabled or s is None)  # fmt: skip
-                solara.Button("▶ Lecture continue", on_click=lambda: start("play", PLAY_WEEKS),
-                              disabled=disabled or s is None)  # fmt: skip
+                              color="primary", disabled=stepping)  # fmt: skip
+                play = int(horizon.value)
+                solara.Button("▶ Lecture continue", on_click=lambda: start("play", play),
+                              disabled=stepping)  # fmt: skip
                 solara.Button("Pause", on_click=stop.set, disabled=not disabled)
-            with solara.Row(style={"align-items": "center"}, classes=["slider-weeks"]):
+            with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"},
+                            classes=["slider-weeks"]):  # fmt: skip
                 solara.Text(f"Semaines à lancer : {weeks.value}")
-                with solara.Column(style={"width": "420px"}):
-                    solara.SliderInt("", value=weeks, min=1, max=156, disabled=bool(busy.value),
-                                     thumb_label=False)  # fmt: skip
+                with solara.Column(style={"width": "420px", "max-width": "100%"}):
+                    solara.SliderInt("Semaines à lancer", value=weeks, min=1, max=156,
+                                     disabled=bool(busy.value), thumb_label=False)  # fmt: skip
             if busy.value:
                 solara.ProgressLinear(True)
                 solara.Text(busy.value)
@@ -394,10 +404,10 @@ def Page():
                     unsafe_innerHTML=(
                         f"<p style='font-size:16px;margin:4px 0' class='status'>"
                         f"<b>{html.escape(s.territory.label)} — semaine {s.week}</b> "
-                        f"({html.escape(s.date)})"
+                        f"({html.escape(s.date)}) · horizon {int(horizon.value)} semaines"
                         + (
-                            f" · dernière semaine simulée en {ff.number(s.step_ms)} ms (les "
-                            "deux simulations)"
+                            f" · une semaine simulée en {ff.number(s.step_ms)} ms en moyenne "
+                            "(les deux simulations)"
                             if s.week
                             else " · prête : lancez des semaines"
                         )
@@ -406,6 +416,16 @@ def Page():
                         + " · ".join(html.escape(x) for x in describe(s.specs))
                         + "</p>"
                     ),
+                )
+            if at_horizon and not busy.value:
+                solara.Info(
+                    f"Horizon du scénario atteint ({int(horizon.value)} semaines) : prolongez "
+                    "l'horizon dans le panneau de gauche pour continuer."
+                )
+            if released.value:
+                solara.Warning(
+                    "Simulation libérée après une longue inactivité (pour la mémoire du "
+                    "serveur) : appuyez sur Réinitialiser pour la reconstruire."
                 )
             if pending:
                 solara.Warning(
@@ -418,6 +438,7 @@ def Page():
             solara.Text("Construction de la simulation…")
             return
         EffectView(s)
+        HypothesesView(s)
         MapView(s, indicator, view)
         SeriesView(s)
         TableView(s)
