@@ -12,6 +12,7 @@ parent's pid), so that it never keeps the port after the command is gone.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import threading
@@ -89,6 +90,13 @@ def _serve_dashboard(args) -> int:
     from accesssim.dashboard import app, sessions
     from accesssim.policies import registry
 
+    dash_log = logging.getLogger("accesssim.dashboard")  # failures and freed sessions
+    if not dash_log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        dash_log.addHandler(handler)
+        dash_log.setLevel(logging.INFO)
+        dash_log.propagate = False
     if args.allow_code:  # the presets may name "package.module:Class" policies, in any thread
         registry.allow_code_in_process()
     app.configure(territory=args.territory_label, presets_dir=args.presets)
