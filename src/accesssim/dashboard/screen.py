@@ -30,6 +30,7 @@ html, body {{ overflow-x: hidden; }}
 .view-buttons .v-btn {{ height: auto !important; min-height: 36px; white-space: normal; }}
 .map-controls {{ max-width: 100%; }}
 img.series {{ max-width: 100%; height: auto; }}
+.v-card__title {{ word-break: normal; overflow-wrap: break-word; }}
 .main-column .v-btn {{ max-width: 100%; height: auto !important; min-height: 36px; }}
 .main-column .v-btn__content {{ white-space: normal; flex-shrink: 1; }}
 /* a slider's label is its accessible name; the page shows it above, with its value */
