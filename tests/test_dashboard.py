@@ -625,8 +625,9 @@ def test_end_to_end_in_headless_chromium(dashboard, tmp_path):
         assert d.execute_script("return document.documentElement.lang") == "fr"
         assert d.execute_script(UNNAMED_CONTROLS) == []
         assert d.find_element(By.CSS_SELECTOR, "svg.epci-map").get_attribute("aria-label")
-        alt = d.find_element(By.CSS_SELECTOR, "img.series").get_attribute("alt")
-        assert alt.startswith("Deux graphiques mensuels") and "renoncement" in alt
+        alts = [i.get_attribute("alt") for i in d.find_elements(By.CSS_SELECTOR, "img.series")]
+        assert len(alts) == 2 and all(a.startswith("Graphique mensuel") for a in alts), alts
+        assert "consultations renoncées" in alts[0] and "Dernier mois" in alts[0]
         assert d.find_element(By.CSS_SELECTOR, "details.map-values summary").is_displayed()
 
         # 12. a phone, 390 px wide: the sidebar closed at load, nothing wider than the

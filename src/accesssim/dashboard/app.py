@@ -176,39 +176,41 @@ def MapView(snap: Snapshot, indicator: solara.Reactive, view: solara.Reactive):
 
 @solara.component
 def SeriesView(snap: Snapshot):
+    """Two monthly charts, one image each: side by side on a wide screen, one under the other
+    on a phone (each readable at the screen's width), each with its text alternative."""
     s = snap.monthly
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.4))
-    if snap.months:
-        x = np.arange(len(snap.months))
-        for ax, key, scale in ((axes[0], "rate", 100), (axes[1], "ed", 1)):
+    charts = (
+        ("rate", 100, "Consultations renoncées / demandées, par mois (%)"),
+        ("ed", 1, "Passages aux urgences évitables par semaine (moyenne du mois)"),
+    )
+    images = []
+    for key, scale, title in charts:
+        fig, ax = plt.subplots(figsize=(5.6, 3.4))
+        if snap.months:
+            x = np.arange(len(snap.months))
             ax.plot(x, scale * s[f"{key}_baseline"], color="grey", lw=3, alpha=0.6,
                     label="référence (sans mesure)")  # fmt: skip
             ax.plot(x, scale * s[f"{key}_policy"], color="C0", lw=1.5, label="avec mesures")
-            step = int(np.ceil(len(x) / 6))
+            step = int(np.ceil(len(x) / 5))
             ax.set_xticks(x[::step], snap.months[::step], fontsize=8)
-    axes[0].set_title("Consultations renoncées / demandées, par mois (%)", fontsize=10)
-    axes[1].set_title("Passages aux urgences évitables par semaine (moyenne du mois)", fontsize=10)
-    for ax in axes:
+            ax.legend(fontsize=8)
+        ax.set_title(title, fontsize=10)
         ax.grid(alpha=0.3)
         ticks = ax.get_yticks()
         spacing = np.diff(ticks).min() if len(ticks) > 1 else 1.0
         decimals = int(max(0, np.ceil(-np.log10(spacing) - 1e-6))) if spacing > 0 else 0
         ax.set_yticks(ticks, [ff.number(t, decimals) for t in ticks])
         ax.set_ylim(ticks[0], ticks[-1])
-    if snap.months:
-        axes[0].legend(fontsize=8)
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=80)
-    plt.close(fig)
-    with solara.Card("Évolution mensuelle (le dernier mois peut être partiel)"):
-        solara.HTML(
-            tag="div",
-            unsafe_innerHTML=(
-                f'<img class="series" alt="{html.escape(series_alt(snap))}" '
-                f'src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}">'
-            ),
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=80)
+        plt.close(fig)
+        images.append(
+            f'<img class="series" alt="{html.escape(series_alt(snap, key))}" '
+            f'src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}">'
         )
+    with solara.Card("Évolution mensuelle (le dernier mois peut être partiel)"):
+        solara.HTML(tag="div", unsafe_innerHTML="".join(images), classes=["series-row"])
 
 
 @solara.component

@@ -119,9 +119,10 @@ def HypothesesView(snap: Snapshot):
                     "référence.</p>"
                 )
                 + "<p style='font-size:13px;margin:8px 0 4px'>Valeurs publiées et valeurs du "
-                "modèle (registre de <code>accesssim validate</code>) ; « ajusté » : le modèle "
-                "a été calibré sur cette valeur, elle ne le valide donc pas.</p>"
-                + html_table(head, references.rows(snap))
+                "modèle (registre de <code>accesssim validate</code>, qui calcule les valeurs du "
+                "modèle sur la France entière ; un tiret : la page ne calcule pas cette valeur "
+                "sur ce territoire) ; « ajusté » : le modèle a été calibré sur cette valeur, "
+                "elle ne le valide donc pas.</p>" + html_table(head, references.rows(snap))
             ),
         )
 
@@ -147,16 +148,25 @@ def map_values_html(snap: Snapshot, indicator: str, view: str) -> str:
     )
 
 
-def series_alt(snap: Snapshot) -> str:
-    """The chart in words, for a screen reader: what it shows and its last month."""
+def series_alt(snap: Snapshot, key: str) -> str:
+    """A monthly chart in words, for a screen reader: what it shows and its last month
+    (``key``: "rate", forgone care, or "ed", GP-treatable ED visits)."""
+    what = (
+        "part des consultations renoncées, par mois"
+        if key == "rate"
+        else "passages aux urgences évitables par semaine, moyenne du mois"
+    )
     if not snap.months:
-        return "Graphiques mensuels : aucune semaine simulée pour l'instant."
+        return f"Graphique mensuel ({what}) : aucune semaine simulée pour l'instant."
     s = snap.monthly
+    last = (
+        f"{ff.percent(s['rate_policy'][-1], 2)} avec mesures contre "
+        f"{ff.percent(s['rate_baseline'][-1], 2)} en référence"
+        if key == "rate"
+        else f"{ff.number(s['ed_policy'][-1])} avec mesures contre "
+        f"{ff.number(s['ed_baseline'][-1])} en référence"
+    )
     return (
-        "Deux graphiques mensuels, avec mesures et référence sans mesure : à gauche la part "
-        "des consultations renoncées, à droite les passages aux urgences évitables par semaine. "
-        f"Dernier mois ({snap.months[-1]}) : renoncement {ff.percent(s['rate_policy'][-1], 2)} "
-        f"avec mesures contre {ff.percent(s['rate_baseline'][-1], 2)} en référence ; urgences "
-        f"évitables {ff.number(s['ed_policy'][-1])} contre {ff.number(s['ed_baseline'][-1])} "
-        "par semaine."
+        f"Graphique mensuel, avec mesures et référence sans mesure : {what}. "
+        f"Dernier mois ({snap.months[-1]}) : {last}."
     )

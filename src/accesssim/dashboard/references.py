@@ -89,18 +89,15 @@ REFERENCES = (
 
 
 def rows(snap) -> list[list[str]]:
-    """One row a reference: label, published value, modelled value on the page (or a dash
-    and where to find it), status, source and year, all from the registry but the model."""
+    """One row a reference: label, published value, modelled value on the page (or a dash:
+    ``accesssim validate`` computes it on all of France), status, source and year, all from
+    the registry but the model."""
     checks = {c.name: c for c in REGISTRY}
     out = []
     for ref in REFERENCES:
         chk = checks[ref.check]
         value = ref.model(snap) if ref.model is not None else None
-        model = (
-            f"{ref.show(value)} ({ref.scope})"
-            if value is not None
-            else "– (sur la France entière : accesssim validate)"
-        )
+        model = f"{ref.show(value)} ({ref.scope})" if value is not None else ff.MISSING
         out.append(
             [ref.label, chk.published_text, model, STATUS_FR[chk.status],
              f"{chk.source}, {chk.year}"]

@@ -29,7 +29,8 @@ html, body {{ overflow-x: hidden; }}
 .view-buttons {{ flex-wrap: wrap; height: auto !important; }}
 .view-buttons .v-btn {{ height: auto !important; min-height: 36px; white-space: normal; }}
 .map-controls {{ max-width: 100%; }}
-img.series {{ max-width: 100%; height: auto; }}
+.series-row {{ display: flex; flex-wrap: wrap; gap: 8px; }}
+img.series {{ flex: 1 1 360px; max-width: 100%; min-width: 0; height: auto; }}
 .v-card__title {{ word-break: normal; overflow-wrap: break-word; }}
 .main-column .v-btn {{ max-width: 100%; height: auto !important; min-height: 36px; }}
 .main-column .v-btn__content {{ white-space: normal; flex-shrink: 1; }}
