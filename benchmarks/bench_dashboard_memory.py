@@ -171,9 +171,9 @@ def main(argv=None) -> int:
         button("Réinitialiser").click()
         wait_for(lambda: "France — semaine 0" in body() and idle(), timeout=300)
         open_mb = rss_mb(proc.pid)
-        from accesssim.dashboard.sessions import parse_duration
-
-        time.sleep(parse_duration(args.idle) + 15)
+        seconds = {"s": 1, "m": 60, "h": 3600}  # as dashboard.sessions.parse_duration
+        idle_s = float(args.idle[:-1]) * seconds[args.idle[-1]]
+        time.sleep(idle_s + 15)
         idle_mb = rss_mb(proc.pid)
         culled = "session released" in log_path.read_text()
     finally:

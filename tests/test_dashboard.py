@@ -630,8 +630,14 @@ def test_end_to_end_in_headless_chromium(dashboard, tmp_path):
         assert "consultations renoncées" in alts[0] and "Dernier mois" in alts[0]
         assert d.find_element(By.CSS_SELECTOR, "details.map-values summary").is_displayed()
 
-        # 12. a phone, 390 px wide: the sidebar closed at load, nothing wider than the
+        # 12. a laptop, 1280 px wide, the sidebar open: nothing sticks out (the view buttons
+        # wrap); then a phone, 390 px wide: the sidebar closed at load, nothing wider than the
         # screen, Escape closes the sidebar; reloading frees the previous page's models
+        laptop = {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False}
+        d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", laptop)
+        wait.until(lambda d: d.execute_script("return window.innerWidth") == 1280)
+        time.sleep(0.5)
+        assert d.execute_script(TOO_WIDE, 1280) == []
         phone = {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True}
         d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", phone)
         d.get(url)
