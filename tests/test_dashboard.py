@@ -536,6 +536,12 @@ def test_end_to_end_in_headless_chromium(dashboard, tmp_path):
         assert float(cost.replace("\u00a0", "").replace(" ", "")) > 0, cost
         d.save_screenshot(str(shots / "dashboard_solidarity.png"))
 
+        # the participation's numeric box: 1.8 % typed the French way reaches the slider
+        box = d.find_element(By.CSS_SELECTOR, ".input-participation input")
+        box.send_keys(Keys.CONTROL, "a")
+        box.send_keys("1,8", Keys.ENTER)
+        wait.until(lambda d: slider("participation").get_attribute("aria-valuenow") == "0.018")
+
         # 3. a preset sets its scenario's values on the sliders
         choose("Scénario prédéfini (mesures seulement)", "Pacte 2025 (toutes les mesures)")
         wait.until(lambda d: slider("juniors_per_year").get_attribute("aria-valuenow") == "3700")

@@ -151,3 +151,11 @@ def test_releasing_a_session_stops_its_running_batch():
     assert sessions.release(s, stop) is True
     worker.join(timeout=30)
     assert not worker.is_alive() and s.run is None
+
+
+def test_a_number_typed_the_french_way_is_read():
+    from accesssim.dashboard.panels import parse_number
+
+    assert parse_number("1,8") == 1.8 and parse_number("1.8") == 1.8
+    assert parse_number("1\u00a0000,5") == 1000.5 and parse_number(" 2 % ") == 2.0
+    assert parse_number("abc") is None and parse_number("nan") is None

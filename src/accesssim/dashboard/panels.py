@@ -8,6 +8,7 @@ kept apart so that the page module stays the page's layout and its commands.
 from __future__ import annotations
 
 import html
+import math
 
 import numpy as np
 import solara
@@ -78,15 +79,51 @@ def _slider(values: solara.Reactive, sl, why: str | None, disabled: bool):
             disabled=disabled or bool(why),
         )
         if sl.fine:  # e.g. 1,8 % of 0-100 % by 0,1 %: typed, not dragged
-            scale = 100 if sl.percent else 1
-            solara.InputFloat(
-                f"{sl.label.split(' : ', 1)[-1]} ({'%' if sl.percent else sl.unit})",
-                value=round(v * scale, 6),
-                on_value=lambda x, sl=sl, scale=scale: x is not None and on_value(x / scale, sl),
-                disabled=disabled or bool(why),
-                dense=True,
-                classes=[f"input-{sl.name}"],
-            )
+            NumberBox(sl, v, on_value, disabled or bool(why))
+
+
+@solara.component
+def NumberBox(sl, value: float, on_value, disabled: bool):
+    """A slider's value typed the French way ("1,8" for 1,8 %). Each keystroke is read as it
+    comes (Solara's update on Enter reads a value that can lag behind the last keys); the box
+    keeps the reader's text while it means the slider's value, and shows the slider's value
+    when it changed elsewhere (the slider, a preset)."""
+    scale = 100 if sl.percent else 1
+    decimals = 1 if sl.percent else 2
+
+    def shown(v):
+        return ff.number(v * scale, decimals).replace(ff.NBSP, "")
+
+    text, set_text = solara.use_state(shown(value))
+    typed_value = parse_number(text)
+    if typed_value is not None and abs(typed_value / scale - value) >= sl.step / 2:
+        text = shown(value)  # moved elsewhere since it was typed
+
+    def typed(t):
+        set_text(t)
+        x = parse_number(t)
+        if x is not None:
+            on_value(x / scale)
+
+    solara.InputText(
+        f"{sl.label.split(' : ', 1)[-1]} ({'%' if sl.percent else sl.unit})",
+        value=text,
+        on_value=typed,
+        continuous_update=True,
+        disabled=disabled,
+        classes=[f"input-{sl.name}"],
+    )
+
+
+def parse_number(text: str) -> float | None:
+    """A number as typed on a French page: ``"1,8"``, ``"1.8"``, ``"1 000,5"``, ``"2 %"``;
+    None when it is not one (the box is then ignored)."""
+    text = str(text).replace(ff.NBSP, "").replace(" ", "").replace("%", "").replace(",", ".")
+    try:
+        x = float(text)
+    except ValueError:
+        return None
+    return x if math.isfinite(x) else None
 
 
 @solara.component
