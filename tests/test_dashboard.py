@@ -594,9 +594,23 @@ def test_end_to_end_in_headless_chromium(dashboard, tmp_path):
             time.sleep(0.25)
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
-        # 7. play, then pause: the run stops and stays stopped
+        # 7. play stops at the horizon, which the reader extends; then play, then pause: the
+        # run stops and stays stopped
+        def set_horizon(weeks):
+            box = d.find_element(By.CSS_SELECTOR, ".input-horizon input")
+            box.send_keys(Keys.CONTROL, "a")
+            box.send_keys(str(weeks))
+            wait.until(lambda d: f"horizon {weeks} semaines" in body())
+
+        start_week = status_week()
+        set_horizon(start_week + 3)
         button("Lecture continue").click()
-        wait.until(lambda d: status_week() >= 56)
+        wait.until(lambda d: "Horizon du scénario atteint" in body() and idle())
+        assert status_week() == start_week + 3
+        assert not button("Lecture continue").is_enabled()
+        set_horizon(260)
+        button("Lecture continue").click()
+        wait.until(lambda d: status_week() >= start_week + 6)
         button("Pause").click()
         wait.until(lambda d: idle())
         paused = status_week()

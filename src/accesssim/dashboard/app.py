@@ -365,8 +365,9 @@ def Page():
                 solara.Text(f"Graine aléatoire : {seed.value}")
                 solara.SliderInt("Graine aléatoire", value=seed, min=1, max=50,
                                  thumb_label=False)  # fmt: skip
+            # read keystroke by keystroke: Solara's update on Enter can read a lagging value
             solara.InputInt("Horizon (semaines ; le scénario s'arrête là)", value=horizon,
-                            classes=["input-horizon"])  # fmt: skip
+                            continuous_update=True, classes=["input-horizon"])  # fmt: skip
         with solara.Card("Mesures (doses)"):
             DoseControls(values, bool(busy.value))
             if base.value:
