@@ -1,6 +1,10 @@
 """``accesssim dashboard``: check the options, then start the Solara server as a child process
 and supervise it (stopped with this command, so that it never keeps the port).
 
+Memory: a page's models are freed when it closes, when Solara culls its session (30 minutes
+after its connection dropped, instead of Solara's 24 hours) or after 30 minutes without a
+command (``dashboard.sessions``; ``ACCESSSIM_DASHBOARD_IDLE`` sets the delay).
+
 The child answers only requests addressed to its host and port from its own pages
 (``dashboard.guard``), and exits when its parent dies, even by ``kill -9`` (a watchdog on the
 parent's pid), so that it never keeps the port after the command is gone.
@@ -8,6 +12,7 @@ parent's pid), so that it never keeps the port after the command is gone.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import threading
@@ -82,13 +87,21 @@ def _serve_dashboard(args) -> int:
         watch_parent(args.parent_pid)
     from solara.__main__ import cli as solara_cli
 
-    from accesssim.dashboard import app
+    from accesssim.dashboard import app, sessions
     from accesssim.policies import registry
 
+    dash_log = logging.getLogger("accesssim.dashboard")  # failures and freed sessions
+    if not dash_log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        dash_log.addHandler(handler)
+        dash_log.setLevel(logging.INFO)
+        dash_log.propagate = False
     if args.allow_code:  # the presets may name "package.module:Class" policies, in any thread
         registry.allow_code_in_process()
     app.configure(territory=args.territory_label, presets_dir=args.presets)
     _guard_requests(args.host, args.port)
+    sessions.configure_solara()  # a disconnected page's session goes after 30 min, not 24 h
     run = [
         "run",
         "accesssim.dashboard.app",

@@ -45,12 +45,16 @@ SETUP = Setup()
 
 
 # ---------------------------------------------------------------------- sliders
+FINE_STEPS = 300  # a slider with more steps than this gets a numeric box too
+
+
 @dataclass(frozen=True)
 class ResolvedSlider:
     """One policy dose on the page, resolved from its one declaration (a ``policies.Slider``
     on the policy class, bounds from the policy's ``Param``): what the page draws, not what a
     policy declares. ``none`` is the value meaning
-    "no policy": a policy runs only when none of its sliders is at it."""
+    "no policy": a policy runs only when none of its sliders is at it (or a switch of it is
+    on). ``none = None``: not a dose (a threshold), the policy is applied by its switch."""
 
     name: str
     label: str
@@ -61,9 +65,18 @@ class ResolvedSlider:
     default: float
     policy: str
     key: str
-    none: float
+    none: float | None
     percent: bool = False
     integer: bool = False
+
+    @property
+    def fine(self) -> bool:
+        """Too many steps to set one value with the mouse (e.g. 1,8 % of 0-100 % by 0,1 %):
+        the page adds a numeric box."""
+        return (self.max - self.min) / self.step > FINE_STEPS
+
+    def at_none(self, v: float) -> bool:
+        return self.none is not None and abs(v - self.none) < self.step / 2
 
     def show(self, v: float) -> str:
         unit = self.unit
@@ -72,6 +85,17 @@ class ResolvedSlider:
         if self.percent:
             return f"{ff.percent(v, 1)} {unit}".strip()
         return f"{ff.number(v, 0 if self.integer else 2)} {unit}".strip()
+
+
+@dataclass(frozen=True)
+class ResolvedSwitch:
+    """One on/off control of a policy (a ``policies.Switch``): a boolean parameter (``key``)
+    or, with ``key = None``, the policy itself. Off at the start."""
+
+    name: str
+    label: str
+    policy: str
+    key: str | None
 
 
 def sliders() -> tuple[ResolvedSlider, ...]:
@@ -93,38 +117,92 @@ def sliders() -> tuple[ResolvedSlider, ...]:
                 ResolvedSlider(
                     name=sl.name, label=sl.label, unit=sl.unit, min=cast(lo), max=cast(hi),
                     step=sl.step, default=cast(initial), policy=kind, key=sl.key,
-                    none=cast(sl.off), percent=sl.percent, integer=integer,
+                    none=None if sl.off is None else cast(sl.off), percent=sl.percent,
+                    integer=integer,
                 )
             )  # fmt: skip
     return tuple(out)
 
 
-def default_values() -> dict[str, float]:
-    return {s.name: s.default for s in sliders()}
+def switches() -> tuple[ResolvedSwitch, ...]:
+    """The page's on/off controls: every registered policy's ``SWITCHES``."""
+    names = {s.name for s in sliders()}
+    out = []
+    for kind, cls in registry.POLICY_TYPES.items():
+        for sw in cls.SWITCHES:
+            if sw.name in names:
+                raise ValueError(f"dashboard: two policies declare the control {sw.name!r}")
+            names.add(sw.name)
+            out.append(ResolvedSwitch(sw.name, sw.label, kind, sw.key))
+    return tuple(out)
+
+
+def default_values() -> dict[str, float | bool]:
+    return {s.name: s.default for s in sliders()} | {w.name: False for w in switches()}
+
+
+def _by_policy():
+    by: dict[str, tuple[list[ResolvedSlider], list[ResolvedSwitch]]] = {}
+    for s in sliders():
+        by.setdefault(s.policy, ([], []))[0].append(s)
+    for w in switches():
+        by.setdefault(w.policy, ([], []))[1].append(w)
+    return by
+
+
+def applied(kind: str, values: dict) -> bool:
+    """Whether the controls apply policy ``kind``: one of its switches is on, or it has dose
+    sliders and none of them is at its "none" value."""
+    sl, sw = _by_policy()[kind]
+    if any(values[w.name] for w in sw):
+        return True
+    doses = [s for s in sl if s.none is not None]
+    return bool(doses) and not any(s.at_none(values[s.name]) for s in doses)
+
+
+def inactive(values: dict) -> dict[str, str]:
+    """The sliders that do nothing with these values, and why, in French (the page disables
+    them visibly): a dose slider of a policy whose other dose is at zero (e.g. solidarity days
+    at 0 days a month: participation does nothing), a threshold of a policy switched off."""
+    values = default_values() | dict(values)
+    out = {}
+    for kind, (sl, sw) in _by_policy().items():
+        if applied(kind, values):
+            continue
+        at_none = [s for s in sl if s.at_none(values[s.name])]
+        for s in sl:
+            if s.none is None:
+                off = [w.label for w in sw if w.key is None]
+                out[s.name] = (
+                    f"sans effet : « {off[0] if off else policy_label(kind)} » est désactivée"
+                )
+            elif at_none and s not in at_none:
+                zero = at_none[0]
+                out[s.name] = (
+                    f"sans effet : « {zero.label.split(' : ', 1)[-1]} » est à "
+                    f"{zero.show(zero.none)}, la mesure est désactivée"
+                )
+    return out
 
 
 def policy_specs(values: dict[str, float], base: list[dict] = ()) -> list[dict]:
     """The ``[[policies]]`` specs a run uses: the preset's specs (``base``) with their doses
-    replaced by the slider values, plus the slider policies the preset lacks (starting at
-    week 0). A slider policy at its "none" value is left out, so a run without any policy
-    is the baseline itself. An unknown control name is an error."""
-    controls = sliders()
-    unknown = set(values) - {s.name for s in controls}
+    replaced by the control values, plus the controlled policies the preset lacks (starting at
+    week 0). A policy its controls do not apply (``applied``) is left out, so a run without
+    any policy is the baseline itself. An unknown control name is an error."""
+    known = {s.name for s in sliders()} | {w.name for w in switches()}
+    unknown = set(values) - known
     if unknown:
-        raise ValueError(
-            f"dashboard: unknown control(s) {sorted(unknown)}; "
-            f"known {sorted(s.name for s in controls)}"
-        )
-    values = {s.name: s.default for s in controls} | dict(values)
-    by_policy: dict[str, list[ResolvedSlider]] = {}
-    for s in controls:
-        by_policy.setdefault(s.policy, []).append(s)
+        raise ValueError(f"dashboard: unknown control(s) {sorted(unknown)}; known {sorted(known)}")
+    values = default_values() | dict(values)
+    by_policy = _by_policy()
 
     def doses(kind):
-        sl = by_policy[kind]
-        if any(abs(values[s.name] - s.none) < s.step / 2 for s in sl):
+        if not applied(kind, values):
             return None
-        return {s.key: int(values[s.name]) if s.integer else float(values[s.name]) for s in sl}
+        sl, sw = by_policy[kind]
+        d = {s.key: int(values[s.name]) if s.integer else float(values[s.name]) for s in sl}
+        return d | {w.key: bool(values[w.name]) for w in sw if w.key is not None}
 
     out = []
     for spec in base:
@@ -157,13 +235,15 @@ def presets() -> dict[str, Path]:
     return out
 
 
-def load_preset(path: Path) -> tuple[dict[str, float], list[dict]]:
-    """Slider values and base specs of a scenario file: each slider takes the value its
-    policy resolves to (the policy's default when the file omits the key); sliders of
-    policies absent from the file go to "none"."""
+def load_preset(path: Path) -> tuple[dict[str, float | bool], list[dict]]:
+    """Control values and base specs of a scenario file: each slider takes the value its
+    policy resolves to (the policy's default when the file omits the key), each switch its
+    parameter (or on, for a policy's own switch); controls of policies absent from the file
+    go to "none" and off."""
     sc = scn.load(path)
     controls = sliders()
-    values = {s.name: s.none for s in controls}
+    values = {s.name: s.none if s.none is not None else s.default for s in controls}
+    values |= {w.name: False for w in switches()}
     for spec, pol in zip(sc.policies, sc.build_policies(), strict=True):
         for s in controls:
             if s.policy != spec["type"]:
@@ -173,7 +253,15 @@ def load_preset(path: Path) -> tuple[dict[str, float], list[dict]]:
                 v = min(1.0, pol.VOLUNTEERS_REPORTED / max(solidarity.national_eligible(pol), 1))
             v = min(max(round(float(v) / s.step) * s.step, s.min), s.max)
             values[s.name] = int(round(v)) if s.integer else round(v, 6)
+        for w in switches():
+            if w.policy == spec["type"]:
+                values[w.name] = True if w.key is None else bool(pol.values[w.key])
     return values, [dict(p) for p in sc.policies]
+
+
+def preset_weeks(path: Path) -> int:
+    """The scenario's horizon in weeks (its ``years``): where the page's runs stop."""
+    return scn.load(path).weeks
 
 
 def describe(specs: list[dict]) -> list[str]:

@@ -8,13 +8,12 @@ Why a module of its own: the cells are what the analyst copies into a note, so t
 
 from __future__ import annotations
 
-import html
-
 import numpy as np
 
 from accesssim.dashboard import fmt as ff
 from accesssim.dashboard.effects import MIN_SEEDS_FOR_INTERVAL
 from accesssim.dashboard.engine import Snapshot
+from accesssim.dashboard.tables import html_table  # noqa: F401  (the page's one table writer)
 
 GROUPS = ("priority", "elsewhere", "all")
 NOISE_MARK = " (bruit)"  # appended to an effect whose 90 % interval holds zero
@@ -50,10 +49,14 @@ def effect_rows(snap: Snapshot) -> list[list[str]]:
     """The effect table of one run: a row per figure, a cell per group of EPCIs."""
     iv, n = snap.intervals, len(snap.seeds)
     noise = iv.get("noise", {})
-    return [
-        [label, *[cell(iv[g][key], f, noise.get(g, {}).get(key), n) for g in GROUPS]]
-        for label, key, f in ROWS
-    ]
+
+    def one(g, key, f):
+        # a dash, not 0, where a group has no commune or no consultation yet (week 0)
+        if not snap.effects[g]["needed_baseline"]:
+            return ff.MISSING
+        return cell(iv[g][key], f, noise.get(g, {}).get(key), n)
+
+    return [[label, *[one(g, key, f) for g in GROUPS]] for label, key, f in ROWS]
 
 
 def euros_text(snap: Snapshot) -> tuple[str, str]:
@@ -63,25 +66,3 @@ def euros_text(snap: Snapshot) -> tuple[str, str]:
     per = iv["eur_per_avoided"]
     per_text = cell(per, ff.euros, None, n) if np.isfinite(per[0]) else "sans objet"
     return cost, per_text
-
-
-def html_table(head: list[str], rows: list[list[str]], first_left=True, cls: str = "") -> str:
-    th = "".join(
-        f'<th style="text-align:{"left" if i == 0 and first_left else "right"};padding:3px 8px">'
-        f"{html.escape(h)}</th>"
-        for i, h in enumerate(head)
-    )
-    body = "".join(
-        "<tr>"
-        + "".join(
-            f'<td style="text-align:{"left" if i == 0 and first_left else "right"};'
-            f'padding:3px 8px;border-top:1px solid #ddd">{html.escape(v)}</td>'
-            for i, v in enumerate(r)
-        )
-        + "</tr>"
-        for r in rows
-    )
-    return (
-        f'<table class="{cls}" style="border-collapse:collapse;font-size:14px">'
-        f"<tr>{th}</tr>{body}</table>"
-    )

@@ -37,6 +37,7 @@ from accesssim.dashboard.effects import medians, policy_effects, seed_intervals
 from accesssim.geo import priority
 from accesssim.geo import territory as terr
 from accesssim.model.access_model import MONTH_ENDS, WEEKS_PER_YEAR, AccessModel
+from accesssim.policies import base as policy_base
 from accesssim.policies import registry
 
 PUBLISH_EVERY_S = 2.0  # a running batch refreshes the page at most this often: each refresh
@@ -77,7 +78,7 @@ class Snapshot:
     monthly: dict  # "rate_policy", "rate_baseline", "ed_policy", "ed_baseline"
     priority: np.ndarray  # per EPCI: on the completed list of 151
     confirmed: np.ndarray  # per EPCI: on the confirmed list
-    step_ms: float
+    step_ms: float  # mean time of one week, both runs
     delivered: list  # (policy kind, {what it did: total since the start})
     seeds: tuple = (1,)
     # per seed (same order as ``seeds``): effects dicts, and per-EPCI arrays (seeds × EPCIs)
@@ -135,7 +136,7 @@ def month_of_week(week: int) -> int:
 
 
 DELIVERED_STOCKS = {"volunteers", "pharmacy_points", "juniors_active", "msps_running",
-                    "installations_redirected_cap_epcis"}  # fmt: skip
+                    "installations_redirected_cap_epcis", "mcs", "practices_open"}  # fmt: skip
 
 
 class TwinRun:
@@ -163,6 +164,7 @@ class TwinRun:
         sirens = priority.national_selection()["sirens"]
         self.priority = np.isin(t.epcis.siren.astype(str), list(sirens))
         self.step_ms = 0.0
+        self.total_ms = 0.0  # all weeks stepped: the page shows the mean, not the last week
 
     @property
     def week(self) -> int:
@@ -179,6 +181,7 @@ class TwinRun:
             for k in ("needed", "forgone", "ed"):
                 self.weekly[w][k].append(m.week_totals[k])
         self.step_ms = 1000 * (time.perf_counter() - t0)
+        self.total_ms += self.step_ms
 
     def cost(self) -> float:
         m = self.models["policy"]
@@ -188,17 +191,24 @@ class TwinRun:
     def delivered(self) -> list[tuple[str, dict]]:
         """What each policy did since the start, from its yearly rows and the current year:
         flows summed, stocks (volunteers, MSPs running...) at their largest; text fields
-        (e.g. the EPCIs a France Santé list labelled) are not counts and are left out."""
+        (e.g. the EPCIs a France Santé list labelled) are not counts and are left out. Two
+        more keys say why a figure is zero: ``start_week`` (the policy's start) and
+        ``no_effect_reason`` (``policies.base.no_effect`` on the rows so far: its reason, or
+        None when it acted)."""
         m = self.models["policy"]
         out = []
         for p in m.policies:
             rows = [r for r in m.policy_rows if r["policy"] == p.name] + [p.year]
             total = {}
             for k, v in p.year.items():
-                if isinstance(v, str):
+                if not isinstance(v, int | float):  # text: a France Santé list, a reason
                     continue
                 vals = [float(r.get(k) or 0.0) for r in rows]
                 total[k] = max(vals) if k in DELIVERED_STOCKS else sum(vals)
+            so_far = [*(r for r in m.policy_rows if r["policy"] == p.name),
+                      {"policy": p.name, **p.year}]  # fmt: skip
+            total["start_week"] = p.start_week
+            total["no_effect_reason"] = policy_base.no_effect(p, m, so_far)
             out.append((p.kind, total))
         return out
 
@@ -256,7 +266,7 @@ class TwinRun:
             monthly=monthly,
             priority=self.priority,
             confirmed=np.asarray(e.priority_confirmed, bool),
-            step_ms=self.step_ms,
+            step_ms=self.total_ms / max(self.week, 1),  # the mean over the weeks stepped
             delivered=self.delivered(),
             seeds=(self.settings.seed,),
         )

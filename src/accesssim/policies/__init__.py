@@ -7,7 +7,16 @@ The names a policy of one's own needs are importable from here
 imports the concrete modules.
 """
 
-from accesssim.policies.base import NullPolicy, Policy, PolicyHost, Slider
+from accesssim.policies.base import NullPolicy, Policy, PolicyHost, Slider, Switch
 from accesssim.policies.registry import from_spec, lookup, register
 
-__all__ = ["NullPolicy", "Policy", "PolicyHost", "Slider", "from_spec", "lookup", "register"]
+__all__ = [
+    "NullPolicy",
+    "Policy",
+    "PolicyHost",
+    "Slider",
+    "Switch",
+    "from_spec",
+    "lookup",
+    "register",
+]

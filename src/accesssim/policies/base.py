@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import string
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -218,18 +219,50 @@ class Slider:
     Its bounds are the parameter's (narrowed by ``low``/``high`` for the screen), whole numbers
     when the parameter is an integer or ``step`` is one; the page shows ``label`` (French) and
     the value with ``unit`` (as a percentage if ``percent``). At ``off`` the policy is not
-    applied; the control starts at ``initial`` (default: ``off``)."""
+    applied; the control starts at ``initial`` (default: ``off``). With ``off = None`` the
+    slider is not a dose (e.g. a threshold): the policy is applied by its ``Switch``."""
 
     name: str  # the control's name (unique across policies)
     key: str  # the policy parameter it sets
     label: str  # in French, as on the page
     step: float
-    off: float = 0.0
+    off: float | None = 0.0
     initial: float | None = None
     low: float | None = None
     high: float | None = None
     unit: str = ""
     percent: bool = False
+
+
+@dataclass(frozen=True)
+class Switch:
+    """A dashboard on/off control, declared once with the policy: either one of its boolean
+    ``PARAMS`` (``key``, e.g. telemedicine's pharmacy points) or, with ``key = None``, the
+    policy itself (a policy with no dose to slide, e.g. installation regulation). A switch
+    that is on applies the policy even when its sliders are at "off" (the sliders then give
+    their values as they are). Starts off: the page never opens anything silently."""
+
+    name: str  # the control's name (unique across policies and sliders)
+    key: str | None  # the boolean parameter it sets, or None: the policy on or off
+    label: str  # in French, as on the page
+
+
+class _FrenchFormatter(string.Formatter):
+    """``str.format`` with French numbers: decimal comma, "%" after a no-break space, booleans
+    as oui/non, None as "calibré" (the policy calibrates it)."""
+
+    def format_field(self, value, format_spec):
+        if value is None:
+            return "calibré"
+        if isinstance(value, bool):
+            return "oui" if value else "non"
+        if isinstance(value, int | float):
+            text = format(value, format_spec or "g")
+            return text.replace(".", ",").replace("%", "\u00a0%")
+        return format(value, format_spec)
+
+
+_FRENCH = _FrenchFormatter()
 
 
 class Policy:
@@ -251,10 +284,15 @@ class Policy:
     REMOVED_KEYS: dict[str, str] = {}
     PARAMS: dict[str, Param] = {}
     SLIDERS: tuple[Slider, ...] = ()  # dashboard controls
+    SWITCHES: tuple[Switch, ...] = ()  # dashboard on/off controls
     # what this policy's results rest on, in one sentence for compare.md's assumptions
     # paragraph (which lists those of the policies compared, ``assumptions()``): may name
     # ``{name}`` and the policy's values, e.g. ``{per_year}``
     ASSUMPTIONS = ""
+    # the same for the dashboard's "Hypothèses" panel, in French, one sentence a line: where
+    # the dose takes its time or money from, what is counted outside the territory, what has
+    # no published figure; may name the policy's values, e.g. ``{per_year}`` (``hypotheses``)
+    HYPOTHESES: tuple[str, ...] = ()
     DEFAULT_START: str | int = 0
     COMMON_KEYS = ("name", "start", "end")
 
@@ -304,6 +342,12 @@ class Policy:
         by default, formatted with ``name`` and the policy's values; a policy whose
         assumptions depend on its keys overrides this)."""
         return self.ASSUMPTIONS.format(name=self.name, **self.values)
+
+    def hypotheses(self) -> list[str]:
+        """The French sentences of ``HYPOTHESES`` with this policy's values, numbers written
+        the French way (``{tele_share:.0%}`` -> "6 %", ``{days_per_month:g}`` -> "0,22"); a
+        value left to its calibrated default (None) shows as "calibré"."""
+        return [_FRENCH.format(h, name=self.name, **self.values) for h in self.HYPOTHESES]
 
     def no_effect_reason(self, model: PolicyHost) -> str | None:
         """Why the dose reached nobody on this run (no eligible GP within reach, no target

@@ -40,6 +40,21 @@ class Cesp(WorkforceLever):
         "sa-place-et-le-nombre-de-candidats-ne-cesse-de)"
     )
     LABEL = "Contrats d'engagement de service public (CESP)"
+    HYPOTHESES = (  # the dashboard's "Hypothèses" panel (French)
+        (
+            "{signers_per_year} contrats signés par an en France (au prorata de la population) ; "
+            "bourse de {bursary_per_month:.0f} € par mois pendant {years_to_install} ans."
+        ),
+        (
+            "Ensuite {gp_share:.0%} des signataires sont généralistes et {completion_share:.0%} "
+            "tiennent leur engagement en s'installant dans un EPCI sous-doté ; "
+            "{redirected_share:.0%} s'y seraient installés de toute façon."
+        ),
+        (
+            "Les premières installations arrivent {years_to_install} ans après la première "
+            "signature : d'ici là, la mesure coûte sans effet sur l'accès."
+        ),
+    )
     SLIDERS = (
         Slider("cesp_per_year", "signers_per_year",
                "CESP : contrats signés par an (France, au prorata du territoire)", 50,

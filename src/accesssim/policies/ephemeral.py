@@ -26,6 +26,22 @@ class EphemeralPractices(Policy):
 
     kind = "ephemeral_practice"
     LABEL = "Cabinets éphémères"
+    HYPOTHESES = (  # the dashboard's "Hypothèses" panel (French)
+        (
+            "{practices} cabinets éphémères ouverts au début de la mesure pendant "
+            "{duration_months:g} mois, un par EPCI (les moins dotés d'abord), "
+            "{consultations_per_day:g} consultations par jour, {days_per_week:g} jours par semaine."
+        ),
+        (
+            "Part de temps médical nouveau : {net_new_share:.0%} (à Pontarlier, trois des cinq "
+            "médecins étaient remplacés dans leur propre cabinet) ; pas de patientèle de médecin "
+            "traitant."
+        ),
+        (
+            "Coût pour la commune : {cost_per_practice_year:.0f} € par cabinet et par an (aucun "
+            "montant publié)."
+        ),
+    )
     PAYER = "local"
     PAYER_SOURCE = (
         "the town lends the premises and bears the running costs (Pontarlier: Le Quotidien du "

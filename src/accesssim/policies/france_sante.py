@@ -29,6 +29,19 @@ class FranceSante(Policy):
 
     kind = "france_sante"
     LABEL = "Label France Santé"
+    HYPOTHESES = (  # the dashboard's "Hypothèses" panel (French)
+        (
+            "Structures labellisées : la part du territoire dans l'objectif national "
+            "({structures_first_year} la première année, {structures_target} ensuite), au prorata "
+            "de ses médecins libéraux."
+        ),
+        (
+            "Chaque structure ajoute {extra_consultations_per_structure:g} consultations par an "
+            "dans sa commune : l'effet du label n'a pas de chiffre publié (de rien à environ 2 "
+            "000)."
+        ),
+        "Coût : {cost_per_structure:.0f} € par structure labellisée, une fois.",
+    )
     PAYER = "assurance_maladie"
     PAYER_SOURCE = (
         "130 M EUR written into the PLFSS 2026 by a government amendment (Egora, 31 Oct 2025, "

@@ -36,6 +36,18 @@ class InstallationAid(WorkforceLever):
         "(https://urml-paysdelaloire.org/2026/02/les-zonages-quelles-aides)"
     )
     LABEL = "Aide à l'installation"  # display name (French), as on the dashboard
+    HYPOTHESES = (  # the dashboard's "Hypothèses" panel (French)
+        (
+            "{per_year:.0f} installations aidées par an en France (au prorata de la population), "
+            "dans les EPCI sous-dotés."
+        ),
+        (
+            "{redirected_share:.0%} d'entre elles auraient eu lieu ailleurs dans le territoire : "
+            "elles sont retirées du flux d'installations (seul leur lieu change) ; les autres sont "
+            "des médecins en plus."
+        ),
+        "Coût : {cost_per_installation:.0f} € par installation aidée, l'année de l'installation.",
+    )
     SLIDERS = (  # the dose only: at 0 the policy is off (a share slider at 0 would be "off")
         Slider("aid_per_year", "per_year",
                "Aide à l'installation : installations aidées par an (France, au prorata du "

@@ -43,6 +43,22 @@ class DocteursJuniors(Policy):
         "budget (ONDAM); primary source not found"
     )
     LABEL = "Docteurs juniors"  # display name (French), as on the dashboard
+    HYPOTHESES = (  # the dashboard's "Hypothèses" panel (French)
+        (
+            "{per_year} docteurs juniors par an en France (au prorata de la population du "
+            "territoire), placés pour un an d'abord dans les EPCI les moins dotés."
+        ),
+        (
+            "Chacun fait {acts_per_month} actes par mois (hypothèse), sans patientèle de médecin "
+            "traitant ; {install_share:.0%} s'installent ensuite là où ils ont été formés (aucun "
+            "chiffre publié)."
+        ),
+        (
+            "La quatrième année retarde d'un an les installations de chaque promotion (retard "
+            "compté : {delays_cohort}) : les installations ordinaires baissent d'abord."
+        ),
+        "Coût : {monthly_cost:.0f} € par mois de docteur junior (rémunération et encadrement).",
+    )
     ASSUMPTIONS = (
         "Docteurs juniors ({name}): {acts_per_month} acts a month each (an assumption); "
         "{install_share} of them install where they trained (no figure); the fourth year "

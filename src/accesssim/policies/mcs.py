@@ -29,6 +29,21 @@ class MedecinsCorrespondants(Policy):
 
     kind = "mcs"
     LABEL = "Médecins correspondants du SAMU"
+    HYPOTHESES = (  # the dashboard's "Hypothèses" panel (French)
+        (
+            "{count} médecins du territoire deviennent médecins correspondants du SAMU, placés là "
+            "où ils mettent le plus d'habitants à moins de 30 minutes d'une prise en charge "
+            "urgente."
+        ),
+        (
+            "Effet sur l'accès aux soins urgents seulement : ni le temps des médecins ni les "
+            "passages aux urgences ne changent, donc aucune consultation évitée."
+        ),
+        (
+            "La référence n'a aucun MCS (ceux en place ne sont pas dans les données) ; coût : "
+            "{cost_per_mcs_year:.0f} € par MCS et par an (aucun montant national : hypothèse)."
+        ),
+    )
     PAYER = "assurance_maladie"
     PAYER_SOURCE = (
         "forfaits set by the ARS in the fonds d'intervention régional, liquidated by the CPAM "

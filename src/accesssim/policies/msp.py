@@ -23,6 +23,18 @@ class MspRollout(Policy):
         "ACI funding paid by the CNAM: 153.5 M EUR to 1,918 MSPs in 2023 (docs/sources.md)"
     )
     LABEL = "Maisons de santé"  # display name (French), as on the dashboard
+    HYPOTHESES = (  # the dashboard's "Hypothèses" panel (French)
+        (
+            "{per_year} maisons de santé ouvertes par an, dans les EPCI les moins dotés d'abord "
+            "(règle par défaut)."
+        ),
+        (
+            "Leurs médecins gagnent de l'activité (+2 %) et de la patientèle (+13 %) ; une MSP "
+            "attire les jeunes médecins qui s'installent (venus d'ailleurs dans le territoire : "
+            "déplacés, pas en plus) et retient ceux en place."
+        ),
+        "Coût : {cost_per_msp_year:.0f} € par MSP et par an (financement rapporté de 2023).",
+    )
     SLIDERS = (  # 30 a year in one territory at most on the page
         Slider("msp_per_year", "per_year",
                "Maisons de santé : ouvertures par an (EPCI les moins dotés)", 1, high=30,

@@ -28,6 +28,17 @@ class NumerusPipeline(WorkforceLever):
         "de-medecine-en-2026)"
     )
     LABEL = "Numerus apertus : places de formation en plus"
+    HYPOTHESES = (  # the dashboard's "Hypothèses" panel (French)
+        (
+            "{extra_places:g} places de formation en plus par an dans les facultés du territoire ; "
+            "{cost_per_student_year:.0f} € par étudiant et par an pendant {study_years} ans."
+        ),
+        (
+            "Après {lag_years} ans, {gp_share:.0%} des diplômés deviennent généralistes et "
+            "{stay_share:.0%} exercent dans le territoire : ils s'ajoutent aux installations."
+        ),
+        "Sur un horizon de moins de {lag_years} ans, la mesure coûte sans effet sur l'accès.",
+    )
     SLIDERS = (
         Slider("numerus_places", "extra_places",
                "Numerus apertus : places en plus par an (facultés du territoire)", 1,

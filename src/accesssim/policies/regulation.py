@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from accesssim.params.parameters import Param
-from accesssim.policies.base import Policy, PolicyHost
+from accesssim.policies.base import Policy, PolicyHost, Slider, Switch
 
 
 class InstallationRegulation(Policy):
@@ -18,10 +18,24 @@ class InstallationRegulation(Policy):
     PAYER = "state"
     PAYER_SOURCE = "no programme cost"
     LABEL = "Régulation de l'installation"  # display name (French), as on the dashboard
+    HYPOTHESES = (  # the dashboard's "Hypothèses" panel (French)
+        (
+            "Dans les EPCI bien dotés (APL ≥ {well_served_apl:g} ; seuil supposé, la proposition de"
+            " loi n'en donne pas), un médecin ne s'installe que si un autre part ; les autres "
+            "installations vont ailleurs dans le territoire."
+        ),
+        "Aucun coût de programme ; aucun effet si aucun EPCI du territoire n'atteint le seuil.",
+    )
     ASSUMPTIONS = (
         "Installation regulation ({name}): EPCIs at APL ≥ {well_served_apl} take a new GP only "
         "when one leaves (the threshold is an assumption: the bill gives none)."
     )
+    SWITCHES = (Switch("regulation", None, "Régulation de l'installation (PPL Garot)"),)
+    SLIDERS = (  # not a dose: the threshold; the switch applies the policy
+        Slider("regulation_apl", "well_served_apl",
+               "Régulation : APL à partir de laquelle un EPCI est bien doté", 0.1,
+               off=None, initial=4.0, low=2.5, high=6.0, unit="consult./an/hab."),
+    )  # fmt: skip
     PARAMS = {
         "well_served_apl": Param(
             4.0,

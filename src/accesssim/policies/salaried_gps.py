@@ -53,6 +53,21 @@ class SalariedGps(WorkforceLever):
         "60-generalistes-recrutes-et-35000-patients-diriges)"
     )
     LABEL = "Médecins salariés (centres de santé)"  # display name (French), as on the dashboard
+    HYPOTHESES = (  # the dashboard's "Hypothèses" panel (French)
+        (
+            "{posts_per_year} postes de médecins salariés ouverts par an par les collectivités, "
+            "dans l'EPCI éligible le moins doté, en centre de santé ; {acts_per_year:.0f} actes par"
+            " an et par médecin, avec une patientèle."
+        ),
+        (
+            "{redirected_share:.0%} des postes sont pris par des médecins qui se seraient installés"
+            " dans le territoire de toute façon ; un poste dont le médecin part n'est pas repourvu."
+        ),
+        (
+            "Coût pour la collectivité : {budget_per_post_year:.0f} € par poste et par an, moins "
+            "les honoraires encaissés."
+        ),
+    )
     SLIDERS = (
         Slider("salaried_posts", "posts_per_year",
                "Médecins salariés : postes ouverts par an (collectivités)", 1, high=50,

@@ -30,6 +30,27 @@ class SolidarityDays(Policy):
     PAYER = "assurance_maladie"
     PAYER_SOURCE = "the 200 EUR a day is paid by the CPAM (CPAM 94 terms; docs/sources.md)"
     LABEL = "Jours de solidarité"  # display name (French), as on the dashboard
+    HYPOTHESES = (  # the dashboard's "Hypothèses" panel (French)
+        (
+            "Les volontaires sont des médecins hors des EPCI cibles, à moins de "
+            "{max_travel_minutes:g} minutes de l'un d'eux ; part des médecins éligibles qui se "
+            "portent volontaires : {participation:.1%}."
+        ),
+        (
+            "Chaque volontaire donne {days_per_month:.2f} jour(s) par mois, à "
+            "{consultations_per_day:g} consultations par jour, payé {pay_per_day:g} € par jour."
+        ),
+        (
+            "Ces jours sont pris sur le cabinet d'origine du volontaire : ses propres patients "
+            "perdent ces consultations ; un remplaçant en couvre {replacement_share:.0%} (aucun "
+            "chiffre publié)."
+        ),
+        (
+            "Seuls les jours donnés dans le territoire choisi sont comptés et payés ; ceux donnés "
+            "dans un EPCI cible hors du territoire ne sont ni comptés ni coûtés (leurs bénéfices "
+            "non plus)."
+        ),
+    )
     SLIDERS = (  # every volunteer (mandatory mode), 2 days a month (the bill)
         Slider("participation", "participation", "Jours de solidarité : médecins volontaires",
                0.001, unit="des médecins éligibles", percent=True),

@@ -8,7 +8,7 @@ import numpy as np
 
 from accesssim.core import access
 from accesssim.params.parameters import PARAMETERS, Param
-from accesssim.policies.base import Policy, PolicyHost, Slider
+from accesssim.policies.base import Policy, PolicyHost, Slider, Switch
 
 
 class Telemedicine(Policy):
@@ -27,11 +27,36 @@ class Telemedicine(Policy):
         "for net-new consultations only (parameter teleconsultation_fee_eur)"
     }
     LABEL = "Téléconsultation"  # display name (French), as on the dashboard
+    HYPOTHESES = (  # the dashboard's "Hypothèses" panel (French)
+        (
+            "Part visée des téléconsultations : {tele_share:.1%} des actes des médecins (3 % sans "
+            "mesure), au plus 20 % des actes de chaque médecin."
+        ),
+        (
+            "Les téléconsultations prennent du temps aux médecins du territoire, à chacun au "
+            "prorata de sa capacité : ce temps est retiré des consultations sur place, partout dans"
+            " le territoire."
+        ),
+        (
+            "Le recours à la téléconsultation est plus faible après 75 ans et là où l'accès est "
+            "mauvais : là où les patients attendent, le temps retiré sur place peut coûter plus "
+            "qu'il ne rend, et le renoncement peut augmenter."
+        ),
+        (
+            "Points de téléconsultation en pharmacie : {pharmacy_points} ; dans les communes d'APL "
+            "< {pharmacy_apl_below:g}, ils multiplient le recours par {pharmacy_uptake_gain:g} "
+            "(aucun chiffre publié) ; {cost_per_point:.0f} € par point la première année."
+        ),
+    )
     SLIDERS = (  # up to the 20 % cap per GP; at the baseline share: no policy
         Slider("tele_share", "tele_share",
                "Téléconsultation : part des consultations éligibles", 0.005,
                off=PARAMETERS["tele_share"].default, low=PARAMETERS["tele_share"].default,
                percent=True),
+    )  # fmt: skip
+    SWITCHES = (  # off by default: a share at the baseline opens no point silently
+        Switch("pharmacy_points", "pharmacy_points",
+               "Téléconsultation : points en pharmacie (communes d'APL < 2,5)"),
     )  # fmt: skip
     ASSUMPTIONS = (
         "Telemedicine ({name}): teleconsultation share {tele_share} of GP acts (capped at 20 % "

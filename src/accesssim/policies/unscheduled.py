@@ -24,6 +24,21 @@ class UnscheduledCare(Policy):
 
     kind = "unscheduled_care"
     LABEL = "Soins non programmés en cabinet"
+    HYPOTHESES = (  # the dashboard's "Hypothèses" panel (French)
+        (
+            "{practices} cabinets financés, un par EPCI (les moins dotés d'abord), offrent chacun "
+            "{slots_per_week:g} créneaux de soins non programmés par semaine en plus."
+        ),
+        (
+            "Les habitants à moins de {reach_minutes:g} minutes d'un cabinet financé portent "
+            "{diversion_share:.0%} de moins de leurs demandes aux urgences (aucun chiffre publié) :"
+            " ces demandes restent sur le parcours du médecin généraliste."
+        ),
+        (
+            "Coût : {cost_per_slot:g} € par créneau offert (majoration de soins non programmés), un"
+            " plafond : un créneau inutilisé ne serait pas facturé."
+        ),
+    )
     PAYER = "assurance_maladie"
     PAYER_SOURCE = (
         "SNP majoration in the NGAP (arrêté of 14 May 2023, legifrance JORFTEXT000047542123), "
