@@ -159,3 +159,13 @@ def test_a_number_typed_the_french_way_is_read():
     assert parse_number("1,8") == 1.8 and parse_number("1.8") == 1.8
     assert parse_number("1\u00a0000,5") == 1000.5 and parse_number(" 2 % ") == 2.0
     assert parse_number("abc") is None and parse_number("nan") is None
+
+
+def test_every_reference_on_the_page_names_a_validate_row():
+    """A row renamed or removed in ``validate`` must not break the page's references panel."""
+    from accesssim.dashboard import references
+    from accesssim.experiments.validation import REGISTRY
+
+    names = {c.name for c in REGISTRY}
+    assert [r.check for r in references.REFERENCES if r.check not in names] == []
+    assert set(references.STATUS_FR) >= {c.status for c in REGISTRY}

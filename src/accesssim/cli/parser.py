@@ -382,8 +382,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--start",
         metavar="CALIBRATION.json",
         default=str(calfile.SHIPPED_CALIBRATION),
-        help="calibration file whose fitted values the fit starts from (default: the shipped "
-        "one)",
+        help="calibration file whose fitted values the fit starts from (default: the shipped one)",
     )
     k.add_argument(
         "--buffer-km",

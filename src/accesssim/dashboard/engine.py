@@ -86,7 +86,6 @@ class Snapshot:
     epci_seeds: dict = field(default_factory=dict)
     by_epci_seeds: dict = field(default_factory=dict)
     intervals: dict = field(default_factory=dict)  # effects.seed_intervals
-    mean_step_ms: float = 0.0
 
     @property
     def date(self) -> str:
@@ -331,8 +330,7 @@ class SeedRuns:
                     w: {k: v[None] for k, v in d.items()} for w, d in first.by_epci.items()
                 },
                 intervals=seed_intervals([first.effects]),
-                step_ms=self.step_ms,
-                mean_step_ms=self.total_ms / max(self.week, 1),
+                step_ms=self.total_ms / max(self.week, 1),  # the mean over the weeks stepped
             )
         epci_seeds = {k: np.stack([s.epci[k] for s in snaps]) for k in first.epci}
         by_seeds = {
@@ -343,11 +341,16 @@ class SeedRuns:
         intervals = seed_intervals(list(effects_seeds))
         effects = medians(intervals)
         monthly = {k: np.median(np.stack([s.monthly[k] for s in snaps]), 0) for k in first.monthly}
+
+        def across(i, k, v):  # a count's median over seeds; a text (a reason) as the first's
+            if not isinstance(v, int | float) or isinstance(v, bool):
+                return v
+            return float(np.median([s.delivered[i][1].get(k) or 0.0 for s in snaps]))
+
         delivered = [
-            (kind, {k: float(np.median([s.delivered[i][1].get(k, 0.0) for s in snaps]))
-                    for k in d})
+            (kind, {k: across(i, k, v) for k, v in d.items()})
             for i, (kind, d) in enumerate(first.delivered)
-        ]  # fmt: skip
+        ]
         return replace(
             first,
             settings=self.settings,
@@ -356,8 +359,7 @@ class SeedRuns:
             effects=effects,
             monthly=monthly,
             delivered=delivered,
-            step_ms=self.step_ms,
-            mean_step_ms=self.total_ms / max(self.week, 1),
+            step_ms=self.total_ms / max(self.week, 1),  # the mean over the weeks stepped
             seeds=tuple(self.settings.seeds),
             effects_seeds=effects_seeds,
             epci_seeds=epci_seeds,

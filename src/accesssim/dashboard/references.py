@@ -24,6 +24,8 @@ STATUS_FR = {
     "fitted": "ajusté (cible de calibrage)",
     "set by construction": "fixé par construction",
     "independent": "indépendant (non ajusté)",
+    "conditional": "conditionnel (dépend d'une hypothèse)",
+    "no reference": "sans référence publiée (contexte)",
 }
 
 
@@ -56,7 +58,7 @@ class Reference:
 
 REFERENCES = (
     Reference(
-        "GP-treatable ED visits per 1,000, confirmed priority EPCIs (58)",
+        "GP-treatable ED visits per 1,000, metropolitan confirmed priority EPCIs",
         "Passages aux urgences évitables pour 1 000 habitants par an, EPCI prioritaires "
         "confirmés (publié : tous motifs, une borne haute)",
         _ed_per_1000_confirmed,
