@@ -168,21 +168,21 @@ def test_identifiability_and_draws_by_hand():
     from accesssim.experiments import calibration
 
     names = list(calibration.FREE)
-    assert len(names) == 5 and len(calibration.TARGETS) == 4
-    # target i moved by parameter i only (sensitivities 4, 2, 1, 0.5), and the last target
-    # also by the fifth parameter (0.1): the rows are orthogonal, so the singular values are
-    # the row norms and the condition number is 4 / sqrt(0.5² + 0.1²)
-    jac = np.zeros((4, 5))
-    jac[np.arange(4), np.arange(4)] = [4.0, 2.0, 1.0, 0.5]
-    jac[3, 4] = 0.1
+    assert len(names) == 6 and len(calibration.TARGETS) == 5
+    # target i moved by parameter i only (sensitivities 4, 2, 1, 0.5, 0.25), and the last
+    # target also by the sixth parameter (0.1): the rows are orthogonal, so the singular
+    # values are the row norms and the condition number is 4 / sqrt(0.25² + 0.1²)
+    jac = np.zeros((5, 6))
+    jac[np.arange(5), np.arange(5)] = [4.0, 2.0, 1.0, 0.5, 0.25]
+    jac[4, 5] = 0.1
     ident = calibration.identifiability(jac, names)
     targets = list(calibration.TARGETS)
-    assert ident["pinned_by"] == dict(zip(targets, names[:4], strict=True))
-    assert ident["parameter_pinned_by"] == dict(zip(names, [*targets, targets[3]], strict=True))
-    assert ident["condition_number"] == pytest.approx(4.0 / np.hypot(0.5, 0.1))
-    x = np.log([3.5, 0.006, 0.024, 0.2, 0.1])
+    assert ident["pinned_by"] == dict(zip(targets, names[:5], strict=True))
+    assert ident["parameter_pinned_by"] == dict(zip(names, [*targets, targets[4]], strict=True))
+    assert ident["condition_number"] == pytest.approx(4.0 / np.hypot(0.25, 0.1))
+    x = np.log([3.5, 0.006, 0.024, 0.2, 0.1, 0.15])
     lo, hi = calibration._bounds()
-    draws, kept = calibration.parameter_draws(x, np.zeros(4), jac, names, lo, hi, n=30)
+    draws, kept = calibration.parameter_draws(x, np.zeros(5), jac, names, lo, hi, n=30)
     assert len(draws) == 30 and 0 < kept <= 1
     for d in draws:  # every draw keeps every linearised target within tolerance
         dx = np.log([d[k] for k in names]) - x

@@ -356,7 +356,7 @@ def build_parser() -> argparse.ArgumentParser:
         "calibrate",
         help="fit the free parameters to published national figures and print the report",
         description="Fit consultations per inhabitant, forgoing, ED, médecin-traitant, GP "
-        "flex parameters to four published national targets by least squares "
+        "flex and patience parameters to five published national targets by least squares "
         "(scipy) on all of France, two seeds, year 2 of the baseline; check the fit on five "
         "seeds; print the fit, active bounds, identifiability and parameter draws "
         "(docs/calibration.md). About half an hour on two cores.",

@@ -2,9 +2,9 @@
 
 Procedure (rerunnable: ``accesssim calibrate --write PATH``; docs/calibration.md):
 
-* **what is fitted**: five parameters to four national figures (the Jacobian printed in the
-  record says how much each target moves with each parameter, and its condition number
-  whether a combination is left free):
+* **what is fitted**: six parameters to five national figures (the Jacobian printed in the
+  record says how much each target moves with each parameter, and its rank whether a
+  combination is left free):
 
   ============================ ============================================ ===============
   parameter                    target (tolerance)                           source
@@ -17,17 +17,16 @@ Procedure (rerunnable: ``accesssim calibrate --write PATH``; docs/calibration.md
                                = 5.64 M (± 5 %)                             Enquête 2013
   mt_registration_rate         adults without a médecin traitant, 11 %      CNAM 2021
                                (± 0.5 pt)
+  giveup_unserved              mean appointment delay, 6 days (± 2)         DREES ER 1085
   capacity_flex                (with the two first: how much need is left   Insee Analyses
                                unserved) kept inside its sourced range      51 (range)
   ============================ ============================================ ===============
 
   With supply as delivered (issue 19) the consultations served and the people who forgo care
   depend on how much more a saturated GP gives, so ``capacity_flex`` is free within the range
-  its evidence allows (``EVIDENCE_BOUNDS``). Patience (``giveup_unserved``) is not fitted: fitted
-  to DREES's mean delay of 6 days it fell to 0.006 a week, and the backlogs it left in
-  saturated EPCIs sent 23 % of GP-treatable ED visits through 97 EPCIs (3.5 % of people) at
-  rates above the all-cause ED rate (docs/calibration.md). The delay stays an independent
-  check, with the GPs refusing new patients.
+  its evidence allows (``EVIDENCE_BOUNDS``); patience (``giveup_unserved``) sets the delay
+  once supply sets the forgone need, so the delay's mean is fitted and its median, its tails,
+  its gradient by APL class and the GPs refusing new patients stay independent checks.
 
 * **how**: ``scipy.optimize.least_squares`` (trust-region reflective, bounds from the
   parameter table or the evidence range) on log-parameters, residuals = (model − target) /
@@ -71,6 +70,7 @@ TARGETS = {
     "share_people_forwent_15plus": (0.031, 0.002, "DREES ER 1200 (SRCV 2017)"),
     "ed_visits": (AVOIDABLE_ED, 0.05 * AVOIDABLE_ED, "27% of 20.9 M, DREES ER 1320 / 2013"),
     "share_without_mt_15plus": (0.11, 0.005, "CNAM 2021"),
+    "delay_days_mean": (6.0, 2.0, "DREES ER 1085 (2018): mean 6 days to see a GP; ± 2 days"),
 }
 FREE = (
     "consultations_per_inhabitant",
@@ -78,6 +78,7 @@ FREE = (
     "ed_base_rate",
     "mt_registration_rate",
     "capacity_flex",
+    "giveup_unserved",
 )
 # a free parameter whose evidence gives a range: the fit stays inside it (a value stuck at its
 # end is reported as an active bound); the others are bounded by the parameter table

@@ -439,9 +439,9 @@ PARAMETERS: dict[str, Param] = {
     "giveup_unserved": Param(
         0.15,
         "weekly probability that an unserved request is given up, before any waiting",
-        "A",
-        "patience; no figure (docs/ODD.md §3, care path). Rises with waiting "
-        "(giveup_wait_per_week). Not fitted to the mean delay: docs/calibration.md",
+        "C",
+        "patience: fitted to the mean appointment delay, 6 days (DREES ER 1085, 2018; "
+        "docs/calibration.md); no direct figure. Rises with waiting (giveup_wait_per_week)",
         0,
         0.9,
         distribution="uniform",

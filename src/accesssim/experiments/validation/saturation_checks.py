@@ -80,7 +80,7 @@ CHECKS = (
         "4 to 8",
         4.0,
         8.0,
-        "independent",
+        "fitted",
         DELAY_SOURCE,
         "2016-2017",
         _national("delay_days_mean"),
