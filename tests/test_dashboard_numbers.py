@@ -205,6 +205,7 @@ def test_scenario_toml_round_trip_and_its_notes():
 
 def test_url_state_round_trips_and_drops_what_it_does_not_know():
     values = controls.default_values() | {"participation": 0.018, "msp_per_year": 10}
+    values["regulation"] = True  # a switch travels as 1 and reads back as True
     q = urlstate.encode("18 Cher", "Pacte 2025 (toutes les mesures)", 7, 5, values, 104)
     st = urlstate.decode(q)
     assert (st.territory, st.preset, st.seed, st.n_seeds, st.weeks) == (

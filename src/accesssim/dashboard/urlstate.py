@@ -21,6 +21,7 @@ from accesssim.dashboard.controls import (
     load_preset,
     presets,
     sliders,
+    switches,
 )
 from accesssim.dashboard.controls import territory_choices as choices
 
@@ -50,7 +51,8 @@ def encode(territory: str, preset: str, seed: int, n_seeds: int, values: dict, w
     if preset != NO_PRESET:
         q["scenario"] = preset
     q |= {"graine": int(seed), "graines": int(n_seeds), "semaines": int(weeks)}
-    q |= {k: values[k] for k in sorted(values)}
+    # switches as 0/1 (a bool would read back as the text "True")
+    q |= {k: int(v) if isinstance(v, bool) else v for k, v in sorted(values.items())}
     return urllib.parse.urlencode(q, quote_via=urllib.parse.quote)
 
 
@@ -69,6 +71,7 @@ def decode(query: str | None) -> UrlState:
     if not query:
         return out
     by_name = {s.name: s for s in sliders()}
+    switch_names = {w.name for w in switches()}
     for key, raw in urllib.parse.parse_qsl(query.lstrip("?"), keep_blank_values=True):
         ok = True
         if key == "territoire":
@@ -83,6 +86,10 @@ def decode(query: str | None) -> UrlState:
             ok = v is not None
             if ok:
                 setattr(out, {"graine": "seed", "graines": "n_seeds", "semaines": "weeks"}[key], v)
+        elif key in switch_names:
+            ok = raw in ("0", "1")
+            if ok:
+                out.values[key] = raw == "1"
         elif key in by_name:
             s = by_name[key]
             try:
