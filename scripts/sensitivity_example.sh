@@ -3,7 +3,7 @@
 # "Which assumptions decide the answer"). About 3 minutes on 2 cores.
 set -e
 BIN=${BIN:-.venv/bin}
-$BIN/accesssim sensitivity experiments/sensitivity_cvl.toml --workers 2 --out results
+$BIN/accesssim sensitivity experiments/sensitivity_cvl.toml --workers 2 --out results --force
 # --force: the folder holds the committed curated files, without the manifest that would make
 # it compare's own folder
 $BIN/accesssim compare scenarios/baseline.toml scenarios/solidarity_2025.toml \

@@ -66,12 +66,16 @@ def test_no_commune_has_an_unbounded_wait(france, departement):
     c = t.communes
     inhabited = (c.population > 0) & c.core
     w = np.asarray(m.wait_weeks)
-    assert np.all(w[inhabited] < WEEKS_PER_YEAR / 4), c.name[inhabited][np.argmax(w[inhabited])]
     # every inhabited commune reaches some capacity, except those with no road, no ferry and
     # no CDPS found (Saint-Élie, Saül: docs/sources.md)
     reach = np.diff(m.weights.indptr) > 0
     unreached = set(c.code[inhabited & ~reach])
     assert unreached <= {"97358", "97352"}
+    # a commune that reaches capacity has a wait below the model's one-year cap: its backlog
+    # settles (with the fitted patience, 0.006 a week, Guyane's river communes wait 20-40
+    # weeks: docs/calibration.md); under the assumed 0.15 all stayed under a quarter
+    reached = inhabited & reach
+    assert np.all(w[reached] < 0.8 * WEEKS_PER_YEAR), c.name[reached][np.argmax(w[reached])]
     if departement == "973":
         got = m.state.cdps_weekly
         assert got[c.code == "97357"][0] == pytest.approx(48_000 / 52)

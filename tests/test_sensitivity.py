@@ -221,10 +221,13 @@ def test_uncertainty_interval_contains_seed_only_interval(tmp_path):
         _, lo, hi = u.summary["days"][d]
         _, slo, shi = cmp.summary["days"][d]
         assert shi > slo  # the seed-only interval is not a point
-        assert lo <= slo and shi <= hi, d
-        # parameters matter more than seeds here (less than they did before issue 19: the
-        # delivered-activity spread, cv 0.55, makes each seed's GP stock differ more)
-        assert hi - lo > 2 * (shi - slo)
+        # the two intervals overlap and the parameter + seed one is the wider: containment
+        # is not a theorem with six sets (with the model revision 3 calibration the seed-only
+        # low end of forgone care fell 50 consultations below it), see the docstring
+        assert lo <= shi and slo <= hi, d
+        # (before model revision 3 the parameter + seed interval was also more than twice as
+        # wide; with the revision 3 calibration's tighter draws and the delivered-activity
+        # spread making seeds differ more, it no longer is in Creuse: not asserted)
     # paired probabilities are complementary
     assert u.beats[("days", "tele")] + u.beats[("tele", "days")] == pytest.approx(1)
     # every draw is checked for an unsettled weekly state: per policy, the (set, seed) pairs
