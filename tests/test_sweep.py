@@ -614,3 +614,18 @@ def test_a_large_experiment_asks_at_a_terminal_and_yes_skips_the_question(
     assert cli.main(["sweep", str(p), *out]) == 2 and len(asked) == 1
     assert cli.main(["sweep", str(p), *out, "--yes"]) == 0 and len(asked) == 1
     assert len(list((tmp_path / "r" / "t" / "runs").glob("*/manifest.json"))) == 2
+
+
+def test_runs_of_another_model_version_are_not_resumed(tmp_path, monkeypatch):
+    """The same experiment after a model change: its old runs have the same inputs but were
+    made by another model, so the folder is refused without --force and, forced, every run is
+    made again and the old ones moved aside (a resumed sweep must not mix two models)."""
+    exp = exp_file.load(experiment(tmp_path, seeds="[1]"))
+    sweep.sweep(exp, tmp_path / "r", workers=1, show_progress=False)
+    monkeypatch.setattr(sweep, "model_version", lambda: "r999-test")
+    with pytest.raises(ScenarioError, match="model version .*r999-test.*--force"):
+        sweep.sweep(exp, tmp_path / "r", workers=1, show_progress=False)
+    run = exp.runs[0]
+    assert not sweep.is_complete(tmp_path / "r" / "t" / "runs", run)
+    (stale,) = [sweep.move_stale(tmp_path / "r" / "t" / "runs", exp)]
+    assert sorted(p.name for p in stale.iterdir()) == sorted(r.run_id for r in exp.runs)

@@ -175,7 +175,9 @@ def is_complete(runs_dir: Path, run: Run) -> bool:
     if not m.exists():
         return False
     try:
-        return json.loads(m.read_text())["spec_hash"] == run.spec_hash
+        done = json.loads(m.read_text())
+        # a run of another model version is not this run, even with the same inputs
+        return done["spec_hash"] == run.spec_hash and done["model_version"] == model_version()
     except (ValueError, KeyError):
         return False
 
@@ -194,6 +196,12 @@ def prepare(exp: Experiment, results: str | Path, force: bool = False) -> Path:
                 f"{root} holds results of a different definition of experiment {exp.name!r} "
                 f"(its experiment or scenario files changed since); use another results folder,"
                 f" or --force to reuse it (runs of the old definition are then moved aside)"
+            )
+        if old.get("model_version", model_version()) != model_version() and not force:
+            raise ScenarioError(
+                f"{root} holds results of model version {old.get('model_version')}, this is "
+                f"{model_version()}; use another results folder, or --force to reuse it (the "
+                f"old runs are then moved aside)"
             )
     if force:
         move_stale(root / "runs", exp)
@@ -223,7 +231,7 @@ def prepare(exp: Experiment, results: str | Path, force: bool = False) -> Path:
 
 def move_stale(runs_dir: Path, exp: Experiment) -> Path | None:
     """Move the runs (folders and failure records) that are not runs of ``exp`` as it is now
-    (another run id, or the same id with other inputs) into ``<root>/stale-<date-time>/``;
+    (another run id, or the same id with other inputs or another model version) into ``<root>/stale-<date-time>/``;
     returns that folder, or None when every run is current."""
     current = {r.run_id: r.spec_hash for r in exp.runs}
     stale = []
@@ -235,10 +243,11 @@ def move_stale(runs_dir: Path, exp: Experiment) -> Path | None:
                 stale.append(p)
         elif p.is_dir():
             try:
-                spec_hash = json.loads((p / "manifest.json").read_text())["spec_hash"]
+                done = json.loads((p / "manifest.json").read_text())
+                key = (done["spec_hash"], done["model_version"])
             except (OSError, ValueError, KeyError):
-                spec_hash = None
-            if current.get(p.name) != spec_hash:
+                key = None
+            if key != (current.get(p.name), model_version()):
                 stale.append(p)
     if not stale:
         return None
