@@ -231,8 +231,8 @@ def prepare(exp: Experiment, results: str | Path, force: bool = False) -> Path:
 
 def move_stale(runs_dir: Path, exp: Experiment) -> Path | None:
     """Move the runs (folders and failure records) that are not runs of ``exp`` as it is now
-    (another run id, or the same id with other inputs or another model version) into ``<root>/stale-<date-time>/``;
-    returns that folder, or None when every run is current."""
+    (another run id, or the same id with other inputs or another model version) into
+    ``<root>/stale-<date-time>/``; returns that folder, or None when every run is current."""
     current = {r.run_id: r.spec_hash for r in exp.runs}
     stale = []
     for p in sorted(runs_dir.iterdir()):
