@@ -72,6 +72,25 @@ def _reported(name, key, source, year, percent=False, note="") -> Check:
     )  # fmt: skip
 
 
+def _ed_context(name: str, value, note: str = "") -> Check:
+    """A GP-treatable ED rate by group of EPCIs: no published rate by EPCI, so no status but
+    "no reference"; the all-cause rate is given as context (it bounds the row trivially)."""
+    return Check(
+        name,
+        None,
+        f"all-cause {ALL_CAUSE_ED_PER_1000:.0f} (context)",
+        "reported",
+        None,
+        None,
+        "no reference",
+        "no published GP-treatable rate by EPCI; the all-cause rate, 20.9 M passages / 68.35 M "
+        "inhabitants (DREES ER 1320), bounds it trivially and is shown as context only",
+        "2023",
+        value,
+        note=note,
+    )
+
+
 CHECKS = (
     Check(
         "appointment delay for a GP, mean (days, model run)",
@@ -205,31 +224,13 @@ CHECKS = (
         "2017",
         percent=True,
     ),
-    Check(
+    _ed_context(
         "GP-treatable ED visits per 1,000, metropolitan confirmed priority EPCIs",
-        None,
-        f"all-cause {ALL_CAUSE_ED_PER_1000:.0f} (context)",
-        "reported",
-        None,
-        None,
-        "no reference",
-        "no published GP-treatable rate by EPCI; the all-cause rate, 20.9 M passages / 68.35 M "
-        "inhabitants (DREES ER 1320), bounds it trivially and is shown as context only",
-        "2023",
         _ed_per_1000(priority=True, overseas=False),
         note="compare with the metropolitan EPCIs outside the list (next row)",
     ),
-    Check(
+    _ed_context(
         "GP-treatable ED visits per 1,000, other metropolitan EPCIs",
-        None,
-        f"all-cause {ALL_CAUSE_ED_PER_1000:.0f} (context)",
-        "reported",
-        None,
-        None,
-        "no reference",
-        "no published GP-treatable rate by EPCI; the all-cause rate, 20.9 M passages / 68.35 M "
-        "inhabitants (DREES ER 1320), bounds it trivially and is shown as context only",
-        "2023",
         _ed_per_1000(priority=False, overseas=False),
     ),
     Check(
