@@ -3,8 +3,8 @@
 Procedure (rerunnable: ``accesssim calibrate --write PATH``; docs/calibration.md):
 
 * **what is fitted**: six parameters to five national figures (the Jacobian printed in the
-  record says how much each target moves with each parameter, and its rank whether a
-  combination is left free):
+  record says how much each target moves with each parameter, and its condition number
+  whether a combination is left free):
 
   ============================ ============================================ ===============
   parameter                    target (tolerance)                           source
@@ -82,7 +82,7 @@ FREE = (
 )
 # a free parameter whose evidence gives a range: the fit stays inside it (a value stuck at its
 # end is reported as an active bound); the others are bounded by the parameter table
-EVIDENCE_BOUNDS = {"capacity_flex": "range"}
+EVIDENCE_BOUNDS = ("capacity_flex",)
 YEARS = 2  # fits year 2: the 1st year-end's exits and registrations have acted
 SEEDS = (1, 2)
 CHECK_SEEDS = (1, 2, 3, 4, 5)
