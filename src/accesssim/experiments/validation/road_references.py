@@ -11,12 +11,12 @@ shaped the parameters. Files, sources and licence: ``validation/roads/SOURCES.md
 
 from __future__ import annotations
 
-import csv
 import hashlib
 from pathlib import Path
 
 import numpy as np
 
+from accesssim.experiments.validation import roads
 from accesssim.geo import travel
 
 ROAD_REFERENCE_DIR = Path(__file__).resolve().parents[4] / "validation" / "roads"
@@ -39,21 +39,9 @@ def is_held_out(code: str) -> bool:
 def read_references(path: str | Path, territory) -> dict:
     """A reference file as commune indices; missing fields, unknown codes and bad minutes are
     named with the file, line and field."""
-    path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"road reference file {path} is missing")
-    with open(path, encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
-        missing = [f for f in REFERENCE_FIELDS if f not in (reader.fieldnames or [])]
-        if missing:
-            raise ValueError(f"road reference file {path}: missing field(s) {', '.join(missing)}")
-        rows = list(reader)
-    idx = {str(k): i for i, k in enumerate(territory.communes.code)}
-    ends = {r[f] for r in rows for f in ("origin_code", "destination_code")}
-    unknown = sorted(ends - set(idx))
-    if unknown:
-        shown = ", ".join(unknown[:10]) + (" ..." if len(unknown) > 10 else "")
-        raise ValueError(f"road reference file {path}: unknown commune code(s) {shown}")
+    rows, origin, destination = roads.read_commune_pairs(
+        path, territory, REFERENCE_FIELDS, "road reference file"
+    )
     ref = np.empty(len(rows))
     for k, r in enumerate(rows):
         try:
@@ -66,8 +54,8 @@ def read_references(path: str | Path, territory) -> dict:
                 f"positive minutes, got {r['reference_minutes']!r}"
             )
     return {
-        "origin": np.array([idx[r["origin_code"]] for r in rows], np.int64),
-        "destination": np.array([idx[r["destination_code"]] for r in rows], np.int64),
+        "origin": origin,
+        "destination": destination,
         "reference": ref,
         "source": np.array([r["source"] for r in rows]),
     }

@@ -17,23 +17,32 @@ ROAD_PAIRS = Path(__file__).resolve().parents[2] / "data" / "road_pairs.csv"  # 
 PAIR_FIELDS = ("id", "origin_code", "destination_code", "reference_minutes", "set", "source")
 
 
-def read_road_pairs(path: str | Path, territory: terr.Territory) -> dict:
-    """The validation pairs as commune indices; unknown codes and bad rows are named."""
+def read_commune_pairs(path: str | Path, territory: terr.Territory, fields, what: str):
+    """The rows of a CSV of commune pairs (``origin_code``, ``destination_code``) and their
+    commune indices; a missing file or field and unknown codes are named with the file.
+    Shared by the recalled pairs and the router references (``road_references``)."""
     path = Path(path)
     if not path.is_file():
-        raise ValueError(f"road pair file {path} is missing")
+        raise ValueError(f"{what} {path} is missing")
     with open(path, encoding="utf-8", newline="") as fh:
         reader = csv.DictReader(fh)
-        missing = [f for f in PAIR_FIELDS if f not in (reader.fieldnames or [])]
+        missing = [f for f in fields if f not in (reader.fieldnames or [])]
         if missing:
-            raise ValueError(f"road pair file {path}: missing field(s) {', '.join(missing)}")
+            raise ValueError(f"{what} {path}: missing field(s) {', '.join(missing)}")
         rows = list(reader)
     idx = {str(k): i for i, k in enumerate(territory.communes.code)}
-    unknown = sorted(
-        {r[f] for r in rows for f in ("origin_code", "destination_code")} - set(idx), key=str
-    )
+    unknown = sorted({r[f] for r in rows for f in ("origin_code", "destination_code")} - set(idx))
     if unknown:
-        raise ValueError(f"road pair file {path}: unknown commune code(s) {', '.join(unknown)}")
+        shown = ", ".join(unknown[:10]) + (" ..." if len(unknown) > 10 else "")
+        raise ValueError(f"{what} {path}: unknown commune code(s) {shown}")
+    origin = np.array([idx[r["origin_code"]] for r in rows], np.int64)
+    destination = np.array([idx[r["destination_code"]] for r in rows], np.int64)
+    return rows, origin, destination
+
+
+def read_road_pairs(path: str | Path, territory: terr.Territory) -> dict:
+    """The validation pairs as commune indices; unknown codes and bad rows are named."""
+    rows, origin, destination = read_commune_pairs(path, territory, PAIR_FIELDS, "road pair file")
     ref = []
     for line, r in enumerate(rows, start=2):
         try:
@@ -50,8 +59,8 @@ def read_road_pairs(path: str | Path, territory: terr.Territory) -> dict:
             )
     return {
         "rows": rows,
-        "origin": np.array([idx[r["origin_code"]] for r in rows], np.int64),
-        "destination": np.array([idx[r["destination_code"]] for r in rows], np.int64),
+        "origin": origin,
+        "destination": destination,
         "reference": np.array(ref),
         "fit": np.array([r["set"] == "fit" for r in rows]),
     }
