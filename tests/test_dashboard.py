@@ -2,6 +2,7 @@
 to end in headless Chromium (Debian's, driven by Selenium): the Run-then-Step race, a slider
 change reaching the next run's cost, a preset, several territories, the CSV download."""
 
+import contextlib
 import csv
 import io
 import os
@@ -360,9 +361,35 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@contextlib.contextmanager
+def running_dashboard(log_path: Path, **settings):
+    """``accesssim dashboard`` served on a free local port (``settings``: its territory,
+    presets...), its output in ``log_path``; yields the page's URL once it answers."""
+    port = free_port()
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            dashboard_server.dashboard_command("127.0.0.1", port, **settings),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}/"
+        try:
+            for _ in range(120):
+                try:
+                    if urllib.request.urlopen(url, timeout=2).status == 200:
+                        break
+                except OSError:
+                    time.sleep(0.5)
+            else:
+                pytest.fail(f"dashboard did not start: {log_path.read_text()[-2000:]}")
+            yield url
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+
+
 @pytest.fixture()
 def dashboard(tmp_path):
-    port = free_port()
     # the repository's presets, plus one whose policy cannot be set up in Creuse (its target
     # EPCI, in Cher, is outside the territory): an error the page must show and survive
     presets = tmp_path / "scenarios"
@@ -375,27 +402,8 @@ def dashboard(tmp_path):
         '[scenario]\nname = "bad_target"\ndescription = "Test : cible hors du territoire"\n'
         '[[policies]]\ntype = "solidarity_days"\ntargets = ["200000933"]\n'
     )
-    log = open(tmp_path / "server.log", "w")
-    proc = subprocess.Popen(
-        dashboard_server.dashboard_command("127.0.0.1", port, territory="18 Cher", presets=presets),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        for _ in range(120):
-            try:
-                if urllib.request.urlopen(url, timeout=2).status == 200:
-                    break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail(f"dashboard did not start: {(tmp_path / 'server.log').read_text()[-2000:]}")
+    with running_dashboard(tmp_path / "server.log", territory="18 Cher", presets=presets) as url:
         yield url, tmp_path / "server.log"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        log.close()
 
 
 def test_end_to_end_in_headless_chromium(dashboard, tmp_path):

@@ -6,7 +6,6 @@ run``; the URL round-trips; the difference map has no two identical class labels
 import csv
 import os
 import statistics
-import subprocess
 import time
 import tomllib
 import urllib.parse
@@ -18,9 +17,8 @@ import pytest
 pytest.importorskip("solara")
 pytest.importorskip("selenium")
 
-from test_dashboard import find_browser, free_port  # noqa: E402
+from test_dashboard import find_browser, running_dashboard  # noqa: E402
 
-from accesssim.cli import dashboard_server  # noqa: E402
 from accesssim.cli import main as cli  # noqa: E402
 from accesssim.dashboard import fmt  # noqa: E402
 
@@ -32,28 +30,8 @@ RUN = {"territoire": "18 Cher", "graine": 1, "graines": 3, "semaines": 52,
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("dash")
-    port = free_port()
-    log = open(tmp / "server.log", "w")
-    proc = subprocess.Popen(
-        dashboard_server.dashboard_command("127.0.0.1", port, territory="18 Cher"),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        for _ in range(120):
-            try:
-                if urllib.request.urlopen(url, timeout=2).status == 200:
-                    break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail(f"dashboard did not start: {(tmp / 'server.log').read_text()[-2000:]}")
+    with running_dashboard(tmp / "server.log", territory="18 Cher") as url:
         yield url, tmp / "server.log"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        log.close()
 
 
 class Page:
