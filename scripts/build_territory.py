@@ -51,6 +51,7 @@ from accesssim.util import files as aio  # noqa: E402
 sys.path.insert(0, str(ROOT / "scripts"))
 import ed_sites  # noqa: E402
 import territory_inputs  # noqa: E402
+from territory_inputs import InputError, read_csv_checked  # noqa: E402
 
 FORMAT_VERSION = 1
 DECOUPAGE_VERSION = "6.0.0"
@@ -133,38 +134,10 @@ def sha256_bytes(data: bytes) -> str:
 
 
 # --------------------------------------------------------------------------- inputs
-class InputError(SystemExit):
-    """A missing or malformed input file: the message names the file and the field."""
-
-
 SOURCE_HINT = (
     "see DATA.md (Sources) for where each file comes from, or pass a file of the same "
     "layout with --cnam/--sirene/--priority (and --ed-sites)"
 )
-
-
-def read_csv_checked(path: Path, fields: tuple[str, ...], what: str, delimiter: str = ","):
-    """Rows of a CSV input, stopping with the file and field named if it cannot be used."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{what}: file {path} is missing; {SOURCE_HINT}")
-    try:
-        with open(path, encoding="utf-8", newline="") as fh:
-            reader = csv.DictReader(fh, delimiter=delimiter)
-            header = reader.fieldnames or []
-            missing = [f for f in fields if f not in header]
-            if missing:
-                raise InputError(
-                    f"{what}: file {path} has no field {', '.join(map(repr, missing))} "
-                    f"(expected {delimiter!r}-separated columns including {', '.join(fields)}; "
-                    f"found {', '.join(header[:12]) or 'no header'})"
-                )
-            rows = list(reader)
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{what}: file {path} is not UTF-8 text ({exc})") from exc
-    if not rows:
-        raise InputError(f"{what}: file {path} has a header but no rows")
-    return rows
 
 
 def parse_number(value: str, path: Path, field: str, line: int, kind=float):
@@ -612,7 +585,10 @@ def build(args) -> None:
         args.cnam or shared / "cnam_effectifs_2024_medecins_generalistes_departement.csv"
     )
     cnam_rows = read_csv_checked(
-        cnam_path, ("departement", "profession_sante", "effectif"), "CNAM GP head-counts"
+        cnam_path,
+        ("departement", "profession_sante", "effectif"),
+        "CNAM GP head-counts",
+        hint=SOURCE_HINT,
     )
     record("cnam_2024", cnam_path, note="CNAM effectifs 2024, Ensemble des médecins généralistes")
     gp_total, mep_total = {}, {}
@@ -626,7 +602,11 @@ def build(args) -> None:
             mep_total[dep] = parse_number(row["effectif"], cnam_path, "effectif", line, int)
     sirene_path = Path(args.sirene or shared / "sirene2019_etablissements_sante_par_commune.csv")
     sirene_rows = read_csv_checked(
-        sirene_path, ("codecommuneetablissement", "generaliste"), "SIRENE establishments", ";"
+        sirene_path,
+        ("codecommuneetablissement", "generaliste"),
+        "SIRENE establishments",
+        ";",
+        hint=SOURCE_HINT,
     )
     record("sirene_2019", sirene_path, note="SIRENE stock ~March 2019, NAF 86.21Z per commune")
     estab = np.zeros(n)
@@ -680,7 +660,7 @@ def build(args) -> None:
 
     # --- confirmed priority EPCIs
     prio_path = Path(args.priority or shared / "priority_epci_2025.csv")
-    prio_rows = read_csv_checked(prio_path, ("siren",), "priority EPCIs")
+    prio_rows = read_csv_checked(prio_path, ("siren",), "priority EPCIs", hint=SOURCE_HINT)
     record("priority_epci_2025", prio_path, note="confirmed part of the official list of 151")
     prio = {r["siren"].strip() for r in prio_rows if r["siren"].strip()}
     epci_sirens = [e["siren"] for e in epcis]

@@ -30,6 +30,34 @@ class InputError(SystemExit):
     """A missing or malformed input: the message names the file and the field."""
 
 
+def read_csv_checked(
+    path: Path, fields: tuple[str, ...], what: str, delimiter: str = ",", hint: str = ""
+) -> list[dict]:
+    """Rows of a CSV input, stopping with the file and field named if it cannot be used
+    (``hint``: where such a file comes from, added when it is missing). A byte-order mark is
+    accepted."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{what}: file {path} is missing" + (f"; {hint}" if hint else ""))
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            reader = csv.DictReader(fh, delimiter=delimiter)
+            header = reader.fieldnames or []
+            missing = [f for f in fields if f not in header]
+            if missing:
+                raise InputError(
+                    f"{what}: file {path} has no field {', '.join(map(repr, missing))} "
+                    f"(expected {delimiter!r}-separated columns including {', '.join(fields)}; "
+                    f"found {', '.join(header[:12]) or 'no header'})"
+                )
+            rows = list(reader)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{what}: file {path} is not UTF-8 text ({exc})") from exc
+    if not rows:
+        raise InputError(f"{what}: file {path} has a header but no rows")
+    return rows
+
+
 def _number(value, path, field, line) -> float:
     try:
         x = float(str(value).strip())
@@ -149,28 +177,17 @@ def commune_age_shares(codes, departements, by_code: dict) -> tuple[np.ndarray, 
 def read_gp_ages(path: Path) -> dict:
     """GP head-counts by département: {code: (all ages, aged 65 and over)} from a CSV with the
     columns ``departement``, ``effectif`` and ``effectif_65_plus``."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"GP ages: file {path} is missing")
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
-        fields = ("departement", "effectif", "effectif_65_plus")
-        missing = [f for f in fields if f not in (reader.fieldnames or [])]
-        if missing:
+    rows = read_csv_checked(path, ("departement", "effectif", "effectif_65_plus"), "GP ages")
+    out = {}
+    for line, row in enumerate(rows, start=2):
+        total = _number(row["effectif"], path, "effectif", line)
+        old = _number(row["effectif_65_plus"], path, "effectif_65_plus", line)
+        if old > total:
             raise InputError(
-                f"GP ages: file {path} has no field {', '.join(map(repr, missing))} "
-                f"(expected ','-separated columns {', '.join(fields)})"
+                f"file {path}, line {line}, field 'effectif_65_plus': {old:g} GPs aged 65+ "
+                f"is more than the {total:g} of field 'effectif'"
             )
-        out = {}
-        for line, row in enumerate(reader, start=2):
-            total = _number(row["effectif"], path, "effectif", line)
-            old = _number(row["effectif_65_plus"], path, "effectif_65_plus", line)
-            if old > total:
-                raise InputError(
-                    f"file {path}, line {line}, field 'effectif_65_plus': {old:g} GPs aged 65+ "
-                    f"is more than the {total:g} of field 'effectif'"
-                )
-            out[row["departement"].strip()] = (total, old)
+        out[row["departement"].strip()] = (total, old)
     return out
 
 
