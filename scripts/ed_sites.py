@@ -23,6 +23,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
+from territory_inputs import InputError  # the build's one input error: file, site, field
 
 ED_FILE = "hospitals-urgences_francemonitor_74abb51.json"
 ED_SOURCE = "DREES SAE 2025 (URGENCES.AUTSU=1) + FINESS 2026-05-12, via France-Monitor 74abb51"
@@ -65,10 +66,6 @@ PARIS_CODE, PARIS_MIN_SITES = "75056", 10
 BORDER_KM = 1.0
 
 
-class EdInputError(SystemExit):
-    """A malformed ED input: the message names the file, the site and the field."""
-
-
 def normalise_place(name: str) -> str:
     """Upper case, no accents, no punctuation, SAINT/SAINTE spelled out, CEDEX and
     arrondissement numbers dropped (``PARIS 13E ARRONDISSEMENT`` -> ``PARIS``)."""
@@ -90,7 +87,7 @@ def _where(path: Path, k: int, site: dict) -> str:
 def _coordinate(value, path, k, site, field, bound) -> float:
     ok = isinstance(value, int | float) and not isinstance(value, bool)
     if not ok or not math.isfinite(value) or abs(value) > bound:
-        raise EdInputError(
+        raise InputError(
             f"{_where(path, k, site)}, field {field!r}: expected a number of degrees within "
             f"±{bound}, got {value!r}"
         )
@@ -101,59 +98,59 @@ def read_sites(path: Path, departements: set[str]) -> dict:
     """The sites of the ED file, checked field by field; ``departements``: the known codes."""
     path = Path(path)
     if not path.is_file():
-        raise EdInputError(
+        raise InputError(
             f"ED sites: file {path} is missing; see scripts/inputs/SOURCES.md (or pass a "
             "file of the same layout with --ed-sites)"
         )
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise EdInputError(f"ED sites: file {path} is not UTF-8 JSON ({exc})") from exc
+        raise InputError(f"ED sites: file {path} is not UTF-8 JSON ({exc})") from exc
     if not isinstance(doc, dict) or not isinstance(doc.get("sites"), list) or not doc["sites"]:
-        raise EdInputError(f"ED sites: file {path} has no field 'sites' (a non-empty list)")
+        raise InputError(f"ED sites: file {path} has no field 'sites' (a non-empty list)")
     for field in ("vintage", "finessDate"):
         if field not in doc:
-            raise EdInputError(f"ED sites: file {path} has no field {field!r} (source vintage)")
+            raise InputError(f"ED sites: file {path} has no field {field!r} (source vintage)")
     sites, seen = [], set()
     for k, s in enumerate(doc["sites"]):
         if not isinstance(s, dict):
-            raise EdInputError(f"{_where(path, k, s)}: expected an object, got {s!r}")
+            raise InputError(f"{_where(path, k, s)}: expected an object, got {s!r}")
         for field in SITE_FIELDS:
             if field not in s:
-                raise EdInputError(f"{_where(path, k, s)}, field {field!r} is missing")
+                raise InputError(f"{_where(path, k, s)}, field {field!r} is missing")
         fid = s["finess"]
         if not isinstance(fid, str) or not re.fullmatch(r"[0-9][0-9AB][0-9]{7}", fid):
-            raise EdInputError(
+            raise InputError(
                 f"{_where(path, k, s)}, field 'finess': expected a 9-character FINESS id, "
                 f"got {fid!r}"
             )
         if fid in seen:
-            raise EdInputError(f"{_where(path, k, s)}, field 'finess': {fid} listed twice")
+            raise InputError(f"{_where(path, k, s)}, field 'finess': {fid} listed twice")
         seen.add(fid)
         if s["dept"] not in departements:
-            raise EdInputError(
+            raise InputError(
                 f"{_where(path, k, s)}, field 'dept': unknown département {s['dept']!r} (expected "
                 "a code of the decoupage-administratif list)"
             )
         if s["category"] not in CATEGORIES:
-            raise EdInputError(
+            raise InputError(
                 f"{_where(path, k, s)}, field 'category': expected one of {', '.join(CATEGORIES)}"
                 f", got {s['category']!r}"
             )
         for field in FLAG_FIELDS:
             if not isinstance(s[field], bool):
-                raise EdInputError(
+                raise InputError(
                     f"{_where(path, k, s)}, field {field!r}: expected true or false, "
                     f"got {s[field]!r}"
                 )
         passages = s["passages"]
         if passages is not None and (not isinstance(passages, int) or passages < 0):
-            raise EdInputError(
+            raise InputError(
                 f"{_where(path, k, s)}, field 'passages': expected a count or null, "
                 f"got {passages!r}"
             )
         if not isinstance(s["name"], str) or not isinstance(s["commune"], str):
-            raise EdInputError(f"{_where(path, k, s)}, field 'name'/'commune': expected text")
+            raise InputError(f"{_where(path, k, s)}, field 'name'/'commune': expected text")
         sites.append(
             {
                 **{f: s[f] for f in SITE_FIELDS},
@@ -238,13 +235,13 @@ def check_sites(placed, codes, dep_arr, selected) -> dict:
     built = set(dep_arr.tolist())
     missing = sorted((built & selected) - have)
     if missing:
-        raise EdInputError(
+        raise InputError(
             f"ED sites: département(s) {', '.join(missing)} have no site counting for ED access "
             f"({ACCESS_RULE})"
         )
     paris = sum(codes[s["commune_index"]] == PARIS_CODE for s in access)
     if PARIS_CODE in codes and paris < PARIS_MIN_SITES:
-        raise EdInputError(f"ED sites: Paris has {paris} ED sites, expected ≥ {PARIS_MIN_SITES}")
+        raise InputError(f"ED sites: Paris has {paris} ED sites, expected ≥ {PARIS_MIN_SITES}")
     general = sum(s["general"] and s["finess"] not in SPECIALISED for s in placed)
     paediatric = sum(s["pediatric"] and s["finess"] not in SPECIALISED for s in placed)
     return {
