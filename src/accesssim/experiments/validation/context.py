@@ -49,6 +49,12 @@ class Context:
         return np.char.startswith(self.t.communes.departement.astype(str), "97")
 
     @functools.cached_property
+    def urban(self) -> np.ndarray:
+        """Communes of the dense and intermediate density classes (the urban proxy of the
+        published urban/rural ED shares)."""
+        return self.t.communes.density_class <= 1
+
+    @functools.cached_property
     def graph(self):
         return travel.road_graph(self.t, self.params)
 

@@ -26,14 +26,6 @@ POINTS_NOTE = (
 )
 
 
-def _overseas(ctx) -> np.ndarray:
-    return np.char.startswith(ctx.t.communes.departement.astype(str), "97")
-
-
-def _urban(ctx) -> np.ndarray:
-    return ctx.t.communes.density_class <= 1
-
-
 def _beyond_30(ctx, sel) -> float:
     return 1 - ctx.share_within(ctx.ed_minutes, 30, sel)
 
@@ -72,9 +64,9 @@ CHECKS = (
         "independent",
         "DREES (ED only, end 2015: 6%), via Le Quotidien du médecin; " + AMRF_2021 + " (10%)",
         "2015-2021",
-        lambda ctx: _beyond_30(ctx, ~_overseas(ctx)),
+        lambda ctx: _beyond_30(ctx, ~ctx.overseas),
         percent=True,
-        tested=_outside_ed_commune(lambda ctx: ~_overseas(ctx)),
+        tested=_outside_ed_commune(lambda ctx: ~ctx.overseas),
         note="travel to the sites with an SAE general authorisation; METRIC convention (no "
         "intra-commune time)",
         why_missed=(
@@ -94,9 +86,9 @@ CHECKS = (
         "independent",
         "none found for the five overseas départements",
         "n/a",
-        lambda ctx: _beyond_30(ctx, _overseas(ctx)),
+        lambda ctx: _beyond_30(ctx, ctx.overseas),
         percent=True,
-        tested=_outside_ed_commune(_overseas),
+        tested=_outside_ed_commune(lambda ctx: ctx.overseas),
         note="Guyane's interior has no road: its residents count as beyond 30 min",
     ),
     Check(
@@ -109,9 +101,9 @@ CHECKS = (
         "independent",
         AMRF_2021,
         "2021",
-        lambda ctx: ctx.share_within(ctx.ed_minutes, 30, _urban(ctx) & ~_overseas(ctx)),
+        lambda ctx: ctx.share_within(ctx.ed_minutes, 30, ctx.urban & ~ctx.overseas),
         percent=True,
-        tested=_outside_ed_commune(lambda ctx: _urban(ctx) & ~_overseas(ctx)),
+        tested=_outside_ed_commune(lambda ctx: ctx.urban & ~ctx.overseas),
         note="urban = dense and intermediate communes (density-class proxy)",
         why_missed="as for the > 30 min row",
     ),
@@ -125,9 +117,9 @@ CHECKS = (
         "independent",
         AMRF_2021,
         "2021",
-        lambda ctx: ctx.share_within(ctx.ed_minutes, 30, ~_urban(ctx) & ~_overseas(ctx)),
+        lambda ctx: ctx.share_within(ctx.ed_minutes, 30, ~ctx.urban & ~ctx.overseas),
         percent=True,
-        tested=_outside_ed_commune(lambda ctx: ~_urban(ctx) & ~_overseas(ctx)),
+        tested=_outside_ed_commune(lambda ctx: ~ctx.urban & ~ctx.overseas),
         note="rural = sparse and very sparse communes (density-class proxy)",
         why_missed="as for the > 30 min row: rural trips outside the mountains come out slow",
     ),

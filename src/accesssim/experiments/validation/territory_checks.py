@@ -11,10 +11,6 @@ from accesssim.experiments.validation.checks import Check
 APL_MEAN_2015 = 4.11  # DREES Dossier n°17 (2017), the year of its 8 % under 2.5 by commune
 
 
-def _urban(ctx):
-    return ctx.t.communes.density_class <= 1
-
-
 def _outside_gp_commune(ctx) -> float:
     """Share of people in a commune without a GP: the only ones a GP-time row can test (the
     others are at 0 minutes by the METRIC convention)."""
