@@ -328,6 +328,12 @@ class Territory:
 
 
 # ---------------------------------------------------------------------- loading
+def is_overseas(communes) -> np.ndarray:
+    """Communes of the overseas départements (codes 97x), reported apart from metropolitan
+    France in every average over priority EPCIs and in ``validate``."""
+    return np.char.startswith(np.asarray(communes.departement).astype(str), "97")
+
+
 def load(path: str | Path | None = None) -> Territory:
     """Load the territory file (default: the one shipped with the package)."""
     path = Path(path) if path is not None else DEFAULT_PATH

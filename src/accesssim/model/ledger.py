@@ -14,6 +14,7 @@ import numpy as np
 
 from accesssim.core import access, metrics, saturation
 from accesssim.core.weekly import ED_CAUSES, FLOWS, by_commune
+from accesssim.geo.territory import is_overseas
 from accesssim.model.state import SimState
 from accesssim.params import parameters
 from accesssim.params.parameters import ADULT_BANDS
@@ -376,12 +377,6 @@ def national_year(ledger: Ledger, s: SimState, apl, forwent) -> dict:
         "gps": int((s.gp_active & core[s.gp_commune]).sum()),
         **saturation_year(ledger, s, apl),
     }
-
-
-def is_overseas(communes) -> np.ndarray:
-    """Communes of the overseas départements (codes 97x), reported apart from metropolitan
-    France in every average over priority EPCIs."""
-    return np.char.startswith(np.asarray(communes.departement).astype(str), "97")
 
 
 def gp_saturation(ledger: Ledger, s: SimState) -> dict[str, np.ndarray]:

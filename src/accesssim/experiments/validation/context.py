@@ -46,7 +46,7 @@ class Context:
     @functools.cached_property
     def overseas(self) -> np.ndarray:
         """Communes of the overseas départements (codes 97x)."""
-        return np.char.startswith(self.t.communes.departement.astype(str), "97")
+        return terr.is_overseas(self.t.communes)
 
     @functools.cached_property
     def urban(self) -> np.ndarray:
