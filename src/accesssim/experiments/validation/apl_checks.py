@@ -11,6 +11,7 @@ here from the départements (derived, not a DREES table).
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -56,15 +57,15 @@ def read_drees_apl(path: str | Path = DREES_APL) -> dict:
     return {"departments": out, "by_year": {int(y["year"]): y for y in by_year}}
 
 
-def _drees(ctx) -> dict:
-    if not hasattr(ctx, "_drees_apl"):
-        ctx._drees_apl = read_drees_apl()
-    return ctx._drees_apl
+@functools.cache
+def _drees() -> dict:
+    """The shipped DREES file, read once (the rows only read it)."""
+    return read_drees_apl()
 
 
 def _in_file(ctx) -> np.ndarray:
     """Communes of the départements the file covers (all but Mayotte)."""
-    deps = list(_drees(ctx)["departments"])
+    deps = list(_drees()["departments"])
     return np.isin(ctx.t.communes.departement.astype(str), deps)
 
 
@@ -93,7 +94,7 @@ def _under_65_share(ctx) -> float:
 def region_shares(ctx) -> dict[str, tuple[float, float]]:
     """Share of people under 2.5 by région: (model, DREES 2024 summed from its départements)."""
     c = ctx.t.communes
-    deps = _drees(ctx)["departments"]
+    deps = _drees()["departments"]
     region_of = dict(zip(c.departement.tolist(), c.region.tolist(), strict=True))
     ref: dict[str, list[float]] = {}
     for code, row in deps.items():
@@ -124,7 +125,7 @@ def _departement_spearman(ctx) -> float:
     from scipy.stats import spearmanr
 
     c = ctx.t.communes
-    deps = _drees(ctx)["departments"]
+    deps = _drees()["departments"]
     codes = [k for k in deps if np.any(c.departement == k)]
     model = [
         metrics.weighted_mean(ctx.apl[c.departement == k], ctx.pop[c.departement == k])
