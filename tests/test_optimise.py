@@ -77,11 +77,73 @@ def brute_force(p, objective):
 def test_milp_objective_equals_brute_force(four_lowest, objective, budget, max_per_epci):
     p = small(four_lowest, budget, objective, max_per_epci)
     assert len(p.supply) == 7 and p.cap.sum() == 10
-    r = milp.solve(p, k_best=1)
+    r = milp.solve(p, k_best=1, mip_rel_gap=0.0)
     expected = brute_force(p, objective)
     assert r.best.figures[objective] == pytest.approx(expected, rel=1e-9, abs=1e-6)
     assert r.best.objective == pytest.approx(expected, rel=1e-6, abs=1e-3)
     assert r.best.gap <= 1e-6
+
+
+@pytest.mark.parametrize("objective", ["lifted", "shortfall"])
+def test_units_beyond_the_unary_ones_still_equal_brute_force(four_lowest, objective):
+    # a cap above UNARY_MAX gives a candidate an integer remainder column
+    levers = [
+        {"type": "salaried_gps", "max_per_unit": milp.UNARY_MAX + 3, "epcis": four_lowest[:1]},
+        {"type": "france_sante", "max_per_unit": 1, "epcis": four_lowest[:3]},
+    ]
+    for budget in (5.5e5, 1.1e6, 1.6e6):
+        pl = planfile.from_dict(
+            plan_dict(levers, budget_per_year=budget, objective=objective), "cap.toml"
+        )
+        p = proxy.build(pl)
+        assert p.cap.max() > milp.UNARY_MAX
+        r = milp.solve(p, k_best=1, mip_rel_gap=0.0)
+        expected = brute_force(p, objective)
+        assert r.best.figures[objective] == pytest.approx(expected, rel=1e-9, abs=1e-6)
+
+
+def test_gap_rows_fill_a_commune_exactly_when_the_units_do():
+    # sum_u min(x_u a_u, g) >= g  <=>  a . x >= g, for every whole x up to the caps, and the
+    # shortfall max(g - fill, 0) equals max(g - a . x, 0)
+    rng = np.random.default_rng(7)
+    cap = np.array([1, 2, milp.UNARY_MAX, milp.UNARY_MAX + 2])
+    units = milp.Units.of(cap.astype(float))
+    assert units.U.shape == (4, 1 + 2 + milp.UNARY_MAX + milp.UNARY_MAX + 1)
+    for _ in range(20):
+        a = rng.uniform(0.0, 1.0, (3, 4)) * (rng.random((3, 4)) < 0.8)
+        need = rng.uniform(0.3, 4.0, 3)
+        fill = milp.gap_rows(sparse.csr_matrix(a), need, units).toarray()
+        for x in itertools.product(*(range(c + 1) for c in cap)):
+            x = np.array(x)
+            v = np.zeros(len(units.cand))
+            for j, (u, k) in enumerate(zip(units.cand, units.level, strict=True)):
+                v[j] = (x[u] >= k) if k else max(x[u] - milp.UNARY_MAX, 0)
+            np.testing.assert_array_equal(units.U @ v, x)
+            assert (units.order_rows(cap) @ v <= 0).all()
+            got, direct = fill @ v, a @ x
+            np.testing.assert_array_equal(got >= need - 1e-12, direct >= need - 1e-12)
+            np.testing.assert_allclose(np.maximum(need - got, 0), np.maximum(need - direct, 0),
+                                       atol=1e-12)  # fmt: skip
+
+
+@pytest.mark.parametrize("budget", [23.0, 100.0, 1e3 + 7])
+def test_budget_hull_rows_hold_for_every_whole_plan_and_touch_the_best(budget):
+    # per candidate costs; the rows count units per cost. Brute force over the counts.
+    cost = np.array([3.0, 3.0, 7.0, 11.0, 0.0])
+    rows = milp.budget_hull(cost, budget)
+    costs = np.array([3.0, 7.0, 11.0])
+    ranges = [range(int(budget // c) + 1) for c in costs]
+    feasible = np.array([n for n in itertools.product(*ranges) if np.dot(n, costs) <= budget])
+    for w, rhs in rows:
+        per_cost = np.array([w[cost == c][0] for c in costs])  # same weight within a cost
+        assert all((w[cost == c] == w[cost == c][0]).all() for c in costs) and w[4] == 0
+        values = feasible @ per_cost
+        assert values.max() <= rhs + 1e-9  # valid
+        assert values.max() == pytest.approx(rhs)  # and tight: it touches a whole plan
+    # the fractional corners of the plain budget are cut (3 does not divide 23 or 100)
+    corner = np.array([budget / 3, 0, 0, 0, 0]) if budget % 3 else None
+    if corner is not None:
+        assert any(w @ corner > rhs + 1e-9 for w, rhs in rows)
 
 
 def test_proxy_apl_equals_an_e2sfca_recompute(lozere):
@@ -397,3 +459,52 @@ def test_the_plan_layer_is_also_a_geopackage_listed_in_the_manifest(tmp_path):
     assert [str(v) for v in cols["epci"]] == [f["properties"]["epci"] for f in gj]
     assert cols["plan_units"].tolist() == [f["properties"]["plan_units"] for f in gj]
     assert int(cols["plan_units"].sum()) == int(r.solved.best.x.sum())
+
+
+def test_p_beats_official_pairs_each_plan_with_the_official_list_seed_by_seed():
+    from accesssim.experiments.optimise import run
+
+    data = plan_dict(
+        [{"type": "france_sante", "max_per_unit": 1}],
+        years=1,
+        seeds=3,
+        budget_per_year=1e5,
+        k_best=1,
+    )
+    pl = planfile.from_dict(data, "official.toml")
+    r = run.optimise(pl)
+    assert r.baselines["official"].any()  # Lozère has a confirmed priority EPCI
+    by_seed = {}
+    for row in r.simulation.comparison.per_seed:
+        by_seed.setdefault(row["scenario"], {})[row["seed"]] = row["forgone_avoided"]
+    official = by_seed["official"]
+    assert len(official) == 3
+    rows = {row["name"]: row for row in r.simulation.rows}
+    assert np.isnan(rows["official"]["p_beats_official"])
+    for name in ("plan_1", "lowest_apl", "random"):
+        if name not in rows:
+            continue
+        mine = by_seed[name]
+        assert mine.keys() == official.keys()
+        wins = [(mine[s] > official[s]) + 0.5 * (mine[s] == official[s]) for s in official]
+        assert rows[name]["p_beats_official"] == pytest.approx(np.mean(wins))
+
+
+def test_run_all_on_two_workers_gives_the_tables_of_one():
+    # one scenario a task on spawned processes; each run depends on its seed only
+    from accesssim.experiments import compare
+    from accesssim.experiments.optimise import simulate
+
+    p = proxy.build(planfile.from_dict(plan_dict(years=1, seeds=2), "w.toml"))
+    x = np.zeros(len(p.supply))
+    x[np.flatnonzero(p.lever == 1)[:2]] = 1  # two France Santé labels
+    scs = [simulate._scenario(p, "no_change", []),
+           simulate._scenario(p, "plan", simulate.policies_of(p, x))]  # fmt: skip
+    one = compare.run_all(scs, workers=1)
+    two = compare.run_all(scs, workers=2)
+    for a, b in zip(one, two, strict=True):
+        assert a.scenario.seeds == b.scenario.seeds == [1, 2]
+        for table in ("weekly", "monthly", "yearly", "groups", "policy", "no_effect"):
+            assert getattr(a, table) == getattr(b, table), table
+        assert a.yearly and [r["seed"] for r in a.weekly][:1] == [1]
+    assert one[0].yearly != one[1].yearly  # the plan changed something
