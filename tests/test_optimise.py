@@ -508,3 +508,68 @@ def test_run_all_on_two_workers_gives_the_tables_of_one():
             assert getattr(a, table) == getattr(b, table), table
         assert a.yearly and [r["seed"] for r in a.weekly][:1] == [1]
     assert one[0].yearly != one[1].yearly  # the plan changed something
+
+
+def test_refine_moves_keep_the_spend_and_the_caps(lozere):
+    from accesssim.experiments.optimise import refine
+
+    x = milp.solve(lozere, "lifted", k_best=1).best.x
+    siren = lozere.territory.epcis.siren.astype(str)
+    forgone = {s: float(i) for i, s in enumerate(siren)}  # a made-up ranking
+    moves = refine.propose(lozere, x, forgone, 50)
+    assert moves
+    for u, v in moves:
+        assert lozere.lever[u] == lozere.lever[v] and lozere.epci[u] != lozere.epci[v]
+        assert x[u] >= 1 and x[v] < lozere.cap[v]
+        y = x.copy()
+        y[u] -= 1
+        y[v] += 1
+        assert lozere.cost(y) == pytest.approx(lozere.cost(x))
+    # sources by least forgone care, destinations by most: the first move pairs the extremes
+    u, v = moves[0]
+    li = lozere.lever[u]
+    used = np.flatnonzero((lozere.lever == li) & (x > 0))
+    room = np.flatnonzero((lozere.lever == li) & (x < lozere.cap))
+    assert forgone[siren[lozere.epci[u]]] == min(forgone[siren[lozere.epci[k]]] for k in used)
+    assert forgone[siren[lozere.epci[v]]] == max(forgone[siren[lozere.epci[k]]] for k in room)
+
+
+def test_cli_optimise_refine_reports_the_moves_and_checks_on_fresh_seeds(tmp_path, capsys):
+    import json
+
+    import pandas as pd
+
+    from accesssim.cli import main as cli
+
+    data = plan_dict([{"type": "france_sante", "max_per_unit": 1}], years=1, seeds=2,
+                     budget_per_year=2e5, k_best=1)  # fmt: skip
+    path = tmp_path / "r.toml"
+    lines = []
+    for section in ("plan", "territory"):
+        lines.append(f"[{section}]")
+        lines += [f"{k} = {json.dumps(v)}" for k, v in data[section].items()]
+    lines += ["[[levers]]", 'type = "france_sante"', "max_per_unit = 1"]
+    path.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "opt"
+    args = ["optimise", str(path), "--out", str(out), "--no-figures", "--refine", "1",
+            "--refine-moves", "3"]  # fmt: skip
+    assert cli.main(args) == 0
+    text = capsys.readouterr().out
+    assert "## Refined: moves of one unit judged in the simulation (stage 3)" in text
+    moves = pd.read_csv(out / "refine_moves.csv", dtype={"from_epci": str, "to_epci": str})
+    assert 1 <= len(moves) <= 3 and moves["accepted"].sum() <= 1
+    assert moves["from_epci"].str.len().eq(9).all()
+    manifest = json.loads((out / "manifest.json").read_text())
+    ref = manifest["refinement"]
+    assert ref["search_seeds"] == [1, 2] and not set(ref["check_seeds"]) & {1, 2}
+    assert manifest["solver"]["name"].startswith("HiGHS")
+    if ref["accepted"]:
+        assert "On fresh seeds" in text
+        plan = pd.read_csv(out / "plan.csv")
+        assert "refined" in set(plan["allocation"])
+    # rerunning resumes: the stage-3 runs are on disk and are not run again
+    runs = sorted((out / "refine").rglob("manifest.json"))
+    assert runs
+    before = [r.stat().st_mtime_ns for r in runs]
+    assert cli.main(args + ["--force"]) == 0
+    assert [r.stat().st_mtime_ns for r in runs] == before

@@ -499,6 +499,7 @@ def optimise(
     figures: bool = True,
     force: bool = False,
     time_limit: float = 60.0,
+    refine: int = 0,
 ) -> OptimiseResults:
     """Where should the next euro go: the exact optimum of a budget plan on the access proxy,
     its K best alternatives and four baselines, checked in the simulation, as ``accesssim
@@ -518,6 +519,10 @@ def optimise(
         With ``out``, write into a folder that holds other files.
     time_limit : float, default 60
         Seconds the solver may take for each plan (the gap is reported).
+    refine : int, default 0
+        Stage 3: that many rounds of one-unit moves from the best simulated allocation, judged
+        in the simulation with common random numbers, then checked on fresh seeds (runs under
+        ``out``, else ``results``, in ``refine/``).
 
     Returns
     -------
@@ -547,7 +552,13 @@ def optimise(
         plan = planfile.load(plan)
     if out is not None:
         aio.check_folder(out, "optimise", force)
-    result = optimise_run.optimise(plan, simulate_plans=simulate, time_limit=time_limit)
+    result = optimise_run.optimise(
+        plan,
+        simulate_plans=simulate,
+        time_limit=time_limit,
+        uncertainty_results=out if out is not None else "results",
+        refine_rounds=refine if simulate else 0,
+    )
     files = (
         optimise_write.write(result, out, figures=figures, force=force) if out is not None else []
     )

@@ -137,6 +137,8 @@ def cmd_optimise(args) -> int:
         simulate_plans=not args.no_simulate,
         time_limit=args.time_limit,
         uncertainty_results=out,
+        refine_rounds=args.refine,
+        refine_moves=args.refine_moves,
         workers=args.workers,
     )
     files = write.write(result, out, figures=not args.no_figures, force=args.force)

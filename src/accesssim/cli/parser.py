@@ -203,7 +203,22 @@ def build_parser() -> argparse.ArgumentParser:
         type=positive_int,
         default=1,
         help="local processes for the stage-2 runs (one scenario each; with [simulation] "
-        "uncertainty, the parameter-set runs too)",
+        "uncertainty, the parameter-set runs too; and the stage-3 runs)",
+    )
+    o.add_argument(
+        "--refine",
+        type=int,
+        default=0,
+        metavar="ROUNDS",
+        help="stage 3: ROUNDS rounds of moving one unit from the best simulated allocation to "
+        "another EPCI, judged in the simulation with common random numbers and checked on fresh "
+        "seeds (default 0: off)",
+    )
+    o.add_argument(
+        "--refine-moves",
+        type=positive_int,
+        default=6,
+        help="moves tried per stage-3 round (default 6; each costs a run per seed)",
     )
 
     w = sub.add_parser(

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from accesssim.experiments.optimise import baselines, milp, proxy, simulate
+from accesssim.experiments.optimise import baselines, milp, proxy, refine, simulate
 from accesssim.specs import plan as planfile
 
 
@@ -25,17 +25,24 @@ class OptimiseResult:
     solved: milp.Result
     baselines: dict[str, np.ndarray]
     simulation: simulate.Simulation | None = None
+    refinement: refine.Refinement | None = None  # stage 3, when asked for
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
 
     def allocations(self) -> dict[str, np.ndarray]:
         """Plan and baseline name -> units per candidate."""
         out = {f"plan_{s.rank}": s.x for s in self.solved.solutions}
-        return out | {f"{k}": x for k, x in self.baselines.items()}
+        out |= {f"{k}": x for k, x in self.baselines.items()}
+        if self.refinement is not None and self.refinement.accepted:
+            out["refined"] = self.refinement.x
+        return out
 
     def labels(self) -> dict[str, str]:
         out = {f"plan_{s.rank}": f"proxy plan {s.rank}" for s in self.solved.solutions}
-        return out | {k: baselines.LABELS[k] for k in self.baselines}
+        out |= {k: baselines.LABELS[k] for k in self.baselines}
+        if self.refinement is not None and self.refinement.accepted:
+            out["refined"] = "refined in the simulation (stage 3)"
+        return out
 
     def plan_rows(self) -> list[dict]:
         """One row per plan or baseline, lever and EPCI with units (codes as strings)."""
@@ -98,13 +105,17 @@ def optimise(
     show_progress: bool | None = False,
     time_limit: float = 60.0,
     uncertainty_results="results",
+    refine_rounds: int = 0,
+    refine_moves: int = 6,
     **engine,
 ) -> OptimiseResult:
     """Stage 1 (the exact proxy optimum, K best, four baselines) and, with ``simulate_plans``,
     stage 2 (every allocation in the simulation with common random numbers; with
     ``[simulation].uncertainty`` = N also over N parameter sets, runs under
-    ``uncertainty_results/uncertainty/``). ``engine``: ``workers`` (local processes),
-    ``scheduler``, ``dask_local``."""
+    ``uncertainty_results/uncertainty/``). With ``refine_rounds`` > 0, stage 3: greedy moves of
+    one unit from the best simulated allocation, at most ``refine_moves`` a round, in the
+    simulation (runs under ``uncertainty_results/refine/``). ``engine``: ``workers`` (local
+    processes), ``scheduler``, ``dask_local``."""
     t0 = time.perf_counter()
     if not isinstance(plan, planfile.Plan):
         plan = planfile.load(plan)
@@ -139,5 +150,15 @@ def optimise(
             uncertainty_results=uncertainty_results,
             **engine,
         )
+        if refine_rounds > 0 and result.simulation.rows:
+            result.refinement = refine.refine(
+                p,
+                result.simulation,
+                result.allocations(),
+                rounds=refine_rounds,
+                moves=refine_moves,
+                results=uncertainty_results,
+                **engine,
+            )
     result.seconds = time.perf_counter() - t0
     return result

@@ -14,6 +14,7 @@ import math
 import platform
 from pathlib import Path
 
+import highspy
 import numpy as np
 
 from accesssim.experiments.optimise import simulate
@@ -33,6 +34,7 @@ FILES = {
     "gpkg": "plan.gpkg",  # when pyogrio is installed (export.skipped_formats says otherwise)
     "map": "map_plan.png",
     "report": "report.md",
+    "refine": "refine_moves",  # stage 3, when asked for
 }
 
 
@@ -128,6 +130,9 @@ def report_text(r: OptimiseResult) -> str:
                 lines += ["", best_simulated(r)]
         for name, why in sim.skipped.items():
             lines.append(f"- {r.labels().get(name, name)}: not simulated: {why}.")
+    if r.refinement is not None:
+        lines += ["", "## Refined: moves of one unit judged in the simulation (stage 3)", ""]
+        lines += refinement_lines(r)
     lines += ["", SYNTHETIC_NOTE, ""]
     return "\n".join(lines)
 
@@ -164,6 +169,39 @@ def verdict(r: OptimiseResult) -> str:
         "In simulation the proxy optimum avoids the most forgone consultations (median across "
         "seeds) of the allocations simulated."
     )
+
+
+def refinement_lines(r: OptimiseResult) -> list[str]:
+    """Stage 3 in words: what was tried on the search seeds, and the effect on fresh seeds."""
+    f = r.refinement
+    label = r.labels().get(f.start, f.start)
+    out = [
+        f"Started from {label} (the most forgone consultations avoided in stage 2). "
+        f"{plural(len(f.moves), 'move')} of one unit tried on seeds {f.search_seeds} with "
+        f"common random numbers, {f.accepted} kept (a move is kept when it avoids more than the "
+        f"incumbent on average and on more than half of the seeds); {f.runs} runs, "
+        f"{f.seconds:.0f} s. Every move tried is in `{FILES['refine']}.csv`."
+    ]
+    if not f.accepted:
+        out.append("No move beat the start: it stays the best allocation found.")
+        return out
+    c = f.check
+    s_, rf = c["start"], c["refined"]
+    out += [
+        "",
+        f"On fresh seeds {f.check_seeds}, never used by the search (the search's own figures "
+        "flatter the move it kept), forgone consultations avoided:",
+        "",
+        "| allocation | median | 90 % interval |",
+        "|---|---:|---|",
+        f"| {label} (start) | {_n(s_[0], 1)} | [{_n(s_[1], 1)}, {_n(s_[2], 1)}] |",
+        f"| refined | {_n(rf[0], 1)} | [{_n(rf[1], 1)}, {_n(rf[2], 1)}] |",
+        "",
+        f"Mean paired gain {_n(c['gain_mean'], 1)}; P(refined beats the start) "
+        f"{_n(c['p_beats_start'], 2)} over {plural(len(f.check_seeds), 'seed')}. The refined "
+        "allocation's units are rows `refined` of the plan table.",
+    ]
+    return out
 
 
 def best_simulated(r: OptimiseResult) -> str:
@@ -225,7 +263,11 @@ def _map(r: OptimiseResult, path: Path) -> None:
 def write(r: OptimiseResult, out: str | Path, figures: bool = True, force: bool = False):
     """Every file under ``out``; returns the paths written (the manifest last)."""
     return aio.write_folder(  # uncertainty/: [simulation].uncertainty runs, made before
-        out, "optimise", lambda d: _write_files(r, d, figures), force, ignore=("uncertainty",)
+        out,
+        "optimise",
+        lambda d: _write_files(r, d, figures),
+        force,
+        ignore=("uncertainty", "refine"),
     )
 
 
@@ -234,6 +276,8 @@ def _write_files(r: OptimiseResult, out: Path, figures: bool) -> dict:
     export.write_table(out, FILES["proxy"], r.proxy_rows())
     if r.simulation_rows():
         export.write_table(out, FILES["simulation"], r.simulation_rows())
+    if r.refinement is not None and r.refinement.moves:
+        export.write_table(out, FILES["refine"], r.refinement.moves)
     _layer(r, out / FILES["layer"], out / FILES["gpkg"] if export.has("pyogrio") else None)
     if figures:
         _map(r, out / FILES["map"])
@@ -267,7 +311,7 @@ def _write_files(r: OptimiseResult, out: Path, figures: bool) -> dict:
             for lv in plan.levers
         ],  # fmt: skip
         "solver": {
-            "name": "HiGHS (scipy.optimize.milp)",
+            "name": f"HiGHS {highspy.Highs().version()} (highspy)",
             "plans": [
                 {
                     "rank": s.rank,
@@ -283,6 +327,19 @@ def _write_files(r: OptimiseResult, out: Path, figures: bool) -> dict:
         "not_simulated": dict(r.simulation.skipped) if r.simulation else {},
         "parameter_sets": r.plan.uncertainty,
         "simulation_runs": r.simulation.runs if r.simulation else 0,
+        "refinement": None
+        if r.refinement is None
+        else {
+            "start": r.refinement.start,
+            "rounds_moves": len(r.refinement.moves),
+            "accepted": r.refinement.accepted,
+            "search_seeds": r.refinement.search_seeds,
+            "check_seeds": r.refinement.check_seeds,
+            "check": {
+                k: list(v) if isinstance(v, tuple) else v for k, v in r.refinement.check.items()
+            },  # fmt: skip
+            "runs": r.refinement.runs,
+        },
         "notes": r.notes,
         "python": platform.python_version(),
         "provenance": provenance.provenance(),
