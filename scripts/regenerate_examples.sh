@@ -17,5 +17,6 @@ $BIN/accesssim compare scenarios/baseline.toml scenarios/solidarity_2025.toml \
   scenarios/telemedicine.toml scenarios/installation_regulation.toml scenarios/pacte_2025.toml \
   --out . --force)
 $BIN/accesssim sensitivity experiments/levers_cvl.toml --workers 2 --out results --force
-$BIN/accesssim optimise plans/cvl_solidarity_budget.toml --out results/optimise_cvl --force
+$BIN/accesssim optimise plans/cvl_solidarity_budget.toml --refine 2 --workers 2 \
+  --out results/optimise_cvl --force
 BIN=$BIN scripts/sensitivity_example.sh
