@@ -573,3 +573,15 @@ def test_cli_optimise_refine_reports_the_moves_and_checks_on_fresh_seeds(tmp_pat
     before = [r.stat().st_mtime_ns for r in runs]
     assert cli.main(args + ["--force"]) == 0
     assert [r.stat().st_mtime_ns for r in runs] == before
+
+
+def test_a_plan_whose_levers_have_no_candidate_is_the_empty_plan(four_lowest):
+    # the lever's EPCIs are outside the territory: no candidate, no variable
+    levers = [{"type": "france_sante", "max_per_unit": 1, "epcis": ["200000172"]}]
+    p = proxy.build(planfile.from_dict(plan_dict(levers), "none.toml"))
+    assert len(p.supply) == 0
+    for objective in ("lifted", "shortfall"):
+        r = milp.solve(p, objective, k_best=2)
+        assert len(r.solutions) == 1 and r.best.x.sum() == 0
+        assert r.best.figures == r.baseline
+        assert r.best.objective == pytest.approx(r.baseline[objective], abs=1e-6)

@@ -317,6 +317,8 @@ def solve(p: Proxy, objective: str | None = None, k_best: int | None = None,
         seconds = time.perf_counter() - t0
         st = h.getModelStatus()
         sol = np.asarray(h.getSolution().col_value) if h.getInfo().primal_solution_status else None
+        if st == status.kModelEmpty:  # no candidate and no commune: the empty plan
+            st, sol = status.kOptimal, np.zeros(0)
         if st not in (status.kOptimal, status.kTimeLimit) or sol is None or len(sol) != nu + m:
             if rank == 1:
                 raise InfeasiblePlan(
