@@ -5,7 +5,8 @@ candidates are each EPCI's main GP commune (where the policies act), one per lev
 levers are France Santé labels (at most 2 per EPCI) and salaried GP posts (at most 2 per EPCI),
 their unit costs and supply from the policies' declared parameters. Budgets are illustrative
 (an assumption of this benchmark, not a policy figure). Both objectives are timed; the proxy
-build (travel matrix from the cache, the sparse A) is timed apart.
+build (travel matrix from the cache, the sparse A) is timed apart. Each row also gives the
+proxy objective of the four baselines placing the optimum's units (``<rule>_value``).
 
 Usage: python benchmarks/bench_optimise.py [--time-limit 120] [--only region|france]
 """
@@ -27,7 +28,7 @@ def main() -> None:
     ap.add_argument("--time-limit", type=float, default=120.0)
     ap.add_argument("--only", choices=sorted(CASES))
     args = ap.parse_args()
-    from accesssim.experiments.optimise import milp, proxy
+    from accesssim.experiments.optimise import baselines, milp, proxy
     from accesssim.specs import plan as planfile
 
     rows = []
@@ -65,6 +66,11 @@ def main() -> None:
                 "baseline": round(r.baseline[objective], 1),
                 "status": b.status,
             }
+            # the four baselines with the optimum's units (the same spend), on the proxy
+            units = baselines.units_by_lever(p, b.x)
+            for rule in baselines.RULES:
+                x = baselines.place(p, units, rule)
+                row[f"{rule}_value"] = round(p.objectives(x)[objective], 1)
             rows.append(row)
             print(json.dumps(row), flush=True)
 

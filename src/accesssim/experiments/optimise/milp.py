@@ -12,7 +12,8 @@ cheaper plans, so that units that lift nobody are not bought.
 
 Why this formulation (measured on all of France, ``benchmarks/README.md``): the plain one,
 ``x_u`` integer and ``g_i y_i <= A_i x``, still had a 0.2-0.5 % gap after 90 s. Three exact
-changes prove the optimum to 0.01 % in about 90 s on the 2-core machine:
+changes and two solver options (``HIGHS_OPTIONS``) prove the optimum to 0.01 % in 53-58 s on
+the 2-core machine:
 
 - **One binary per unit** (``v_uk = [x_u >= k]``, ordered), for the first ``UNARY_MAX`` units of
   a candidate, then one integer remainder. Each unit then counts for its own increment of the
@@ -45,6 +46,11 @@ from accesssim.util.text import plural
 MARGIN = 1e-6  # a commune counts as lifted at APL >= t + MARGIN in the program (tolerances)
 UNARY_MAX = 4  # units of a candidate modelled one binary each; beyond, one integer remainder
 MIP_REL_GAP = 1e-4  # HiGHS's default: the optimum is proven to within 0.01 %
+# Two HiGHS options measured on France (benchmarks/README.md; chosen on the 50 M EUR case, then
+# checked on 30 and 80 M EUR): no restart (each threw away the root's work: 83-92 s -> 59-65 s),
+# and twice the default heuristic effort (-> 53 s; 52 s and 37 s on the checks, against 52 and
+# 52 s with the defaults)
+HIGHS_OPTIONS = {"mip_allow_restart": False, "mip_heuristic_effort": 0.1}
 
 
 class InfeasiblePlan(ValueError):
@@ -225,6 +231,8 @@ def _highs(c, lower, upper, integer, mat, row_lo, row_hi, time_limit, mip_rel_ga
     h.silent()
     h.setOptionValue("time_limit", float(time_limit))
     h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
+    for key, value in HIGHS_OPTIONS.items():
+        h.setOptionValue(key, value)
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = len(c), mat.shape[0]
     lp.col_cost_, lp.col_lower_, lp.col_upper_ = c, lower, upper
