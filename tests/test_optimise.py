@@ -568,11 +568,15 @@ def test_cli_optimise_refine_reports_the_moves_and_checks_on_fresh_seeds(tmp_pat
         plan = pd.read_csv(out / "plan.csv")
         assert "refined" in set(plan["allocation"])
     # rerunning resumes: the stage-3 runs are on disk and are not run again
+    assert manifest["refinement"]["runs_resumed"] == 0
     runs = sorted((out / "refine").rglob("manifest.json"))
     assert runs
     before = [r.stat().st_mtime_ns for r in runs]
     assert cli.main(args + ["--force"]) == 0
     assert [r.stat().st_mtime_ns for r in runs] == before
+    again = json.loads((out / "manifest.json").read_text())["refinement"]
+    assert again["runs_resumed"] == again["runs"] == ref["runs"]
+    assert "found complete on disk" in capsys.readouterr().out
 
 
 def test_a_plan_whose_levers_have_no_candidate_is_the_empty_plan(four_lowest):

@@ -44,6 +44,7 @@ class Refinement:
     moves: list[dict] = field(default_factory=list)  # one row per move tried
     check: dict = field(default_factory=dict)  # on the fresh seeds: start, refined, P(beats)
     runs: int = 0
+    resumed: int = 0  # of ``runs``, those found complete on disk (an earlier, interrupted call)
     seconds: float = 0.0
 
     @property
@@ -85,9 +86,10 @@ def propose(p: Proxy, x: np.ndarray, forgone: dict[str, float], n: int) -> list[
 
 
 def _paired(p: Proxy, named: dict[str, np.ndarray], seeds: list[int], stage: str, results,
-            **engine) -> tuple[dict[str, list[float]], int]:  # fmt: skip
+            **engine) -> tuple[dict[str, list[float]], dict]:  # fmt: skip
     """Forgone consultations avoided per seed (paired with the no-change run) for each named
-    allocation, run through the sweep engine under ``results/refine/<stage>``."""
+    allocation, run through the sweep engine under ``results/refine/<stage>``; and the sweep's
+    counts (``total``, ``skipped``: complete on disk)."""
     scs = [simulate._scenario(p, "no_change", [])]
     scs += [simulate._scenario(p, k, simulate.policies_of(p, x)) for k, x in named.items()]
 
@@ -107,7 +109,7 @@ def _paired(p: Proxy, named: dict[str, np.ndarray], seeds: list[int], stage: str
         seeds=list(seeds),
         definition_hash=h.hexdigest(),
     )
-    stage_dir, _ = run_stage(like, stage, np.zeros((1, 0)), [], results, **engine)
+    stage_dir, counts = run_stage(like, stage, np.zeros((1, 0)), [], results, **engine)
     values = collect(stage_dir, 1, [sc.name for sc in scs], list(seeds))
     out = {
         k: [
@@ -116,7 +118,7 @@ def _paired(p: Proxy, named: dict[str, np.ndarray], seeds: list[int], stage: str
         ]
         for k in named
     }
-    return out, len(scs) * len(seeds)
+    return out, counts
 
 
 def refine(p: Proxy, sim: simulate.Simulation, allocations: dict[str, np.ndarray],
@@ -142,8 +144,9 @@ def refine(p: Proxy, sim: simulate.Simulation, allocations: dict[str, np.ndarray
             y[u] -= 1
             y[v] += 1
             named[f"move_{i}"] = y
-        got, runs = _paired(p, named, seeds, f"round{rnd}", results, **engine)
-        ref.runs += runs
+        got, counts = _paired(p, named, seeds, f"round{rnd}", results, **engine)
+        ref.runs += counts["total"]
+        ref.resumed += counts["skipped"]
         inc = np.array(got["incumbent"])
         best, best_gain = None, 0.0
         for i, (u, v) in enumerate(tried, 1):
@@ -174,9 +177,10 @@ def refine(p: Proxy, sim: simulate.Simulation, allocations: dict[str, np.ndarray
         x[v] += 1
     ref.x = x
     if ref.accepted:
-        got, runs = _paired(p, {"start": ref.x_start, "refined": x}, fresh, "check", results,
-                            **engine)  # fmt: skip
-        ref.runs += runs
+        got, counts = _paired(p, {"start": ref.x_start, "refined": x}, fresh, "check", results,
+                              **engine)  # fmt: skip
+        ref.runs += counts["total"]
+        ref.resumed += counts["skipped"]
         a, b = np.array(got["refined"]), np.array(got["start"])
         ref.check = {
             "start": indicators.interval(b),

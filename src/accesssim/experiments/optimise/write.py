@@ -179,8 +179,9 @@ def refinement_lines(r: OptimiseResult) -> list[str]:
         f"Started from {label} (the most forgone consultations avoided in stage 2). "
         f"{plural(len(f.moves), 'move')} of one unit tried on seeds {f.search_seeds} with "
         f"common random numbers, {f.accepted} kept (a move is kept when it avoids more than the "
-        f"incumbent on average and on more than half of the seeds); {f.runs} runs, "
-        f"{f.seconds:.0f} s. Every move tried is in `{FILES['refine']}.csv`."
+        f"incumbent on average and on more than half of the seeds); {f.runs} runs"
+        + (f" ({f.resumed} found complete on disk)" if f.resumed else "")
+        + f", {f.seconds:.0f} s. Every move tried is in `{FILES['refine']}.csv`."
     ]
     if not f.accepted:
         out.append("No move beat the start: it stays the best allocation found.")
@@ -331,7 +332,7 @@ def _write_files(r: OptimiseResult, out: Path, figures: bool) -> dict:
         if r.refinement is None
         else {
             "start": r.refinement.start,
-            "rounds_moves": len(r.refinement.moves),
+            "moves_tried": len(r.refinement.moves),
             "accepted": r.refinement.accepted,
             "search_seeds": r.refinement.search_seeds,
             "check_seeds": r.refinement.check_seeds,
@@ -339,6 +340,7 @@ def _write_files(r: OptimiseResult, out: Path, figures: bool) -> dict:
                 k: list(v) if isinstance(v, tuple) else v for k, v in r.refinement.check.items()
             },  # fmt: skip
             "runs": r.refinement.runs,
+            "runs_resumed": r.refinement.resumed,
         },
         "notes": r.notes,
         "python": platform.python_version(),
