@@ -140,6 +140,9 @@ def test_budget_hull_rows_hold_for_every_whole_plan_and_touch_the_best(budget):
         values = feasible @ per_cost
         assert values.max() <= rhs + 1e-9  # valid
         assert values.max() == pytest.approx(rhs)  # and tight: it touches a whole plan
+    # a pair with too many whole points is left out; the one-cost rows stay
+    few = milp.budget_hull(np.array([1.0, 2.0]), 2.0 * milp.HULL_POINTS_MAX + 10)
+    assert len(few) == 2
     # the fractional corners of the plain budget are cut (3 does not divide 23 or 100)
     corner = np.array([budget / 3, 0, 0, 0, 0]) if budget % 3 else None
     if corner is not None:

@@ -51,6 +51,7 @@ MIP_REL_GAP = 1e-4  # HiGHS's default: the optimum is proven to within 0.01 %
 # and twice the default heuristic effort (-> 53 s; 52 s and 37 s on the checks, against 52 and
 # 52 s with the defaults)
 HIGHS_OPTIONS = {"mip_allow_restart": False, "mip_heuristic_effort": 0.1}
+HULL_POINTS_MAX = 200_000  # a pair of costs with more whole points is left out of the hull
 
 
 class InfeasiblePlan(ValueError):
@@ -201,13 +202,17 @@ def budget_hull(cost: np.ndarray, budget: float) -> list[tuple[np.ndarray, float
     ``n_c <= budget // c`` for each unit cost ``c``, and for each pair of costs ``c0 < c1``
     the facets of ``{(n0, n1) whole, c0 n0 + c1 n1 <= budget}`` (upper hull of the points
     ``(n1, floor((budget - c1 n1) / c0))``). ``n_c`` counts the units of all candidates that
-    cost ``c``; other candidates only use budget, so each row holds with more levers too."""
+    cost ``c``; other candidates only use budget, so each row holds with more levers too. A
+    pair with more than ``HULL_POINTS_MAX`` points (two cheap levers on a large budget) is left
+    out: the rows only tighten the program, and the walk over the points is in Python."""
     costs = np.unique(cost[cost > 0])
     out = []
     for c in costs:
         out.append(((cost == c).astype(float), float(np.floor(budget / c + 1e-9))))
     for i, c0 in enumerate(costs):
         for c1 in costs[i + 1 :]:
+            if budget / c1 > HULL_POINTS_MAX:
+                continue
             n1 = np.arange(int(np.floor(budget / c1 + 1e-9)) + 1, dtype=float)
             n0 = np.floor((budget - c1 * n1) / c0 + 1e-9)
             hull: list[tuple[float, float]] = []  # (n1, n0), n1 increasing, n0 decreasing
