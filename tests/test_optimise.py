@@ -528,6 +528,13 @@ def test_refine_moves_keep_the_spend_and_the_caps(lozere):
         y[u] -= 1
         y[v] += 1
         assert lozere.cost(y) == pytest.approx(lozere.cost(x))
+    # a preferred destination comes first, whatever its forgone care
+    room = np.flatnonzero((lozere.lever == lozere.lever[moves[0][0]]) & (x < lozere.cap))
+    pick = room[-1]
+    pref = np.full(len(x), np.inf)
+    pref[pick] = 0
+    first = refine.propose(lozere, x, forgone, 50, pref)[0]
+    assert first[1] == pick
     # sources by least forgone care, destinations by most: the first move pairs the extremes
     u, v = moves[0]
     li = lozere.lever[u]

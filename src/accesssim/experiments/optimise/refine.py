@@ -2,13 +2,14 @@
 of one unit between EPCIs, each judged against the incumbent with common random numbers.
 
 Why moves of one unit, and few of them: each move tried costs a run per seed. The moves tried
-are the most promising by the no-change run of stage 2: a unit leaves the incumbent's EPCI with
-the least baseline forgone care and goes to an EPCI of the same lever with the most, with room
-under the caps. The same lever keeps the spend unchanged (a lever's unit cost is the same
-everywhere), so the budget holds. A round runs the no-change, the incumbent and its moves on
-the plan's seeds through the sweep engine (a local pool, or Dask with ``scheduler``;
-resumable), and the best move is kept when its paired gain in forgone consultations avoided is
-positive on average and in more than half of the seeds.
+are the most promising by stage 2: a unit leaves the incumbent's EPCI with the least baseline
+forgone care (the no-change run) and goes to an EPCI of the same lever with room under the caps,
+first those where the other simulated allocations put units (best allocation first), then those
+with the most baseline forgone care. The same lever keeps the spend unchanged (a lever's unit
+cost is the same everywhere), so the budget holds. A round runs the no-change, the incumbent
+and its moves on the plan's seeds through the sweep engine (a local pool, or Dask with
+``scheduler``; resumable), and the best move is kept when its paired gain in forgone
+consultations avoided is positive on average and in more than half of the seeds.
 
 Why fresh seeds at the end: the search keeps the move that did best on the search seeds, which
 flatters it (the winner's curse). The start and the refined allocations are run again on seeds
@@ -62,12 +63,16 @@ def baseline_forgone_by_epci(sim: simulate.Simulation) -> dict[str, float]:
     return out
 
 
-def propose(p: Proxy, x: np.ndarray, forgone: dict[str, float], n: int) -> list[tuple[int, int]]:
+def propose(p: Proxy, x: np.ndarray, forgone: dict[str, float], n: int,
+            preferred: np.ndarray | None = None) -> list[tuple[int, int]]:  # fmt: skip
     """Up to ``n`` moves (from candidate, to candidate) of one unit of the same lever: sources
-    by least baseline forgone care in their EPCI, destinations by most, pairs taken in order of
-    the sum of their two ranks."""
+    by least baseline forgone care in their EPCI; destinations first by ``preferred`` (per
+    candidate, the rank of the best other simulated allocation that uses it, ``inf`` where
+    none does), then by most baseline forgone care; pairs taken in order of the sum of their
+    two ranks."""
     siren = p.territory.epcis.siren.astype(str)
     f = np.array([forgone.get(siren[k], 0.0) for k in p.epci])
+    pref = np.full(len(x), np.inf) if preferred is None else np.asarray(preferred, float)
     per_epci = np.bincount(p.epci, weights=x, minlength=len(siren))
     most = p.plan.max_per_epci
     pairs = []
@@ -76,13 +81,28 @@ def propose(p: Proxy, x: np.ndarray, forgone: dict[str, float], n: int) -> list[
         dst = np.flatnonzero((p.lever == li) & (x < p.cap))
         if most is not None:
             dst = dst[per_epci[p.epci[dst]] < most]
-        src, dst = src[np.argsort(f[src], kind="stable")], dst[np.argsort(-f[dst], kind="stable")]
+        src = src[np.argsort(f[src], kind="stable")]
+        dst = dst[np.lexsort((-f[dst], pref[dst]))]
         for i, u in enumerate(src):
             for j, v in enumerate(dst):
                 if p.epci[u] != p.epci[v]:
-                    pairs.append((i + j, -f[v] + f[u], int(u), int(v)))
+                    pairs.append((i + j, j, int(u), int(v)))
     pairs.sort()
     return [(u, v) for _, _, u, v in pairs[:n]]
+
+
+def preferred_by_others(sim: simulate.Simulation, allocations: dict[str, np.ndarray],
+                        start: str) -> np.ndarray:  # fmt: skip
+    """Per candidate, the rank (0 = most forgone care avoided) of the best other simulated
+    allocation that places a unit there, ``inf`` where none does: the sites that stage 1 or a
+    baseline chose and the simulation rated are the first destinations worth trying."""
+    n = len(next(iter(allocations.values())))
+    out = np.full(n, np.inf)
+    rows = sorted(sim.rows, key=lambda r: -r[FIGURE])
+    for rank, row in enumerate(r for r in rows if r["name"] != start):
+        used = np.asarray(allocations[row["name"]]) > 0
+        out[used] = np.minimum(out[used], rank)
+    return out
 
 
 def _paired(p: Proxy, named: dict[str, np.ndarray], seeds: list[int], stage: str, results,
@@ -133,9 +153,10 @@ def refine(p: Proxy, sim: simulate.Simulation, allocations: dict[str, np.ndarray
     fresh = list(range(max(seeds) + 1, max(seeds) + 1 + len(seeds)))
     ref = Refinement(start, x.copy(), x, seeds, fresh)
     forgone = baseline_forgone_by_epci(sim)
+    preferred = preferred_by_others(sim, allocations, start)
     siren = p.territory.epcis.siren.astype(str)
     for rnd in range(1, rounds + 1):
-        tried = propose(p, x, forgone, moves)
+        tried = propose(p, x, forgone, moves, preferred)
         if not tried:
             break
         named = {"incumbent": x}
