@@ -176,7 +176,8 @@ def build_parser() -> argparse.ArgumentParser:
         "access proxy (APL = APL0 + A x, an integer program solved by HiGHS) and its K best "
         "alternatives, place the same units by four baselines (the official list, lowest APL, "
         "most people under the threshold, random), and check them all in the simulation with "
-        "common random numbers; write a plan table, a GeoJSON layer, a map, a report and a "
+        "common random numbers; with --refine, move units of the best one where the simulation "
+        "says they avoid more; write a plan table, a GeoJSON layer, a map, a report and a "
         "manifest.",
     )
     o.add_argument("plan", help="plan file, e.g. plans/creuse_france_sante.toml")
