@@ -143,36 +143,16 @@ def test_supply_from_gps_age_cap():
 
 def test_equals_pysal_access_e2sfca_on_a_region():
     """PySAL `access` (a test extra, skipped when absent) on Corse with the shipped times."""
-    pd = pytest.importorskip("pandas")
-    access_pkg = pytest.importorskip("access")
+    pytest.importorskip("pandas")
+    pytest.importorskip("access")
+    from pysal_reference import pysal_e2sfca
+
     from accesssim.geo import territory, travel
 
     t = territory.load().select(region="Corse", buffer_km=0)
-    times = travel.travel_matrix(t, 20, travel.METRIC, cache=False).tocoo()
+    times = travel.travel_matrix(t, 20, travel.METRIC, cache=False)
     c = t.communes
     supply = c.gp * access.ACTS_PER_GP
-    ours = access.e2sfca(supply, c.population, times)
-    demand_df = pd.DataFrame({"id": np.arange(len(c)), "pop": c.population.astype(float)})
-    supply_df = pd.DataFrame({"id": np.arange(len(c)), "acts": supply})
-    cost_df = pd.DataFrame({"o": times.row, "d": times.col, "cost": times.data})
-    a = access_pkg.Access(
-        demand_df=demand_df,
-        demand_index="id",
-        demand_value="pop",
-        supply_df=supply_df,
-        supply_index="id",
-        supply_value="acts",
-        cost_df=cost_df,
-        cost_origin="o",
-        cost_dest="d",
-        cost_name="cost",
-        neighbor_cost_df=cost_df,
-        neighbor_cost_origin="o",
-        neighbor_cost_dest="d",
-        neighbor_cost_name="cost",
-    )
-    w = access_pkg.weights.step_fn({10: 1.0, 15: 0.66, 20: 0.33})
-    theirs = a.enhanced_two_stage_fca(name="e2", weight_fn=w, normalize=False)
-    np.testing.assert_allclose(
-        ours, theirs.iloc[:, 0].reindex(np.arange(len(c))).fillna(0), atol=1e-9
-    )
+    ours = access.e2sfca(supply, c.population, times.tocoo())
+    theirs = pysal_e2sfca(c.population.astype(float), supply, times)
+    np.testing.assert_allclose(ours, theirs, atol=1e-9)
